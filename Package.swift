@@ -1,0 +1,60 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "LVS",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "IPVSKit", targets: ["IPVSKit"]),
+        .executable(name: "lvsctl", targets: ["lvsctl"]),
+        .executable(name: "lvsd", targets: ["lvsd"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // libnl-genl-3 / libnl-3 from Debian's -dev packages.
+        .systemLibrary(
+            name: "CLibNL",
+            pkgConfig: "libnl-genl-3.0",
+            providers: [.apt(["libnl-genl-3-dev", "libnl-3-dev"])]
+        ),
+        // Header-only shim: UAPI constants (<linux/ip_vs.h>, <linux/genetlink.h>) and macro wrappers.
+        .target(name: "CIPVSShim", dependencies: ["CLibNL"]),
+        // The IPVS generic-netlink client: model, codec, socket, batches, diff-and-apply.
+        .target(name: "IPVSKit", dependencies: ["CIPVSShim", "CLibNL"]),
+        // ipvsadm's command-line grammar and its listing, save and error formats (pure; no I/O).
+        .target(name: "IPVSAdm", dependencies: ["IPVSKit"]),
+        // keepalived.conf: lexer, parser, diagnostics, and the LVS configuration model.
+        .target(name: "KeepalivedConfig", dependencies: ["IPVSKit"]),
+        // Health checkers: TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK, and their retry state machine.
+        .target(name: "HealthCheck", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The director: config + checker results -> real-server state -> desired table -> kernel.
+        .target(name: "Director", dependencies: [
+            "IPVSKit", "KeepalivedConfig", "HealthCheck",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "lvsctl", dependencies: ["IPVSKit", "IPVSAdm", "KeepalivedConfig"]),
+        .executableTarget(name: "lvsd", dependencies: [
+            "IPVSKit", "KeepalivedConfig", "HealthCheck", "Director",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "IPVSKitTests", dependencies: ["IPVSKit"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "IPVSAdmTests", dependencies: ["IPVSAdm", "IPVSKit"]),
+        .testTarget(name: "KeepalivedConfigTests", dependencies: ["KeepalivedConfig"]),
+        .testTarget(name: "HealthCheckTests", dependencies: ["HealthCheck"]),
+        .testTarget(name: "DirectorTests", dependencies: ["Director"]),
+        // Runs only inside the test VM (scripts/test.sh): needs root and a kernel with IPVS.
+        .testTarget(name: "KernelTests", dependencies: ["IPVSKit", "IPVSAdm", "KeepalivedConfig", "Director"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,1 @@
+// Director: placeholder until its first real file lands.

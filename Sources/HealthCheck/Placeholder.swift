@@ -1,0 +1,1 @@
+// HealthCheck: placeholder until its first real file lands.

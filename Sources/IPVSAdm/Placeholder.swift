@@ -1,0 +1,1 @@
+// IPVSAdm: placeholder until its first real file lands.

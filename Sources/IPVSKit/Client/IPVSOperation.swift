@@ -1,0 +1,154 @@
+/// One change to the kernel's IPVS tables; a batch is an array of these (see ``IPVSClient/perform(_:)``).
+public enum IPVSOperation: Sendable, Hashable, CustomStringConvertible {
+    /// Add a service (`ipvsadm -A`).
+    case addService(Service)
+    /// Edit a service in place (`ipvsadm -E`); connections survive.
+    case editService(Service)
+    /// Delete a service and its destinations (`ipvsadm -D`).
+    case deleteService(ServiceKey)
+    /// Add a destination to a service (`ipvsadm -a`).
+    case addDestination(Destination, service: ServiceKey)
+    /// Edit a destination in place (`ipvsadm -e`); connections survive.
+    case editDestination(Destination, service: ServiceKey)
+    /// Delete a destination (`ipvsadm -d`).
+    case deleteDestination(DestinationKey, service: ServiceKey)
+    /// Zero the counters of one service, or of all (`ipvsadm -Z`).
+    case zero(ServiceKey?)
+    /// Delete every service (`ipvsadm -C`).
+    case flush
+    /// Set connection timeouts; a zero field is left unchanged (`ipvsadm --set`).
+    case setTimeouts(Timeouts)
+    /// Start a sync daemon (`ipvsadm --start-daemon`).
+    case startDaemon(SyncDaemon)
+    /// Stop a sync daemon (`ipvsadm --stop-daemon`).
+    case stopDaemon(SyncDaemonState)
+
+    /// The kernel command this operation sends.
+    public var command: IPVSCommand {
+        switch self {
+        case .addService: .newService
+        case .editService: .setService
+        case .deleteService: .deleteService
+        case .addDestination: .newDestination
+        case .editDestination: .setDestination
+        case .deleteDestination: .deleteDestination
+        case .zero: .zero
+        case .flush: .flush
+        case .setTimeouts: .setConfig
+        case .startDaemon: .newDaemon
+        case .stopDaemon: .deleteDaemon
+        }
+    }
+
+    /// A short description such as `new-dest TCP 10.0.0.1:80 -> 10.0.0.2:80`.
+    public var description: String {
+        switch self {
+        case .addService(let s), .editService(let s): "\(command) \(s.key)"
+        case .deleteService(let k): "\(command) \(k)"
+        case .addDestination(let d, let k), .editDestination(let d, let k): "\(command) \(k) -> \(d.key)"
+        case .deleteDestination(let d, let k): "\(command) \(k) -> \(d)"
+        case .zero(let k): k.map { "\(command) \($0)" } ?? "\(command) all"
+        case .flush: "\(command)"
+        case .setTimeouts(let t): "\(command) \(t.tcp) \(t.tcpFin) \(t.udp)"
+        case .startDaemon(let d): "\(command) \(d.state) \(d.interface)"
+        case .stopDaemon(let s): "\(command) \(s)"
+        }
+    }
+
+    /// Refuses, before anything is sent, what the kernel would refuse or misread.
+    public func validate() throws(IPVSError) {
+        switch self {
+        case .addService(let s), .editService(let s):
+            try Self.validateKey(s.key)
+            try Self.validateName(s.scheduler, what: "scheduler name", allowEmpty: false)
+            if let pe = s.persistenceEngine { try Self.validateName(pe, what: "persistence engine name", allowEmpty: true) }
+            if s.key.family == .inet6, s.flags.contains(.persistent), !(1...128).contains(s.netmask) {
+                throw .invalidArgument("invalid IPv6 persistence prefix length \(s.netmask) for \(s.key): must be 1 to 128")
+            }
+            if s.key.family == .inet, s.flags.contains(.persistent) {
+                // An IPv4 netmask must be contiguous ones.
+                let m = s.netmask
+                if m != 0, (~m & (~m &+ 1)) != 0 {
+                    throw .invalidArgument("invalid IPv4 persistence netmask \(IPAddress.v4(m)) for \(s.key)")
+                }
+            }
+        case .deleteService(let k):
+            try Self.validateKey(k)
+        case .zero(let k):
+            if let k { try Self.validateKey(k) }
+        case .addDestination(let d, let k), .editDestination(let d, let k):
+            try Self.validateKey(k)
+            try Self.validateDestination(d.key, service: k, forwarding: d.forwarding)
+            if d.weight < 0 { throw .invalidArgument("invalid weight \(d.weight) for \(d.key): must be 0 to \(Int32.max)") }
+            if d.lowerThreshold > d.upperThreshold, d.upperThreshold != 0 {
+                throw .invalidArgument("lower threshold \(d.lowerThreshold) exceeds upper threshold \(d.upperThreshold) for \(d.key)")
+            }
+            if d.forwarding == .tunnel, d.tunnel.type == .gue, d.tunnel.port == 0 {
+                throw .invalidArgument("GUE tunnel to \(d.key) needs a tunnel port")
+            }
+        case .deleteDestination(let d, let k):
+            try Self.validateKey(k)
+            try Self.validateDestination(d, service: k, forwarding: .tunnel)
+        case .startDaemon(let d):
+            try Self.validateName(d.interface, what: "multicast interface name", allowEmpty: false)
+            if let g = d.group {
+                let multicast: Bool
+                switch g {
+                case .v4(let v): multicast = v >> 28 == 0xE
+                case .v6(let hi, _): multicast = hi >> 56 == 0xFF
+                }
+                if !multicast { throw .invalidArgument("sync daemon group \(g) is not a multicast address") }
+            }
+        case .flush, .setTimeouts, .stopDaemon:
+            break
+        }
+    }
+
+    private static func validateKey(_ k: ServiceKey) throws(IPVSError) {
+        if case .firewallMark(let m, _) = k, m == 0 {
+            throw .invalidArgument("firewall mark 0 is not a valid service")
+        }
+    }
+
+    private static func validateDestination(_ d: DestinationKey, service: ServiceKey, forwarding: ForwardingMethod) throws(IPVSError) {
+        if d.address.family != service.family, forwarding != .tunnel {
+            throw .invalidArgument("destination \(d) is \(d.address.family == .inet ? "IPv4" : "IPv6") but service \(service) is not; mixed families need tunnel forwarding")
+        }
+    }
+
+    private static func validateName(_ name: String, what: String, allowEmpty: Bool) throws(IPVSError) {
+        if name.utf8.count > 15 { throw .invalidArgument("\(what) '\(name)' is longer than 15 characters") }
+        if !allowEmpty, name.isEmpty { throw .invalidArgument("\(what) is empty") }
+        if name.utf8.contains(0) { throw .invalidArgument("\(what) contains a NUL byte") }
+    }
+
+    /// Appends this operation as one request message.
+    func encode(into w: inout NetlinkWriter, family: UInt16, sequence: UInt32, port: UInt32) {
+        let m = w.beginMessage(type: family, flags: NL.request | NL.ack, sequence: sequence, port: port, command: command.rawValue)
+        switch self {
+        case .addService(let s), .editService(let s):
+            w.service(s, full: true)
+        case .deleteService(let k):
+            w.service(Service(key: k), full: false)
+        case .addDestination(let d, let k), .editDestination(let d, let k):
+            w.service(Service(key: k), full: false)
+            w.destination(d, full: true)
+        case .deleteDestination(let d, let k):
+            w.service(Service(key: k), full: false)
+            w.destination(Destination(address: d.address, port: d.port), full: false)
+        case .zero(let k):
+            if let k { w.service(Service(key: k), full: false) }
+        case .flush:
+            break
+        case .setTimeouts(let t):
+            w.u32(CmdAttr.timeoutTCP, t.tcp)
+            w.u32(CmdAttr.timeoutTCPFin, t.tcpFin)
+            w.u32(CmdAttr.timeoutUDP, t.udp)
+        case .startDaemon(let d):
+            w.daemon(d, full: true)
+        case .stopDaemon(let s):
+            w.daemon(SyncDaemon(state: s, interface: ""), full: false)
+        }
+        w.endMessage(m)
+    }
+}

@@ -1,0 +1,1 @@
+// KeepalivedConfig: placeholder until its first real file lands.

@@ -1,0 +1,2 @@
+import IPVSKit
+print("lvsctl: not yet")

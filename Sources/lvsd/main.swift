@@ -1,0 +1,2 @@
+import IPVSKit
+print("lvsd: not yet")

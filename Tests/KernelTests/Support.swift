@@ -1,0 +1,94 @@
+import Foundation
+import IPVSKit
+import Testing
+
+/// The result of running a program.
+struct Run: Sendable {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// Runs a program with arguments (no shell) and captures its output.
+@discardableResult
+func run(_ executable: String, _ arguments: [String], stdin: String? = nil) throws -> Run {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "/usr/bin/env")
+    p.arguments = executable.hasPrefix("/") ? arguments : [executable] + arguments
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    let input = Pipe()
+    p.standardInput = input
+    try p.run()
+    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+    try? input.fileHandleForWriting.close()
+    // Read both pipes concurrently so a large output cannot dead-lock the child.
+    let errData = LockedData()
+    let group = DispatchGroup()
+    group.enter()
+    DispatchQueue.global().async {
+        errData.set(err.fileHandleForReading.readDataToEndOfFile())
+        group.leave()
+    }
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    group.wait()
+    p.waitUntilExit()
+    return Run(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+               stderr: String(decoding: errData.get(), as: UTF8.self))
+}
+
+final class LockedData: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data = Data()
+    func set(_ d: Data) { lock.lock(); data = d; lock.unlock() }
+    func get() -> Data { lock.lock(); defer { lock.unlock() }; return data }
+}
+
+/// Runs a shell command line; for test set-up only.
+@discardableResult
+func sh(_ command: String) throws -> Run {
+    try run("/bin/sh", ["-c", command])
+}
+
+/// A private network namespace, so each kernel test has its own IPVS tables and tests can run in parallel.
+final class TestNamespace: Sendable {
+    let name: String
+    var path: String { "/var/run/netns/\(name)" }
+
+    init(_ label: String = "t") throws {
+        name = "lvs-\(label)-\(UUID().uuidString.prefix(8).lowercased())"
+        let r = try run("/sbin/ip", ["netns", "add", name])
+        guard r.status == 0 else { throw TestFailure("ip netns add \(name): \(r.stderr)") }
+        try run("/sbin/ip", ["-n", name, "link", "set", "lo", "up"])
+    }
+
+    deinit { _ = try? run("/sbin/ip", ["netns", "delete", name]) }
+
+    /// A client bound to this namespace.
+    func client() throws -> IPVSClient { try IPVSClient(networkNamespace: name) }
+
+    /// Runs a program inside the namespace.
+    @discardableResult
+    func exec(_ program: String, _ args: [String], stdin: String? = nil) throws -> Run {
+        try run("/sbin/ip", ["netns", "exec", name, program] + args, stdin: stdin)
+    }
+
+    /// Runs ipvsadm inside the namespace and requires success.
+    @discardableResult
+    func ipvsadm(_ args: String..., stdin: String? = nil) throws -> String {
+        let r = try exec("ipvsadm", args, stdin: stdin)
+        guard r.status == 0 else { throw TestFailure("ipvsadm \(args.joined(separator: " ")) failed (\(r.status)): \(r.stderr)") }
+        return r.stdout
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}
+
+func ip(_ s: String) -> IPAddress {
+    guard let a = IPAddress(s) else { fatalError("bad test address \(s)") }
+    return a
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The test command: installs what it needs, builds once on the host, runs the unit tests on the host, then boots
+# the real-kernel VM and runs the kernel suite inside it. Exits non-zero if anything fails or the VM does not boot.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bash scripts/setup.sh
+
+echo "== build (host)"
+swift build --build-tests 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\] (Compiling|Write|Emitting|Linking|Applying)' || true
+swift build --build-tests -q >/dev/null 2>&1 || { swift build --build-tests; exit 1; }
+bin=$(swift build --show-bin-path)
+xctest="$bin/LVSPackageTests.xctest"
+
+echo "== unit tests (host, no kernel)"
+"$xctest" --testing-library swift-testing --skip KernelTests
+
+echo "== kernel suite (VM)"
+bash scripts/kernel-suite.sh "$@"
