@@ -48,7 +48,7 @@ let package = Package(
             "IPVSKit", "KeepalivedConfig", "HealthCheck", "Director",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "IPVSKitTests", dependencies: ["IPVSKit"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "IPVSKitTests", dependencies: ["IPVSKit"], exclude: ["Fixtures"]),
         .testTarget(name: "IPVSAdmTests", dependencies: ["IPVSAdm", "IPVSKit"]),
         .testTarget(name: "KeepalivedConfigTests", dependencies: ["KeepalivedConfig"]),
         .testTarget(name: "HealthCheckTests", dependencies: ["HealthCheck"]),

@@ -88,12 +88,12 @@ struct NetlinkWriter {
         attribute(type, Array(value.utf8) + [0])
     }
 
-    /// Opens a nested attribute; close it with ``endNest(_:)``. The kernel emits nests without `NLA_F_NESTED`
-    /// and accepts either, so neither does this writer set it (as ipvsadm).
+    /// Opens a nested attribute; close it with ``endNest(_:)``. Sets `NLA_F_NESTED` as libnl (and so ipvsadm)
+    /// does; the kernel accepts nests with or without it.
     mutating func beginNest(_ type: UInt16) -> Int {
         let start = bytes.count
         appendHost(UInt16(0))
-        appendHost(type)
+        appendHost(type | 0x8000)
         return start
     }
 

@@ -44,11 +44,11 @@ extension NetlinkWriter {
         if full {
             u32(DestAttr.fwdMethod, d.forwarding.rawValue)
             u32(DestAttr.weight, UInt32(bitPattern: d.weight))
-            if d.forwarding == .tunnel {
-                u8(DestAttr.tunType, d.tunnel.type.rawValue)
-                be16(DestAttr.tunPort, d.tunnel.port)
-                u16(DestAttr.tunFlags, d.tunnel.checksum.rawValue)
-            }
+            // ipvsadm sends the tunnel attributes for every forwarding method; the kernel uses them for tunnels only.
+            let tunnel = d.forwarding == .tunnel ? d.tunnel : TunnelSettings()
+            u8(DestAttr.tunType, tunnel.type.rawValue)
+            be16(DestAttr.tunPort, tunnel.port)
+            u16(DestAttr.tunFlags, tunnel.checksum.rawValue)
             u32(DestAttr.uThresh, d.upperThreshold)
             u32(DestAttr.lThresh, d.lowerThreshold)
         }
