@@ -1,4 +1,5 @@
 import Foundation
+
 import IPVSKit
 import Testing
 

@@ -145,8 +145,15 @@ public final class IPVSClient: Sendable {
     // MARK: - Reads
 
     /// Every service, in kernel order (one dump).
+    ///
+    /// Kernels before the per-namespace tables (Linux 6.x) resume a multipart service dump by a position counted
+    /// over *all* namespaces' services, so a change in another namespace during the dump can repeat or skip an
+    /// entry. Repeats are dropped here.
     public func services() throws(IPVSError) -> [Service] {
-        try dump(.getService) { _ in }.map { (a) throws(IPVSError) -> Service in try IPVSDecoder.service(from: a) }
+        var seen = Set<ServiceKey>()
+        return try dump(.getService) { _ in }
+            .map { (a) throws(IPVSError) -> Service in try IPVSDecoder.service(from: a) }
+            .filter { seen.insert($0.key).inserted }
     }
 
     /// One service, or `nil` if it does not exist.
