@@ -9,18 +9,33 @@ struct ConfigNode: Sendable {
     /// The block's lines, or `nil` when no `{` followed.
     var block: [ConfigNode]?
 
-    var location: SourceLocation { keyword.location }
+    var location: ConfigLocation { keyword.location }
     var name: String { keyword.text }
 }
 
 /// Builds the block structure from logical lines: a `{` opens the block of the line before it, `}` closes the
 /// innermost open block. Stray and missing braces are errors; the structure stays balanced whatever the input.
 enum BlockTree {
+    /// The deepest nesting kept (keepalived's grammar needs 5 levels).
+    static let maximumDepth = 32
+
     static func build(_ lines: [LogicalLine], log: inout DiagnosticLog) -> [ConfigNode] {
         // Each level holds its nodes and, for nested levels, the location of its `{`.
-        var levels: [(nodes: [ConfigNode], opened: SourceLocation?)] = [([], nil)]
+        var levels: [(nodes: [ConfigNode], opened: ConfigLocation?)] = [([], nil)]
         var lastCanOpen = false
+        // Blocks nested deeper than `maximumDepth` are counted, not kept (bounded memory and recursion).
+        var skippedDepth = 0
         for line in lines {
+            if skippedDepth > 0 {
+                if line.isOpenBrace { skippedDepth += 1 } else if line.isCloseBrace { skippedDepth -= 1 }
+                continue
+            }
+            if line.isOpenBrace && levels.count > maximumDepth {
+                log.error(.syntax, line.location, "blocks nested more than \(maximumDepth) deep - skipping this block")
+                skippedDepth = 1
+                lastCanOpen = false
+                continue
+            }
             if line.isOpenBrace {
                 let top = levels.count - 1
                 if lastCanOpen, !levels[top].nodes.isEmpty, levels[top].nodes[levels[top].nodes.count - 1].block == nil {
@@ -48,8 +63,11 @@ enum BlockTree {
             levels[levels.count - 1].nodes.append(node)
             lastCanOpen = true
         }
+        if skippedDepth > 0, let last = lines.last {
+            log.error(.syntax, last.location, "missing '}' at the end of the file (\(skippedDepth) deeply nested blocks open)")
+        }
         while levels.count > 1 {
-            let opened = levels[levels.count - 1].opened ?? SourceLocation(file: "?", line: 0)
+            let opened = levels[levels.count - 1].opened ?? ConfigLocation(file: "?", line: 0)
             log.error(.syntax, opened, "missing '}' for the block opened here")
             close(&levels)
         }
@@ -58,12 +76,12 @@ enum BlockTree {
 
     private static let anonymousKeyword = "\u{0}anonymous-block"
 
-    private static func anonymousMarker(at location: SourceLocation) -> ConfigNode {
+    private static func anonymousMarker(at location: ConfigLocation) -> ConfigNode {
         ConfigNode(keyword: Token(text: anonymousKeyword, raw: "{", location: location), arguments: [], rest: "",
                    block: nil)
     }
 
-    private static func close(_ levels: inout [(nodes: [ConfigNode], opened: SourceLocation?)]) {
+    private static func close(_ levels: inout [(nodes: [ConfigNode], opened: ConfigLocation?)]) {
         let finished = levels.removeLast()
         // An orphan block was already reported; its contents are dropped.
         if finished.nodes.first?.keyword.text == anonymousKeyword { return }

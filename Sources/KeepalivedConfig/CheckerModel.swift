@@ -25,7 +25,7 @@ public struct Checker: Hashable, Sendable {
     /// The block keyword.
     public var kind: Kind
     /// Where the block starts.
-    public var location: SourceLocation
+    public var location: ConfigLocation
     /// Connection settings (TCP, HTTP, SSL, SMTP, DNS, UDP, PING).
     public var connection = CheckerConnection()
     /// Effective `retry` (retries after the first failure before DOWN).
@@ -67,7 +67,7 @@ public struct Checker: Hashable, Sendable {
     var givenRise: UInt32?
     var givenFall: UInt32?
 
-    init(kind: Kind, location: SourceLocation) {
+    init(kind: Kind, location: ConfigLocation) {
         self.kind = kind
         self.location = location
     }
@@ -80,7 +80,7 @@ public struct OtherSetting: Hashable, Sendable {
     /// Its arguments.
     public var arguments: [String]
     /// Where it was written.
-    public var location: SourceLocation
+    public var location: ConfigLocation
 }
 
 /// The connection keywords shared by most checkers.
@@ -171,7 +171,7 @@ public struct HTTPCheckURL: Hashable, Sendable {
     /// `regex_max_offset`.
     public var regexMaxOffset: UInt32?
     /// Where the block starts.
-    public var location: SourceLocation
+    public var location: ConfigLocation
 
     /// Whether `code` is an accepted status.
     public func accepts(statusCode code: Int) -> Bool { statusCodes.contains { $0.contains(code) } }

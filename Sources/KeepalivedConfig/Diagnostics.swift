@@ -1,6 +1,6 @@
 /// Where something was written in a configuration file: the file's path (as given or as an include resolved it)
 /// and a 1-based line number.
-public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
+public struct ConfigLocation: Hashable, Sendable, CustomStringConvertible {
     /// The file's path.
     public var file: String
     /// The 1-based line number.
@@ -53,12 +53,12 @@ public struct Diagnostic: Hashable, Sendable, CustomStringConvertible {
     /// The category.
     public var kind: Kind
     /// Where it applies.
-    public var location: SourceLocation
+    public var location: ConfigLocation
     /// The message, without location or severity.
     public var message: String
 
     /// Creates a diagnostic.
-    public init(_ severity: Severity, _ kind: Kind, at location: SourceLocation, _ message: String) {
+    public init(_ severity: Severity, _ kind: Kind, at location: ConfigLocation, _ message: String) {
         self.severity = severity
         self.kind = kind
         self.location = location
@@ -82,21 +82,21 @@ struct DiagnosticLog: Sendable {
 
     init(strict: Bool) { self.strict = strict }
 
-    mutating func warning(_ kind: Diagnostic.Kind, _ location: SourceLocation, _ message: String) {
+    mutating func warning(_ kind: Diagnostic.Kind, _ location: ConfigLocation, _ message: String) {
         entries.append(Diagnostic(.warning, kind, at: location, message))
     }
 
-    mutating func error(_ kind: Diagnostic.Kind, _ location: SourceLocation, _ message: String) {
+    mutating func error(_ kind: Diagnostic.Kind, _ location: ConfigLocation, _ message: String) {
         entries.append(Diagnostic(.error, kind, at: location, message))
     }
 
     /// An unknown keyword: a warning, or an error in strict mode.
-    mutating func unknownKeyword(_ location: SourceLocation, _ message: String) {
+    mutating func unknownKeyword(_ location: ConfigLocation, _ message: String) {
         entries.append(Diagnostic(strict ? .error : .warning, .unknownKeyword, at: location, message))
     }
 
     /// Reports `message` only the first time `key` is seen.
-    mutating func once(_ key: String, _ kind: Diagnostic.Kind, _ location: SourceLocation, _ message: String) {
+    mutating func once(_ key: String, _ kind: Diagnostic.Kind, _ location: ConfigLocation, _ message: String) {
         guard reportedOnce.insert(key).inserted else { return }
         warning(kind, location, message)
     }

@@ -88,7 +88,7 @@ public struct LVSSyncDaemonSettings: Hashable, Sendable {
     /// `group`.
     public var group: IPAddress?
     /// Where it was written.
-    public var location: SourceLocation
+    public var location: ConfigLocation
 }
 
 /// An `IP:PORT` listening address (`[v6]:PORT` for IPv6).

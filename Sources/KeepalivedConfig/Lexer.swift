@@ -5,12 +5,12 @@ public struct Token: Hashable, Sendable, CustomStringConvertible {
     /// The word as written, quotes included; diagnostics quote this.
     public var raw: String
     /// Where the word was written.
-    public var location: SourceLocation
+    public var location: ConfigLocation
     /// Whether any part of the word was in double quotes.
     public var wasQuoted: Bool
 
     /// Creates a token.
-    public init(text: String, raw: String, location: SourceLocation, wasQuoted: Bool = false) {
+    public init(text: String, raw: String, location: ConfigLocation, wasQuoted: Bool = false) {
         self.text = text
         self.raw = raw
         self.location = location
@@ -31,7 +31,7 @@ struct LogicalLine: Sendable {
     /// The text after the first word, as written (quotes kept), for keywords with shell-like quoting.
     var rest: String
     /// Where the line was written.
-    var location: SourceLocation
+    var location: ConfigLocation
 
     var isOpenBrace: Bool { tokens.count == 1 && tokens[0].raw == "{" }
     var isCloseBrace: Bool { tokens.count == 1 && tokens[0].raw == "}" }
@@ -65,7 +65,7 @@ enum Lexer {
             while end < count && bytes[end] != 0x0A { end += 1 }
             lineNumber += 1
             if start == count && end == count { break }
-            let location = SourceLocation(file: file, line: lineNumber)
+            let location = ConfigLocation(file: file, line: lineNumber)
             var lineEnd = end
             while lineEnd > start && (bytes[lineEnd - 1] == 0x0D || bytes[lineEnd - 1] == 0x0A) { lineEnd -= 1 }
             if lineEnd - start > maximumLineLength {
@@ -80,11 +80,13 @@ enum Lexer {
     }
 
     /// Strips the comment and cuts a physical line at braces outside quotes.
-    private static func splitPhysicalLine(_ line: ArraySlice<UInt8>, location: SourceLocation,
+    private static func splitPhysicalLine(_ line: ArraySlice<UInt8>, location: ConfigLocation,
                                           into result: inout [LogicalLine], log: inout DiagnosticLog) {
         var segment: [UInt8] = []
         var inQuote = false
         var index = line.startIndex
+        // An include line is taken whole, so that `{a,b}` in its pattern is not split at the braces.
+        let isInclude = startsWithInclude(line)
         func flush() {
             if let logical = tokenize(segment, location: location) { result.append(logical) }
             segment.removeAll(keepingCapacity: true)
@@ -101,7 +103,7 @@ enum Lexer {
                 index += 1
             } else if !inQuote && (byte == hash || byte == bang) {
                 break
-            } else if !inQuote && (byte == openBrace || byte == closeBrace) {
+            } else if !inQuote && !isInclude && (byte == openBrace || byte == closeBrace) {
                 flush()
                 segment.append(byte)
                 flush()
@@ -116,9 +118,21 @@ enum Lexer {
         flush()
     }
 
+    /// Whether the first word of `line` is `include` or one of its strict variants.
+    private static func startsWithInclude(_ line: ArraySlice<UInt8>) -> Bool {
+        var index = line.startIndex
+        while index < line.endIndex && isBlank(line[index]) { index += 1 }
+        let start = index
+        while index < line.endIndex && !isBlank(line[index]) && line[index] != openBrace && line[index] != closeBrace {
+            index += 1
+        }
+        guard index - start >= 7, index - start <= 8 else { return false }
+        return SourceReader.includeKeywords.contains(String(decoding: line[start..<index], as: UTF8.self))
+    }
+
     /// Splits a segment into words with keepalived's default rules: blanks separate, `"` quotes and is removed,
     /// quoted and unquoted parts of one word are glued. Returns `nil` for a blank segment.
-    static func tokenize(_ segment: [UInt8], location: SourceLocation) -> LogicalLine? {
+    static func tokenize(_ segment: [UInt8], location: ConfigLocation) -> LogicalLine? {
         var tokens: [Token] = []
         var rest = ""
         var index = 0

@@ -4,7 +4,7 @@ import IPVSKit
 /// empty services, quorum clamping.
 extension Parser {
     mutating func finish() {
-        var seen: [String: SourceLocation] = [:]
+        var seen: [String: ConfigLocation] = [:]
         for var vs in parsedVirtualServers {
             guard applyRules(to: &vs) else { continue }
             let identity = "\(vs.address)|\(vs.protocolType)|\(vs.family.map { "\($0)" } ?? "")"
@@ -67,7 +67,7 @@ extension Parser {
 
         // Port rules and duplicates.
         var kept: [RealServer] = []
-        var keys: [DestinationKey: SourceLocation] = [:]
+        var keys: [DestinationKey: ConfigLocation] = [:]
         let isFirewallMark: Bool = { if case .firewallMark = vs.address { return true } else { return false } }()
         for var rs in vs.realServers {
             if rs.method.forwarding == .masquerade {

@@ -24,12 +24,12 @@ struct SourceReader {
     init(log: DiagnosticLog) { self.log = log }
 
     /// Reads the file at `path`; a file that cannot be read is an error at `path:0` (or at the include line).
-    mutating func read(path: String, from includer: SourceLocation? = nil) -> [LogicalLine] {
+    mutating func read(path: String, from includer: ConfigLocation? = nil) -> [LogicalLine] {
         guard let data = FileManager.default.contents(atPath: path) else {
             var isDirectory: ObjCBool = false
             let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
             let why = !exists ? "no such file" : isDirectory.boolValue ? "is a directory" : "cannot be read"
-            log.error(.include, includer ?? SourceLocation(file: path, line: 0), "cannot open '\(path)': \(why)")
+            log.error(.include, includer ?? ConfigLocation(file: path, line: 0), "cannot open '\(path)': \(why)")
             return []
         }
         return read(bytes: Array(data), path: path)
@@ -39,7 +39,7 @@ struct SourceReader {
     mutating func read(bytes: [UInt8], path: String) -> [LogicalLine] {
         let identity = Self.canonicalPath(path)
         if stack.contains(identity) {
-            log.error(.include, SourceLocation(file: path, line: 0), "include cycle: '\(path)' includes itself")
+            log.error(.include, ConfigLocation(file: path, line: 0), "include cycle: '\(path)' includes itself")
             return []
         }
         stack.append(identity)
