@@ -5,15 +5,25 @@ import IPVSKit
 public struct Checker: Hashable, Sendable {
     /// The checker block keyword.
     public enum Kind: String, Hashable, Sendable, CaseIterable {
+        /// `TCP_CHECK`: a TCP handshake.
         case tcp = "TCP_CHECK"
+        /// `HTTP_GET`: status code and optional body digest.
         case http = "HTTP_GET"
+        /// `SSL_GET`: HTTP_GET over TLS.
         case ssl = "SSL_GET"
+        /// `MISC_CHECK`: runs a program; exit 0 is success.
         case misc = "MISC_CHECK"
+        /// `SMTP_CHECK` (not acted upon).
         case smtp = "SMTP_CHECK"
+        /// `DNS_CHECK` (not acted upon).
         case dns = "DNS_CHECK"
+        /// `UDP_CHECK` (not acted upon).
         case udp = "UDP_CHECK"
+        /// `PING_CHECK` (not acted upon).
         case ping = "PING_CHECK"
+        /// `FILE_CHECK` (not acted upon).
         case file = "FILE_CHECK"
+        /// `BFD_CHECK` (not acted upon).
         case bfd = "BFD_CHECK"
 
         /// Whether lvsd runs this kind of checker (the others are parsed and reported as not acted upon).

@@ -142,7 +142,9 @@ extension Parser {
             if let t = timer(node) { checker.givenConnectTimeout = t }
         case "retry":
             if let v = unsigned(node, in: 0...UInt64(UInt32.max)) { checker.givenRetry = UInt32(v) }
-        case "nb_get_retry" where checker.kind == .http || checker.kind == .ssl:
+        case "nb_get_retry":
+            // keepalived 2.x treats this as a config error; old configs use it in every checker type, and lvsd
+            // accepts it everywhere with a warning.
             log.warning(.deprecated, node.location,
                         "'nb_get_retry' is a deprecated alias of 'retry'; use 'retry' (keepalived rejects it)")
             if let v = unsigned(node, in: 0...UInt64(UInt32.max)) { checker.givenRetry = UInt32(v) }

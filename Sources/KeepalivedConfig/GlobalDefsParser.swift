@@ -5,7 +5,8 @@ extension Parser {
         var g = configuration.globalDefinitions
         for node in block {
             switch node.name {
-            case "router_id":
+            case "router_id", "lvs_id":
+                if node.name == "lvs_id" { deprecated(node, "router_id") }
                 g.routerID = string(node)
             case "lvs_flush":
                 noArguments(node)

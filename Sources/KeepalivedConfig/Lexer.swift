@@ -56,6 +56,13 @@ enum Lexer {
 
     /// Splits one file's bytes into logical lines, reporting over-long lines and unterminated quotes.
     static func lines(of bytes: [UInt8], file: String, log: inout DiagnosticLog) -> [LogicalLine] {
+        var preprocessor = Preprocessor(configID: nil)
+        return lines(of: bytes, file: file, preprocessor: &preprocessor, log: &log)
+    }
+
+    /// Splits one file's bytes into logical lines, applying `preprocessor` (`@ID`, `$NAME=`) to each line.
+    static func lines(of bytes: [UInt8], file: String, preprocessor: inout Preprocessor,
+                      log: inout DiagnosticLog) -> [LogicalLine] {
         var result: [LogicalLine] = []
         var lineNumber = 0
         var start = 0
@@ -72,7 +79,9 @@ enum Lexer {
                 log.error(.syntax, location,
                           "line too long (\(lineEnd - start) bytes; the limit is \(maximumLineLength)) - ignoring it")
             } else {
-                splitPhysicalLine(bytes[start..<lineEnd], location: location, into: &result, log: &log)
+                for piece in preprocessor.process(bytes[start..<lineEnd], file: file, location: location, log: &log) {
+                    splitPhysicalLine(piece[...], location: location, into: &result, log: &log)
+                }
             }
             start = end + 1
         }

@@ -4,8 +4,13 @@ import IPVSKit
 public struct ParseOptions: Hashable, Sendable {
     /// Config-test mode (`lvsd -t`): unknown keywords are errors, not warnings.
     public var strict: Bool
+    /// The config id `@ID` lines are compared with (keepalived's `-i`); `nil` means the short host name.
+    public var configID: String?
     /// Creates options.
-    public init(strict: Bool = false) { self.strict = strict }
+    public init(strict: Bool = false, configID: String? = nil) {
+        self.strict = strict
+        self.configID = configID
+    }
 }
 
 /// A parsed configuration and everything said about it.
@@ -34,7 +39,7 @@ public struct ParseResult: Sendable {
 public enum KeepalivedConfigParser {
     /// Parses the file at `path`, following its includes.
     public static func parse(file path: String, options: ParseOptions = ParseOptions()) -> ParseResult {
-        var reader = SourceReader(log: DiagnosticLog(strict: options.strict))
+        var reader = SourceReader(log: DiagnosticLog(strict: options.strict), configID: options.configID)
         let lines = reader.read(path: path)
         return parse(lines: lines, log: reader.log)
     }
@@ -48,7 +53,7 @@ public enum KeepalivedConfigParser {
     /// Parses raw bytes (any bytes: invalid UTF-8 is replaced) as the contents of a file named `file`.
     public static func parse(bytes: [UInt8], file: String = "keepalived.conf",
                              options: ParseOptions = ParseOptions()) -> ParseResult {
-        var reader = SourceReader(log: DiagnosticLog(strict: options.strict))
+        var reader = SourceReader(log: DiagnosticLog(strict: options.strict), configID: options.configID)
         let lines = reader.read(bytes: bytes, path: file)
         return parse(lines: lines, log: reader.log)
     }

@@ -19,9 +19,13 @@ struct SourceReader {
     static let includeKeywords: Set<String> = ["include", "includer", "includem", "includew", "includeb", "includea"]
 
     var log: DiagnosticLog
+    var preprocessor: Preprocessor
     private var stack: [String] = []
 
-    init(log: DiagnosticLog) { self.log = log }
+    init(log: DiagnosticLog, configID: String? = nil) {
+        self.log = log
+        self.preprocessor = Preprocessor(configID: configID)
+    }
 
     /// Reads the file at `path`; a file that cannot be read is an error at `path:0` (or at the include line).
     mutating func read(path: String, from includer: ConfigLocation? = nil) -> [LogicalLine] {
@@ -45,7 +49,7 @@ struct SourceReader {
         stack.append(identity)
         defer { stack.removeLast() }
         var output: [LogicalLine] = []
-        for line in Lexer.lines(of: bytes, file: path, log: &log) {
+        for line in Lexer.lines(of: bytes, file: path, preprocessor: &preprocessor, log: &log) {
             guard let first = line.tokens.first, !first.wasQuoted, Self.includeKeywords.contains(first.text) else {
                 output.append(line)
                 continue

@@ -97,6 +97,13 @@ import Testing
         #expect(result.diagnostics.filter { $0.kind == .notActedUpon }.count == 1)
     }
 
+    @Test func oldLvsIdIsADeprecatedRouterID() {
+        let result = parse("global_defs {\n lvs_id LVS_DEVEL\n}", strict: true)
+        #expect(!result.hasErrors)
+        #expect(result.configuration.globalDefinitions.routerID == "LVS_DEVEL")
+        #expect(result.diagnostics.first?.kind == .deprecated)
+    }
+
     @Test func unknownGlobalKeyword() {
         let result = parse("global_defs {\n router_idd x\n}")
         #expect(result.warnings.first?.kind == .unknownKeyword)

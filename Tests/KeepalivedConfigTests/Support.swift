@@ -37,14 +37,18 @@ func ip(_ text: String) -> IPAddress {
     return address
 }
 
-/// The fixtures directory (copies of /work/shared/configs), located from this file's path.
+/// The fixtures directory, `Tests/KeepalivedConfigFixtures`, located from this file's path. It sits outside the
+/// test target's directory so that SwiftPM does not treat the files as unhandled resources.
 let fixturesDirectory: String = {
     let thisFile = #filePath
-    guard let slash = thisFile.lastIndex(of: "/") else { return "Fixtures" }
-    return String(thisFile[..<slash]) + "/Fixtures"
+    guard let slash = thisFile.lastIndex(of: "/") else { return "Tests/KeepalivedConfigFixtures" }
+    let targetDirectory = thisFile[..<slash]
+    guard let parentSlash = targetDirectory.lastIndex(of: "/") else { return "Tests/KeepalivedConfigFixtures" }
+    return String(targetDirectory[..<parentSlash]) + "/KeepalivedConfigFixtures"
 }()
 
-/// The shared configurations: /work/shared/configs if present, else the copies under Fixtures/shared.
+/// The shared configurations: copies of /work/shared/configs kept under the fixtures directory, so the tests do not
+/// depend on /work/shared.
 let sharedConfigDirectory: String = fixturesDirectory + "/shared"
 
 /// A fresh temporary directory.
