@@ -77,6 +77,12 @@ public struct Checker: Hashable, Sendable {
     var givenRise: UInt32?
     var givenFall: UInt32?
 
+    /// The address and port the checker connects to: `connect_ip`/`connect_port`, else the real server's.
+    /// The port is 0 when neither gives one (a fwmark service; the parser warns).
+    public func target(of realServer: RealServer) -> (address: IPAddress, port: UInt16) {
+        (connection.ip ?? realServer.address, connection.port ?? realServer.port)
+    }
+
     init(kind: Kind, location: ConfigLocation) {
         self.kind = kind
         self.location = location

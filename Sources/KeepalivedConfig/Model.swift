@@ -243,6 +243,10 @@ public struct RealServer: Hashable, Sendable {
     /// The health checkers, with inherited timing resolved.
     public var checkers: [Checker] = []
 
+    /// The configured address and port (for a group virtual server, a NAT real server without a port takes each
+    /// service's port; see ``IPVSMapping/destination(for:in:)``).
+    public var key: DestinationKey { DestinationKey(address: address, port: port) }
+
     /// `[10.0.0.2]:80` as keepalived logs real servers (without protocol).
     public var endpointDescription: String { "[\(address)]:\(port)" }
 }

@@ -97,6 +97,11 @@ extension Parser {
                 continue
             }
             keys[key] = rs.location
+            for checker in rs.checkers where checker.kind.hasConnection && checker.kind != .ping
+                && checker.target(of: rs).port == 0 {
+                log.warning(.adjusted, checker.location,
+                            "\(checker.kind.rawValue) for real_server \(rs.address) has no port to connect to; set 'connect_port'")
+            }
             kept.append(rs)
         }
         vs.realServers = kept

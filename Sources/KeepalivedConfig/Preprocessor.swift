@@ -10,6 +10,7 @@ struct Preprocessor: Sendable {
     private var definitions: [String: String] = [:]
     private var pending: (name: String, value: String)?
     private static let maximumExpansions = 16
+    private static let maximumExpandedLength = 65_536
 
     init(configID: String?) {
         self.configID = configID ?? Self.shortHostName()
@@ -63,6 +64,10 @@ struct Preprocessor: Sendable {
         for _ in 0..<Self.maximumExpansions {
             let next = substitute(expanded, file: file)
             if next == expanded { break }
+            if next.utf8.count > Self.maximumExpandedLength {
+                log.error(.syntax, location, "line longer than \(Self.maximumExpandedLength) bytes after $ substitution - ignoring it")
+                return []
+            }
             expanded = next
         }
         if expanded.contains("$"), substitute(expanded, file: file) != expanded {

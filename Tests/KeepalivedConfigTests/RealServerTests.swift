@@ -77,9 +77,10 @@ import Testing
         #expect(result.configuration.virtualServers.first?.realServers.map(\.address) == [ip("10.0.0.3")])
     }
 
-    @Test func noRiseFallInStockKeepalivedButAcceptedAsLvsdExtension() {
+    @Test func riseBelowOneIsRejected() {
         let result = parse(vsConfig("", "real_server 10.0.0.2 80 {\n rise 0\n}"))
-        #expect(result.hasErrors)  // at least 1
+        #expect(result.errors.first?.location.line == 6)
+        #expect(result.errors.first?.message.contains("rise") == true)
     }
 }
 
@@ -100,6 +101,16 @@ import Testing
     @Test func fwmarkClearsThePortOfNonNATRealServers() {
         let vs = singleVS("virtual_server fwmark 3 {\n lvs_method DR\n real_server 10.0.1.1 80 {\n }\n real_server 10.0.1.2 81 {\n  lvs_method NAT\n }\n}")
         #expect(vs?.realServers.map(\.port) == [0, 81])
+        #expect(vs?.realServers.first?.key == DestinationKey(address: ip("10.0.1.1"), port: 0))
+    }
+
+    @Test func checkerWithoutAPortIsWarnedAbout() throws {
+        let result = parse("virtual_server fwmark 3 {\n lvs_method DR\n real_server 10.0.1.1 {\n  TCP_CHECK {\n  }\n  TCP_CHECK {\n   connect_port 443\n  }\n }\n}")
+        let warnings = result.messages(containing: "connect_port")
+        #expect(warnings.map(\.location.line) == [4])
+        let vs = try #require(result.configuration.virtualServers.first)
+        let rs = try #require(vs.realServers.first)
+        #expect(rs.checkers[1].target(of: rs) == (ip("10.0.1.1"), 443))
     }
 
     @Test func duplicatesAreRemovedWithAWarning() {

@@ -40,6 +40,7 @@ private struct SeededGenerator: RandomNumberGenerator {
         "misc_path", "notify_up", "sorry_server", "quorum", "persistence_timeout", "1.5", "999999999999999999999",
         "10.0.0.1-5", "10.0.0.0/30", "ops", "sh-port", "retry", "nb_get_retry", "nat_mask", "\\", "\t", "",
         "lvs_timeouts", "tcp", "lvs_sync_daemon", "lvsd_metrics_address", "1.2.3.4:80", "inhibit_on_failure",
+        "$X=", "$X", "${X}", "$Y=$X$X$X", "@lb1", "@^lb1", "${_ENV", "${_RANDOM 2 2}", "\\#",
     ]
 
     @Test(arguments: 0..<60)
