@@ -139,7 +139,7 @@ extension Parser {
         case "fwmark" where connection:
             if let v = unsigned(node, in: 0...UInt64(UInt32.max)) { checker.connection.firewallMark = UInt32(v) }
         case "connect_timeout" where connection:
-            if let t = timer(node) { checker.givenConnectTimeout = t }
+            if let t = positiveTimer(node) { checker.givenConnectTimeout = t }
         case "retry":
             if let v = unsigned(node, in: 0...UInt64(UInt32.max)) { checker.givenRetry = UInt32(v) }
         case "nb_get_retry":
@@ -153,13 +153,7 @@ extension Parser {
         case "warmup":
             if let t = timer(node) { checker.givenWarmup = t }
         case "delay_loop":
-            if let t = timer(node) {
-                if t == .zero {
-                    log.error(.invalidValue, node.location, "invalid value '0' for 'delay_loop': must be above 0")
-                } else {
-                    checker.givenDelayLoop = t
-                }
-            }
+            if let t = positiveTimer(node) { checker.givenDelayLoop = t }
         case "alpha":
             if let v = optionalBool(node) { checker.givenAlpha = v }
         case "log_all_failures":

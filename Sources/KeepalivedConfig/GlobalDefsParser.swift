@@ -11,7 +11,8 @@ extension Parser {
             case "lvs_flush":
                 noArguments(node)
                 g.lvsFlush = true
-            case "lvs_flush_on_stop":
+            case "lvs_flush_on_stop", "lvs_flush_onstop":
+                if node.name == "lvs_flush_onstop" { deprecated(node, "lvs_flush_on_stop") }
                 rejectBlock(node)
                 if let arg = node.arguments.first {
                     if arg.text == "VS" { g.lvsFlushOnStop = .virtualServers } else { invalid(node, arg, "expected VS or nothing") }
@@ -211,6 +212,8 @@ enum GlobalKeywords {
         "iproute_etc_dir", "local_name", "vrrp_track_process", "vrrp_ipset", "vrrp_iptables_chain",
         "notify_fifo_script_timeout", "vrrp_owner_ignore_priority", "vrrp_skip_check_adv_addr_instance",
         "checker_process_name", "config_copy_directory", "disable_local_igmp", "vrrp_use_ipvlan",
-        "vrrp_strict_mode", "vrrp_startup_delay_time", "lvs_flush_onstop", "linkbeat_interfaces",
+        "vrrp_strict_mode", "vrrp_startup_delay_time", "linkbeat_interfaces", "vrrp_vmac_garp_intvl", "nftables",
+        "nftables_ipvs_priority", "nftables_ipvs_start_fwmark", "vmac_prefix", "vmac_addr_prefix", "include_check",
+        "child_wait_time",
     ]
 }

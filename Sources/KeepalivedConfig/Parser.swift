@@ -193,7 +193,7 @@ enum IgnoredSections {
         "vrrp_instance", "vrrp_script", "vrrp_sync_group", "static_ipaddress", "static_routes", "static_rules",
         "vrrp_track_file", "track_file", "vrrp_track_process", "track_process", "bfd_instance", "linkbeat_interfaces",
         "garp_group", "net_namespace", "net_namespace_ipvs", "namespace_with_ipsets", "instance", "use_pid_dir",
-        "linkbeat_use_polling", "static_track_group",
+        "linkbeat_use_polling", "track_group", "child_wait_time", "interface_up_down_delays",
     ]
 
     /// The keywords of ignored sections that are checked (sub-blocks are free-form).
@@ -212,13 +212,14 @@ enum IgnoredSections {
             "garp_interval", "gna_interval", "down_timer_adverts", "higher_prio_send_advert", "lower_prio_no_advert",
             "kernel_rx_buf_size", "authentication", "sync_group_tracking_weight", "mcast_dst_ip", "vrrp_ipsets",
             "ipsets", "nftables", "no_nftables", "first_advert", "fault_state", "wantstate", "snmp_name",
-            "use_vmac_addr", "track_group", "garp_extra_if", "unicast_src_port", "mcast_dst_port",
+            "use_vmac_addr", "track_group", "garp_extra_if", "unicast_src_port", "mcast_dst_port", "vrf",
+            "no_virtual_ipaddress", "v3_checksum_as_v2", "timer_expired_backup", "vmac_garp_intvl",
         ],
         "vrrp_script": ["script", "interval", "timeout", "weight", "rise", "fall", "user", "init_fail"],
         "vrrp_sync_group": [
             "group", "notify_backup", "notify_master", "notify_fault", "notify_stop", "notify", "smtp_alert",
             "global_tracking", "sync_group_tracking_weight", "track_interface", "track_script", "track_file",
-            "track_process", "track_bfd",
+            "track_process", "track_bfd", "notify_priority_changes",
         ],
     ]
 }

@@ -49,9 +49,9 @@ extension Parser {
             case "warmup":
                 if let t = timer(child) { rs.warmup = t }
             case "connect_timeout":
-                if let t = timer(child) { rs.connectTimeout = t }
+                if let t = positiveTimer(child) { rs.connectTimeout = t }
             case "delay_loop":
-                if let t = timer(child) { rs.delayLoop = t }
+                if let t = positiveTimer(child) { rs.delayLoop = t }
             case "smtp_alert":
                 if let v = optionalBool(child) { rs.smtpAlert = v }
             case "virtualhost":

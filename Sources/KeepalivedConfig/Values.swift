@@ -101,6 +101,20 @@ extension Parser {
         return nil
     }
 
+    /// A TIMER that must be above zero (`delay_loop`, `connect_timeout`).
+    mutating func positiveTimer(_ node: ConfigNode) -> ConfigDuration? {
+        guard let token = argument(node) else { return nil }
+        guard let value = ConfigValue.timer(token.text) else {
+            invalid(node, token, "expected seconds (up to 6 decimal places)")
+            return nil
+        }
+        guard value > .zero else {
+            invalid(node, token, "must be above 0")
+            return nil
+        }
+        return value
+    }
+
     mutating func port(_ node: ConfigNode, _ token: Token) -> UInt16? {
         if let value = ConfigValue.port(token.text) { return value }
         invalid(node, token, "expected a port from 0 to 65535")

@@ -137,9 +137,9 @@ extension Parser {
                     vs.sorryServer?.method = method
                 }
             case "delay_loop":
-                if let t = timer(child) { vs.delayLoop = t }
+                if let t = positiveTimer(child) { vs.delayLoop = t }
             case "connect_timeout":
-                if let t = timer(child) { vs.connectTimeout = t }
+                if let t = positiveTimer(child) { vs.connectTimeout = t }
             case "retry":
                 if let v = unsigned(child, in: 1...UInt64(UInt32.max)) { vs.retry = UInt32(v) }
             case "delay_before_retry":

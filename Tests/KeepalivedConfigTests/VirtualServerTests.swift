@@ -234,3 +234,21 @@ import Testing
         #expect(orphan.warnings.contains { $0.message.contains("sorry_server_lvs_method") })
     }
 }
+
+@Suite struct TimerRuleTests {
+    @Test func zeroDelayLoopAndConnectTimeoutAreRejectedEverywhere() {
+        for line in ["delay_loop 0", "connect_timeout 0.000000"] {
+            #expect(parse(vsConfig(line)).errors.first?.location.line == 4, "\(line)")
+            #expect(parse(vsConfig("", "real_server 10.0.0.2 80 {\n\(line)\n}")).errors.first?.location.line == 6, "\(line)")
+            #expect(parse(vsConfig("", "real_server 10.0.0.2 80 {\nTCP_CHECK {\n\(line)\n}\n}")).errors.first?.location.line == 7, "\(line)")
+        }
+        #expect(!parse(vsConfig("delay_loop 0.000001")).hasErrors)
+    }
+
+    @Test func flushOnStopOldSpellingIsDeprecated() {
+        let result = parse("global_defs {\n lvs_flush_onstop\n}", strict: true)
+        #expect(!result.hasErrors)
+        #expect(result.configuration.globalDefinitions.lvsFlushOnStop == .all)
+        #expect(result.diagnostics.first?.kind == .deprecated)
+    }
+}
