@@ -35,7 +35,7 @@ public struct Checker: Hashable, Sendable {
     /// The block keyword.
     public var kind: Kind
     /// Where the block starts.
-    public var location: ConfigLocation
+    @ExcludedFromEquality public var location: ConfigLocation
     /// Connection settings (TCP, HTTP, SSL, SMTP, DNS, UDP, PING).
     public var connection = CheckerConnection()
     /// Effective `retry` (retries after the first failure before DOWN).
@@ -96,7 +96,7 @@ public struct OtherSetting: Hashable, Sendable {
     /// Its arguments.
     public var arguments: [String]
     /// Where it was written.
-    public var location: ConfigLocation
+    @ExcludedFromEquality public var location: ConfigLocation
 }
 
 /// The connection keywords shared by most checkers.
@@ -187,7 +187,7 @@ public struct HTTPCheckURL: Hashable, Sendable {
     /// `regex_max_offset`.
     public var regexMaxOffset: UInt32?
     /// Where the block starts.
-    public var location: ConfigLocation
+    @ExcludedFromEquality public var location: ConfigLocation
 
     /// Whether `code` is an accepted status.
     public func accepts(statusCode code: Int) -> Bool { statusCodes.contains { $0.contains(code) } }

@@ -12,8 +12,8 @@ public struct ConfigLocation: Hashable, Sendable, CustomStringConvertible {
         self.line = line
     }
 
-    /// `file:line`.
-    public var description: String { "\(file):\(line)" }
+    /// `file:line`, or just `file` for line 0 (the file as a whole, e.g. when it cannot be opened).
+    public var description: String { line > 0 ? "\(file):\(line)" : file }
 }
 
 /// One message about a configuration: a warning or an error, with the file and line it concerns.
@@ -102,4 +102,20 @@ struct DiagnosticLog: Sendable {
     }
 
     mutating func append(contentsOf other: [Diagnostic]) { entries.append(contentsOf: other) }
+}
+
+/// Keeps a value (a source position) out of its owner's `==` and `hash(into:)`.
+///
+/// Configuration values compare by what they configure, not by where they were written: a reload that only moves
+/// a block to other lines yields equal values, so the daemon can keep checker state for unchanged checks.
+@propertyWrapper
+public struct ExcludedFromEquality<Value: Sendable>: Hashable, Sendable {
+    /// The value.
+    public var wrappedValue: Value
+    /// Wraps a value.
+    public init(wrappedValue: Value) { self.wrappedValue = wrappedValue }
+    /// Always equal.
+    public static func == (lhs: Self, rhs: Self) -> Bool { true }
+    /// Contributes nothing to the hash.
+    public func hash(into hasher: inout Hasher) {}
 }

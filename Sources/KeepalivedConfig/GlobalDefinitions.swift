@@ -35,6 +35,8 @@ public struct GlobalDefinitions: Hashable, Sendable {
     public var mail = MailSettings()
     /// Other recognised keywords lvsd does not act on (VRRP tuning, SNMP, scheduling...), as written.
     public var notActedUpon: [OtherSetting] = []
+    /// Where each global_defs keyword was (last) written, for later diagnostics (not part of equality).
+    @ExcludedFromEquality public var keywordLocations: [String: ConfigLocation] = [:]
 
     /// Defaults.
     public init() {}
@@ -88,7 +90,7 @@ public struct LVSSyncDaemonSettings: Hashable, Sendable {
     /// `group`.
     public var group: IPAddress?
     /// Where it was written.
-    public var location: ConfigLocation
+    @ExcludedFromEquality public var location: ConfigLocation
 }
 
 /// An `IP:PORT` listening address (`[v6]:PORT` for IPv6).

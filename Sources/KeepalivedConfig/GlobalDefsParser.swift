@@ -4,6 +4,7 @@ extension Parser {
     mutating func parseGlobalDefs(_ block: [ConfigNode]) {
         var g = configuration.globalDefinitions
         for node in block {
+            g.keywordLocations[node.name] = node.location
             switch node.name {
             case "router_id", "lvs_id":
                 if node.name == "lvs_id" { deprecated(node, "router_id") }

@@ -36,7 +36,7 @@ public struct IgnoredSection: Hashable, Sendable {
     /// Its arguments (`VI_1`).
     public var arguments: [String]
     /// Where it starts.
-    public var location: ConfigLocation
+    @ExcludedFromEquality public var location: ConfigLocation
 }
 
 /// A script to run, as `notify_up`, `quorum_up` or `misc_path` give it: `"path args" [user [group]]`.
@@ -48,7 +48,7 @@ public struct ScriptCommand: Hashable, Sendable {
     /// The group to run as, if given.
     public var group: String?
     /// Where the keyword was written.
-    public var location: ConfigLocation
+    @ExcludedFromEquality public var location: ConfigLocation
 
     /// The program path.
     public var path: String { arguments.first ?? "" }
@@ -104,7 +104,7 @@ public enum VirtualServerAddress: Hashable, Sendable, CustomStringConvertible {
 /// `virtual_server { ... }`.
 public struct VirtualServer: Hashable, Sendable {
     /// Where the block starts.
-    public var location: ConfigLocation
+    @ExcludedFromEquality public var location: ConfigLocation
     /// Address and port, firewall mark, or group.
     public var address: VirtualServerAddress
     /// `lvs_sched` (default `wlc`).
@@ -189,13 +189,13 @@ public struct SorryServer: Hashable, Sendable {
     /// `sorry_server_lvs_method`, else the virtual server's method.
     public var method: LVSMethod?
     /// Where it was written.
-    public var location: ConfigLocation
+    @ExcludedFromEquality public var location: ConfigLocation
 }
 
 /// `real_server IP [PORT] { ... }`.
 public struct RealServer: Hashable, Sendable {
     /// Where the block starts.
-    public var location: ConfigLocation
+    @ExcludedFromEquality public var location: ConfigLocation
     /// The address.
     public var address: IPAddress
     /// The port after the port rules (NAT without port: the VS port; DR/TUN: the VS port; fwmark non-NAT: 0).
@@ -256,7 +256,7 @@ public struct VirtualServerGroup: Hashable, Sendable {
     /// The group name.
     public var name: String
     /// Where the block starts.
-    public var location: ConfigLocation
+    @ExcludedFromEquality public var location: ConfigLocation
     /// The entries, in file order.
     public var entries: [VirtualServerGroupEntry]
 }
@@ -275,7 +275,7 @@ public struct VirtualServerGroupEntry: Hashable, Sendable {
     /// The port (0 = none).
     public var port: UInt16
     /// Where it was written.
-    public var location: ConfigLocation
+    @ExcludedFromEquality public var location: ConfigLocation
 }
 
 /// The global `SSL { }` block used by SSL_GET.
@@ -289,5 +289,5 @@ public struct SSLContextSettings: Hashable, Sendable {
     /// `key`.
     public var keyFile: String?
     /// Where the block starts.
-    public var location: ConfigLocation
+    @ExcludedFromEquality public var location: ConfigLocation
 }

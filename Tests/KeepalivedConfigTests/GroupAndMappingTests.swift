@@ -1,3 +1,4 @@
+import Foundation
 import IPVSKit
 import Testing
 @testable import KeepalivedConfig
@@ -157,5 +158,20 @@ import Testing
         #expect(IPVSMapping.expand(ip("2001:db8::fffe"), ip("2001:db8::1:0")).count == 3)
         #expect(IPVSMapping.expand(ip("10.0.0.2"), ip("10.0.0.1")).isEmpty)
         #expect(IPVSMapping.expand(ip("10.0.0.0"), ip("10.255.255.255")).count == IPVSMapping.maximumRangeSize)
+    }
+}
+
+@Suite struct EqualityTests {
+    @Test func modelsCompareByContentNotPosition() throws {
+        let body = "virtual_server 10.0.0.1 80 {\n protocol TCP\n lvs_method DR\n quorum_up /bin/up\n real_server 10.0.0.2 80 {\n  HTTP_GET {\n   url {\n    path /\n   }\n  }\n }\n}\n"
+        let a = try #require(parse(body).configuration.virtualServers.first)
+        let moved = try #require(parse("\n\n\n# moved down\n" + body, file: "other.conf").configuration.virtualServers.first)
+        #expect(a.location != moved.location)
+        #expect(a == moved)
+        #expect(a.hashValue == moved.hashValue)
+        #expect(a.realServers[0].checkers[0] == moved.realServers[0].checkers[0])
+        let changed = try #require(parse(body.replacingOccurrences(of: "path /", with: "path /x")).configuration.virtualServers.first)
+        #expect(a != changed)
+        #expect(a.realServers[0].checkers[0] != changed.realServers[0].checkers[0])
     }
 }
