@@ -26,7 +26,7 @@ extension Parser {
                     http = settings
                 }
             case (.misc, "misc_path"):
-                miscScript = script(child)
+                miscScript = script(child, takesUser: false)
             case (.misc, "misc_timeout"):
                 if let t = timer(child) { miscTimeout = t }
             case (.misc, "misc_dynamic"):

@@ -136,8 +136,10 @@ extension Parser {
         return nil
     }
 
-    /// A script keyword with shell-like quoting: `"path args" [user [group]]`.
-    mutating func script(_ node: ConfigNode) -> ScriptCommand? {
+    /// A script keyword with shell-like quoting. Notify scripts are `"path args" [user [:][group]]`; with
+    /// `takesUser` false (`misc_path`, whose user is a separate keyword) every word is an argument, and a quoted
+    /// first word is split again (`misc_path "/bin/check -v" x` runs `/bin/check -v x`).
+    mutating func script(_ node: ConfigNode, takesUser: Bool = true) -> ScriptCommand? {
         rejectBlock(node)
         let words: [String]
         do {
@@ -150,7 +152,7 @@ extension Parser {
             log.error(.syntax, node.location, "'\(node.name)' needs a script path")
             return nil
         }
-        let arguments: [String]
+        var arguments: [String]
         do {
             arguments = try Lexer.shellWords(command)
         } catch {
@@ -163,7 +165,9 @@ extension Parser {
         }
         var user: String?
         var group: String?
-        if words.count > 1 {
+        if !takesUser {
+            arguments += words.dropFirst()
+        } else if words.count > 1 {
             // `user [:][group]` or `user:group`
             let spec = words.dropFirst().joined(separator: " ")
             if let colon = spec.firstIndex(of: ":") {

@@ -227,6 +227,9 @@ private func checkers(_ first: String, rs rsLines: String = "", _ second: String
         #expect(c.retry == 2)
         let single = try #require(checkers("MISC_CHECK {\n misc_path '/bin/a b'\n}").first?.misc)
         #expect(single.script.arguments == ["/bin/a", "b"])
+        let unquoted = try #require(checkers("MISC_CHECK {\n misc_path /bin/check -p 80 'x y'\n}").first?.misc)
+        #expect(unquoted.script.arguments == ["/bin/check", "-p", "80", "x y"])
+        #expect(unquoted.script.user == nil)
         // Connection keywords do not apply to MISC_CHECK.
         #expect(parse(vsConfig("", "real_server 10.0.0.2 80 {\nMISC_CHECK {\nmisc_path /bin/true\nconnect_port 80\n}\n}"), strict: true).hasErrors)
         let missing = parse(vsConfig("", "real_server 10.0.0.2 80 {\nMISC_CHECK {\nmisc_timeout 3\n}\n}"))
