@@ -66,15 +66,13 @@ extension Parser {
                 reportMail(node)
             case "smtp_server":
                 rejectBlock(node)
-                guard let host = node.arguments.first else {
+                guard !node.arguments.isEmpty else {
                     log.error(.syntax, node.location, "'smtp_server' needs a host")
                     continue
                 }
-                if node.arguments.count > 1 {
-                    _ = port(node, node.arguments[1])
-                }
+                // `smtp_server HOST [PORT]`: the port is validated; the host may be a name.
+                if node.arguments.count > 1, port(node, node.arguments[1]) == nil { continue }
                 g.mail.smtpServer = node.arguments.map(\.text).joined(separator: " ")
-                _ = host
                 reportMail(node)
             case "smtp_helo_name":
                 g.mail.smtpHeloName = string(node)

@@ -17,7 +17,7 @@ public struct ParseOptions: Hashable, Sendable {
 public struct ParseResult: Sendable {
     /// The configuration (whatever could be understood, even when there are errors).
     public var configuration: KeepalivedConfiguration
-    /// Warnings and errors in the order found (post-parse rules last).
+    /// Warnings and errors in reading order (by file as first read, then line).
     public var diagnostics: [Diagnostic]
 
     /// The errors.
@@ -41,7 +41,7 @@ public enum KeepalivedConfigParser {
     public static func parse(file path: String, options: ParseOptions = ParseOptions()) -> ParseResult {
         var reader = SourceReader(log: DiagnosticLog(strict: options.strict), configID: options.configID)
         let lines = reader.read(path: path)
-        return parse(lines: lines, log: reader.log)
+        return parse(lines: lines, log: reader.log, fileOrder: reader.fileOrder)
     }
 
     /// Parses `text` as the contents of a file named `file` (includes resolve against its directory).
@@ -55,15 +55,23 @@ public enum KeepalivedConfigParser {
                              options: ParseOptions = ParseOptions()) -> ParseResult {
         var reader = SourceReader(log: DiagnosticLog(strict: options.strict), configID: options.configID)
         let lines = reader.read(bytes: bytes, path: file)
-        return parse(lines: lines, log: reader.log)
+        return parse(lines: lines, log: reader.log, fileOrder: reader.fileOrder)
     }
 
-    static func parse(lines: [LogicalLine], log: DiagnosticLog) -> ParseResult {
+    static func parse(lines: [LogicalLine], log: DiagnosticLog, fileOrder: [String: Int]) -> ParseResult {
         var parser = Parser(log: log)
         let tree = BlockTree.build(lines, log: &parser.log)
         parser.parseTopLevel(tree)
         parser.finish()
-        return ParseResult(configuration: parser.configuration, diagnostics: parser.log.entries)
+        // Report in reading order: by file (in the order files were read), then line; stable otherwise.
+        let ordered = parser.log.entries.enumerated().sorted { a, b in
+            let fa = fileOrder[a.element.location.file] ?? -1
+            let fb = fileOrder[b.element.location.file] ?? -1
+            if fa != fb { return fa < fb }
+            if a.element.location.line != b.element.location.line { return a.element.location.line < b.element.location.line }
+            return a.offset < b.offset
+        }.map(\.element)
+        return ParseResult(configuration: parser.configuration, diagnostics: ordered)
     }
 }
 

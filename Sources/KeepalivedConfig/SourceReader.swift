@@ -20,6 +20,8 @@ struct SourceReader {
 
     var log: DiagnosticLog
     var preprocessor: Preprocessor
+    /// The files read, in the order first read (for sorting diagnostics).
+    private(set) var fileOrder: [String: Int] = [:]
     private var stack: [String] = []
 
     init(log: DiagnosticLog, configID: String? = nil) {
@@ -48,6 +50,7 @@ struct SourceReader {
         }
         stack.append(identity)
         defer { stack.removeLast() }
+        if fileOrder[path] == nil { fileOrder[path] = fileOrder.count }
         var output: [LogicalLine] = []
         for line in Lexer.lines(of: bytes, file: path, preprocessor: &preprocessor, log: &log) {
             guard let first = line.tokens.first, !first.wasQuoted, Self.includeKeywords.contains(first.text) else {

@@ -86,3 +86,15 @@ import Testing
         #expect(result.errors.count == 1)
     }
 }
+
+@Suite struct DiagnosticOrderTests {
+    @Test func diagnosticsAreInReadingOrder() throws {
+        let dir = try makeTemporaryDirectory()
+        try write("bogus_top 1\ninclude inc.conf\nvirtual_server 10.0.0.1 80 {\n weight x\n}\n", to: dir + "/main.conf")
+        try write("\nbogus_inc 2\n", to: dir + "/inc.conf")
+        let result = KeepalivedConfigParser.parse(file: dir + "/main.conf")
+        let positions = result.diagnostics.map { "\($0.location.file.hasSuffix("inc.conf") ? "inc" : "main"):\($0.location.line)" }
+        // The post-parse warnings about line 3 (no protocol, no method, no real servers) come after line 1, before 4.
+        #expect(positions == ["main:1", "main:3", "main:3", "main:3", "main:4", "inc:2"])
+    }
+}
