@@ -10,6 +10,7 @@ extension Parser {
         guard let block = requireBlock(node) else { return nil }
         var vs = VirtualServer(location: node.location, address: vsAddress)
         var realServerNodes: [ConfigNode] = []
+        var sorryMethod: (method: LVSMethod, location: ConfigLocation)?
         for child in block {
             switch child.name {
             case "lvs_sched", "lb_algo":
@@ -124,18 +125,12 @@ extension Parser {
                     guard let given = port(child, child.arguments[1]) else { continue }
                     p = given
                 }
-                let method = vs.sorryServer?.method
-                vs.sorryServer = SorryServer(address: ip, port: p, method: method, location: child.location)
+                vs.sorryServer = SorryServer(address: ip, port: p, method: nil, location: child.location)
             case "sorry_server_inhibit":
                 noArguments(child)
                 vs.sorryServerInhibit = true
             case "sorry_server_lvs_method":
-                guard let method = lvsMethod(child) else { continue }
-                if vs.sorryServer == nil {
-                    log.warning(.adjusted, child.location, "'sorry_server_lvs_method' before any 'sorry_server' - ignoring it")
-                } else {
-                    vs.sorryServer?.method = method
-                }
+                if let method = lvsMethod(child) { sorryMethod = (method, child.location) }
             case "delay_loop":
                 if let t = positiveTimer(child) { vs.delayLoop = t }
             case "connect_timeout":
@@ -165,6 +160,13 @@ extension Parser {
                           "'\(child.name)' is a DPVS-fork keyword; lvsd (like keepalived) does not support it")
             default:
                 unknown(child, in: "virtual_server")
+            }
+        }
+        if let sorryMethod {
+            if vs.sorryServer == nil {
+                log.warning(.adjusted, sorryMethod.location, "'sorry_server_lvs_method' without a 'sorry_server' - ignoring it")
+            } else {
+                vs.sorryServer?.method = sorryMethod.method
             }
         }
         // Real servers are parsed after the virtual server's own keywords, whatever the order in the file, so that

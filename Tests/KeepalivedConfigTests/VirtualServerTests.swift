@@ -231,7 +231,11 @@ import Testing
         #expect(vs.realServers.isEmpty)
         #expect(vs.sorryServer?.port == 80)
         let orphan = parse(vsConfig("sorry_server_lvs_method DR"))
-        #expect(orphan.warnings.contains { $0.message.contains("sorry_server_lvs_method") })
+        #expect(orphan.warnings.contains { $0.message.contains("sorry_server_lvs_method") && $0.location.line == 4 })
+        // Either order works.
+        let before = singleVS(vsConfig("sorry_server_lvs_method NAT\n sorry_server 10.0.0.9 8080"))
+        #expect(before?.sorryServer?.method == .nat)
+        #expect(before?.sorryServer?.port == 8080)
     }
 }
 
