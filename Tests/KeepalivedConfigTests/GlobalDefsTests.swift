@@ -38,6 +38,15 @@ import Testing
         #expect(g.metricsAddress == MetricsAddress(address: ip("127.0.0.1"), port: 9100))
     }
 
+    @Test func nftablesAndProcessNameAreRecorded() {
+        let result = parse("global_defs {\n nftables_ipvs\n lvs_process_name checker\n}", strict: true)
+        #expect(!result.hasErrors)
+        let g = result.configuration.globalDefinitions
+        #expect(g.nftablesIPVS)
+        #expect(g.notActedUpon.map(\.keyword) == ["nftables_ipvs", "lvs_process_name"])
+        #expect(g.keywordLocations["lvs_process_name"]?.line == 3)
+    }
+
     @Test func flushOnStopWithoutArgumentAndPartialTimeouts() {
         let g = parse("global_defs {\n lvs_flush_on_stop\n lvs_timeouts udp 60\n}").configuration.globalDefinitions
         #expect(g.lvsFlushOnStop == .all)
