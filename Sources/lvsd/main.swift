@@ -1,2 +1,57 @@
-import IPVSKit
-print("lvsd: not yet")
+// lvsd: the keepalived-compatible LVS director.
+//
+// This file owns the command line (keepalived's options) and the config test (`-t`). The daemon itself lives in
+// `runDaemon(options:config:)` (Daemon.swift), which another component fills in.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import KeepalivedConfig
+
+/// lvsd's version string.
+let lvsdVersion = "lvsd 0.1.0 (keepalived.conf compatible)"
+
+/// Writes one line to standard error.
+func printError(_ line: String) {
+    let bytes = Array((line + "\n").utf8)
+    var offset = 0
+    while offset < bytes.count {
+        let written = bytes[offset...].withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+        if written <= 0 { break }
+        offset += written
+    }
+}
+
+let command: LvsdCommand
+do {
+    command = try LvsdCommandLine.parse(Array(CommandLine.arguments.dropFirst()))
+} catch {
+    printError("lvsd: \(error.description)")
+    printError("Try 'lvsd --help' for more information.")
+    exit(1)
+}
+
+switch command {
+case .help:
+    print(LvsdCommandLine.usage, terminator: "")
+    exit(0)
+case .version:
+    print(lvsdVersion)
+    exit(0)
+case .subcommand(let name, let arguments):
+    exit(runSubcommand(name, arguments: arguments))
+case .run(let options):
+    if options.configTest {
+        let outcome = ConfigTest.run(path: options.configFile)
+        for message in outcome.messages { printError(message) }
+        exit(outcome.exitStatus)
+    }
+    let result = KeepalivedConfigParser.parse(file: options.configFile)
+    for diagnostic in result.diagnostics { printError(diagnostic.formatted()) }
+    if result.hasErrors {
+        printError("lvsd: \(options.configFile): configuration has errors; not starting")
+        exit(1)
+    }
+    exit(runDaemon(options: options, config: result.configuration))
+}

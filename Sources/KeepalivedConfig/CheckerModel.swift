@@ -1,0 +1,204 @@
+import IPVSKit
+
+/// A health-checker block of a real server, with its timing resolved by inheritance
+/// (checker → real server → virtual server → keepalived's default for the type).
+public struct Checker: Hashable, Sendable {
+    /// The checker block keyword.
+    public enum Kind: String, Hashable, Sendable, CaseIterable {
+        /// `TCP_CHECK`: a TCP handshake.
+        case tcp = "TCP_CHECK"
+        /// `HTTP_GET`: status code and optional body digest.
+        case http = "HTTP_GET"
+        /// `SSL_GET`: HTTP_GET over TLS.
+        case ssl = "SSL_GET"
+        /// `MISC_CHECK`: runs a program; exit 0 is success.
+        case misc = "MISC_CHECK"
+        /// `SMTP_CHECK` (not acted upon).
+        case smtp = "SMTP_CHECK"
+        /// `DNS_CHECK` (not acted upon).
+        case dns = "DNS_CHECK"
+        /// `UDP_CHECK` (not acted upon).
+        case udp = "UDP_CHECK"
+        /// `PING_CHECK` (not acted upon).
+        case ping = "PING_CHECK"
+        /// `FILE_CHECK` (not acted upon).
+        case file = "FILE_CHECK"
+        /// `BFD_CHECK` (not acted upon).
+        case bfd = "BFD_CHECK"
+
+        /// Whether lvsd runs this kind of checker (the others are parsed and reported as not acted upon).
+        public var isActedUpon: Bool { self == .tcp || self == .http || self == .ssl || self == .misc }
+        /// Whether the connection keywords (`connect_ip`, `connect_port`, `bindto`, ...) apply.
+        public var hasConnection: Bool { self != .misc && self != .file && self != .bfd }
+    }
+
+    /// The block keyword.
+    public var kind: Kind
+    /// Where the block starts.
+    @ExcludedFromEquality public var location: ConfigLocation
+    /// Connection settings (TCP, HTTP, SSL, SMTP, DNS, UDP, PING).
+    public var connection = CheckerConnection()
+    /// Effective `retry` (retries after the first failure before DOWN).
+    public var retry: UInt32 = 1
+    /// Effective `delay_before_retry`.
+    public var delayBeforeRetry: ConfigDuration = .seconds(1)
+    /// Effective `delay_loop`.
+    public var delayLoop: ConfigDuration = Defaults.delayLoop
+    /// Effective `warmup` (the maximum random delay of the first check).
+    public var warmup: ConfigDuration = Defaults.delayLoop
+    /// Effective `connect_timeout`.
+    public var connectTimeout: ConfigDuration = Defaults.connectTimeout
+    /// Effective `alpha` (checker, else real server, else virtual server).
+    public var alpha = false
+    /// `log_all_failures`, if given (else `checker_log_all_failures` of global_defs applies).
+    public var logAllFailures: Bool?
+    /// lvsd extension: consecutive successes to go up (default 1).
+    public var rise: UInt32 = 1
+    /// lvsd extension: consecutive failures to go down (default `retry + 1`, keepalived's behaviour).
+    public var fall: UInt32 = 2
+    /// Whether `rise` was configured (on the checker or its real server).
+    public var riseWasGiven = false
+    /// Whether `fall` was configured (on the checker or its real server).
+    public var fallWasGiven = false
+    /// HTTP_GET / SSL_GET settings.
+    public var http: HTTPCheckSettings?
+    /// MISC_CHECK settings.
+    public var misc: MiscCheckSettings?
+    /// Keywords of checker types lvsd does not run (SMTP, DNS, UDP, PING, FILE, BFD), as written.
+    public var otherSettings: [OtherSetting] = []
+
+    // Values given in the block itself, before inheritance.
+    var givenRetry: UInt32?
+    var givenDelayBeforeRetry: ConfigDuration?
+    var givenDelayLoop: ConfigDuration?
+    var givenWarmup: ConfigDuration?
+    var givenConnectTimeout: ConfigDuration?
+    var givenAlpha: Bool?
+    var givenRise: UInt32?
+    var givenFall: UInt32?
+
+    /// The address and port the checker connects to: `connect_ip`/`connect_port`, else the real server's.
+    /// The port is 0 when neither gives one (a fwmark service; the parser warns).
+    public func target(of realServer: RealServer) -> (address: IPAddress, port: UInt16) {
+        (connection.ip ?? realServer.address, connection.port ?? realServer.port)
+    }
+
+    init(kind: Kind, location: ConfigLocation) {
+        self.kind = kind
+        self.location = location
+    }
+}
+
+/// A keyword of a checker lvsd parses without acting on it.
+public struct OtherSetting: Hashable, Sendable {
+    /// The keyword.
+    public var keyword: String
+    /// Its arguments.
+    public var arguments: [String]
+    /// Where it was written.
+    @ExcludedFromEquality public var location: ConfigLocation
+}
+
+/// The connection keywords shared by most checkers.
+public struct CheckerConnection: Hashable, Sendable {
+    /// `connect_ip` (default: the real server's address).
+    public var ip: IPAddress?
+    /// `connect_port` (default: the real server's port).
+    public var port: UInt16?
+    /// `bindto`.
+    public var bindAddress: IPAddress?
+    /// `bind_port`.
+    public var bindPort: UInt16?
+    /// `bind_if`.
+    public var bindInterface: String?
+    /// `fwmark` (SO_MARK on the checker's socket).
+    public var firewallMark: UInt32?
+    /// Creates empty settings.
+    public init() {}
+}
+
+/// HTTP_GET and SSL_GET settings.
+public struct HTTPCheckSettings: Hashable, Sendable {
+    /// The `url` blocks, in order (never empty once validated).
+    public var urls: [HTTPCheckURL] = []
+    /// `virtualhost` of the checker.
+    public var virtualhost: String?
+    /// `virtualhost` of the real server (inherited; the Host header falls back to it).
+    public var realServerVirtualhost: String?
+    /// `virtualhost` of the virtual server (inherited).
+    public var virtualServerVirtualhost: String?
+    /// `http_protocol` (default 1.0).
+    public var httpProtocol: HTTPProtocolVersion = .http10
+    /// `enable_sni`.
+    public var enableSNI = false
+    /// `sni_name`.
+    public var sniName: String?
+    /// `fast_recovery`.
+    public var fastRecovery = false
+    /// `tls_compliant` (SSL_GET only).
+    public var tlsCompliant = false
+
+    /// The Host header for `url`: url > checker > real server > virtual server; `nil` means the address and port.
+    public func hostHeader(for url: HTTPCheckURL) -> String? {
+        url.virtualhost ?? virtualhost ?? realServerVirtualhost ?? virtualServerVirtualhost
+    }
+
+    /// The SNI name for `url` (only with `enable_sni` or `sni_name`): sni_name > url > checker > virtual server
+    /// (keepalived skips the real server's virtualhost here).
+    public func serverName(for url: HTTPCheckURL) -> String? {
+        guard enableSNI || sniName != nil else { return nil }
+        return sniName ?? url.virtualhost ?? virtualhost ?? virtualServerVirtualhost
+    }
+}
+
+/// `http_protocol`.
+public enum HTTPProtocolVersion: String, Hashable, Sendable, CaseIterable {
+    /// `1.0` (default).
+    case http10 = "1.0"
+    /// `1.0C`: HTTP/1.0 with `Connection: close`.
+    case http10Close = "1.0C"
+    /// `1.1` (adds `Connection: close`).
+    case http11 = "1.1"
+
+    /// Whether the request carries `Connection: close`.
+    public var sendsConnectionClose: Bool { self != .http10 }
+    /// The version in the request line: `1.0` or `1.1`.
+    public var requestVersion: String { self == .http11 ? "1.1" : "1.0" }
+}
+
+/// `url { }` of HTTP_GET / SSL_GET.
+public struct HTTPCheckURL: Hashable, Sendable {
+    /// `path` (required).
+    public var path: String
+    /// `digest`: 32 lower-case hex digits (MD5 of the body).
+    public var digest: String?
+    /// `status_code` ranges (default 200-299).
+    public var statusCodes: [ClosedRange<Int>] = [Defaults.statusCodes]
+    /// `virtualhost`.
+    public var virtualhost: String?
+    /// `regex` and its options (parsed; matching is up to the checker).
+    public var regex: String?
+    /// `regex_no_match`.
+    public var regexNoMatch = false
+    /// `regex_options`.
+    public var regexOptions: [String] = []
+    /// `regex_min_offset`.
+    public var regexMinOffset: UInt32?
+    /// `regex_max_offset`.
+    public var regexMaxOffset: UInt32?
+    /// Where the block starts.
+    @ExcludedFromEquality public var location: ConfigLocation
+
+    /// Whether `code` is an accepted status.
+    public func accepts(statusCode code: Int) -> Bool { statusCodes.contains { $0.contains(code) } }
+}
+
+/// MISC_CHECK settings.
+public struct MiscCheckSettings: Hashable, Sendable {
+    /// `misc_path`.
+    public var script: ScriptCommand
+    /// `misc_timeout` (default: the virtual server's delay_loop).
+    public var timeout: ConfigDuration
+    /// `misc_dynamic`: exit codes 2..255 set weight = code − 2.
+    public var dynamic = false
+}

@@ -1,0 +1,127 @@
+import IPVSKit
+
+/// `global_defs`: the LVS-relevant settings lvsd acts on, and the rest parsed but not acted upon.
+public struct GlobalDefinitions: Hashable, Sendable {
+    /// `router_id`.
+    public var routerID: String?
+    /// `lvs_flush`: flush the whole IPVS table at start-up.
+    public var lvsFlush = false
+    /// `lvs_flush_on_stop [VS]`.
+    public var lvsFlushOnStop: FlushOnStop = .no
+    /// `lvs_timeouts tcp N tcpfin N udp N` (0 = unchanged).
+    public var lvsTimeouts: Timeouts?
+    /// `lvs_sync_daemon INTERFACE INSTANCE [id N] [maxlen N] [port N] [ttl N] [group IP]`.
+    public var lvsSyncDaemon: LVSSyncDaemonSettings?
+    /// `checker_log_all_failures`.
+    public var checkerLogAllFailures = false
+    /// `rs_init_notifies`.
+    public var rsInitNotifies = false
+    /// `no_checker_emails`.
+    public var noCheckerEmails = false
+    /// `smtp_alert_checker`.
+    public var smtpAlertChecker: Bool?
+    /// `lvs_notify_fifo PATH` (or `notify_fifo`).
+    public var lvsNotifyFifo: String?
+    /// `lvs_notify_fifo_script` (or `notify_fifo_script`).
+    public var lvsNotifyFifoScript: ScriptCommand?
+    /// `reload_check_config [FILE]`: `""` when given without a file.
+    public var reloadCheckConfig: String?
+    /// `nftables_ipvs`.
+    public var nftablesIPVS = false
+    /// lvsd extension `lvsd_metrics_address IP:PORT`.
+    public var metricsAddress: MetricsAddress?
+
+    /// Mail settings (`notification_email`, `smtp_server`, ...): parsed, not acted upon.
+    public var mail = MailSettings()
+    /// Other recognised keywords lvsd does not act on (VRRP tuning, SNMP, scheduling...), as written.
+    public var notActedUpon: [OtherSetting] = []
+    /// Where each global_defs keyword was (last) written, for later diagnostics (not part of equality).
+    @ExcludedFromEquality public var keywordLocations: [String: ConfigLocation] = [:]
+
+    /// Defaults.
+    public init() {}
+
+    /// `lvs_flush_on_stop`.
+    public enum FlushOnStop: Hashable, Sendable {
+        /// Not given: remove what lvsd added, one entry at a time.
+        case no
+        /// `lvs_flush_on_stop`: flush the whole table.
+        case all
+        /// `lvs_flush_on_stop VS`: remove the configured services in one go.
+        case virtualServers
+    }
+}
+
+/// The parsed mail settings of global_defs (lvsd sends no mail).
+public struct MailSettings: Hashable, Sendable {
+    /// `notification_email { ... }`.
+    public var notificationEmail: [String] = []
+    /// `notification_email_from`.
+    public var notificationEmailFrom: String?
+    /// `smtp_server HOST [PORT]`.
+    public var smtpServer: String?
+    /// `smtp_helo_name`.
+    public var smtpHeloName: String?
+    /// `smtp_connect_timeout`.
+    public var smtpConnectTimeout: ConfigDuration?
+    /// `smtp_alert`.
+    public var smtpAlert: Bool?
+    /// Whether any mail setting was given.
+    public var isEmpty: Bool {
+        notificationEmail.isEmpty && notificationEmailFrom == nil && smtpServer == nil && smtpHeloName == nil
+            && smtpConnectTimeout == nil && smtpAlert == nil
+    }
+}
+
+/// `lvs_sync_daemon`.
+public struct LVSSyncDaemonSettings: Hashable, Sendable {
+    /// The multicast interface.
+    public var interface: String
+    /// The VRRP instance whose state selects master or backup.
+    public var vrrpInstance: String?
+    /// `id` (0..255).
+    public var syncID: UInt32 = 0
+    /// `maxlen`.
+    public var maxLength: UInt16?
+    /// `port`.
+    public var port: UInt16?
+    /// `ttl`.
+    public var ttl: UInt8?
+    /// `group`.
+    public var group: IPAddress?
+    /// Where it was written.
+    @ExcludedFromEquality public var location: ConfigLocation
+}
+
+/// An `IP:PORT` listening address (`[v6]:PORT` for IPv6).
+public struct MetricsAddress: Hashable, Sendable, CustomStringConvertible {
+    /// The address.
+    public var address: IPAddress
+    /// The port.
+    public var port: UInt16
+    /// Creates an address.
+    public init(address: IPAddress, port: UInt16) {
+        self.address = address
+        self.port = port
+    }
+    /// Parses `IP:PORT` or `[IPv6]:PORT`.
+    public init?(_ text: String) {
+        let hostPart: Substring
+        let portPart: Substring
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]") else { return nil }
+            hostPart = text[text.index(after: text.startIndex)..<close]
+            let after = text[text.index(after: close)...]
+            guard after.hasPrefix(":") else { return nil }
+            portPart = after.dropFirst()
+        } else {
+            guard let colon = text.lastIndex(of: ":"), !text[..<colon].contains(":") else { return nil }
+            hostPart = text[..<colon]
+            portPart = text[text.index(after: colon)...]
+        }
+        guard let address = IPAddress(hostPart), let port = UInt16(portPart), port > 0 else { return nil }
+        self.init(address: address, port: port)
+    }
+    /// `10.0.0.1:9100` or `[::1]:9100`.
+    public var description: String { "\(address.bracketed):\(port)" }
+}

@@ -1,0 +1,237 @@
+/// A word of a configuration line, with quotes removed.
+public struct Token: Hashable, Sendable, CustomStringConvertible {
+    /// The word with its double quotes removed (`ab"c d"` is `abc d`).
+    public var text: String
+    /// The word as written, quotes included; diagnostics quote this.
+    public var raw: String
+    /// Where the word was written.
+    public var location: ConfigLocation
+    /// Whether any part of the word was in double quotes.
+    public var wasQuoted: Bool
+
+    /// Creates a token.
+    public init(text: String, raw: String, location: ConfigLocation, wasQuoted: Bool = false) {
+        self.text = text
+        self.raw = raw
+        self.location = location
+        self.wasQuoted = wasQuoted
+    }
+
+    /// The unquoted text.
+    public var description: String { text }
+}
+
+/// One logical line: a keyword and its arguments, or a lone `{` or `}`.
+///
+/// Braces outside double quotes become lines of their own, so `real_server 10.0.0.2 80 { weight 2 }` is four
+/// logical lines: `real_server 10.0.0.2 80`, `{`, `weight 2`, `}`.
+struct LogicalLine: Sendable {
+    /// The words, quotes removed.
+    var tokens: [Token]
+    /// The text after the first word, as written (quotes kept), for keywords with shell-like quoting.
+    var rest: String
+    /// Where the line was written.
+    var location: ConfigLocation
+
+    var isOpenBrace: Bool { tokens.count == 1 && tokens[0].raw == "{" }
+    var isCloseBrace: Bool { tokens.count == 1 && tokens[0].raw == "}" }
+}
+
+/// Splits the text of configuration files into logical lines, as keepalived's `lib/parser.c` reads them.
+enum Lexer {
+    /// keepalived reads lines into a 1024-byte buffer; longer lines are rejected.
+    static let maximumLineLength = 1024
+
+    private static let quote = UInt8(ascii: "\"")
+    private static let backslash = UInt8(ascii: "\\")
+    private static let hash = UInt8(ascii: "#")
+    private static let bang = UInt8(ascii: "!")
+    private static let openBrace = UInt8(ascii: "{")
+    private static let closeBrace = UInt8(ascii: "}")
+
+    /// Whether `byte` separates words (` \t\f\n\r\v`).
+    static func isBlank(_ byte: UInt8) -> Bool {
+        byte == 0x20 || (byte >= 0x09 && byte <= 0x0D)
+    }
+
+    /// Splits one file's bytes into logical lines, reporting over-long lines and unterminated quotes.
+    static func lines(of bytes: [UInt8], file: String, log: inout DiagnosticLog) -> [LogicalLine] {
+        var preprocessor = Preprocessor(configID: nil)
+        return lines(of: bytes, file: file, preprocessor: &preprocessor, log: &log)
+    }
+
+    /// Splits one file's bytes into logical lines, applying `preprocessor` (`@ID`, `$NAME=`) to each line.
+    static func lines(of bytes: [UInt8], file: String, preprocessor: inout Preprocessor,
+                      log: inout DiagnosticLog) -> [LogicalLine] {
+        var result: [LogicalLine] = []
+        var lineNumber = 0
+        var start = 0
+        let count = bytes.count
+        while start <= count {
+            var end = start
+            while end < count && bytes[end] != 0x0A { end += 1 }
+            lineNumber += 1
+            if start == count && end == count { break }
+            let location = ConfigLocation(file: file, line: lineNumber)
+            var lineEnd = end
+            while lineEnd > start && (bytes[lineEnd - 1] == 0x0D || bytes[lineEnd - 1] == 0x0A) { lineEnd -= 1 }
+            if lineEnd - start > maximumLineLength {
+                log.error(.syntax, location,
+                          "line too long (\(lineEnd - start) bytes; the limit is \(maximumLineLength)) - ignoring it")
+            } else {
+                for piece in preprocessor.process(bytes[start..<lineEnd], file: file, location: location, log: &log) {
+                    splitPhysicalLine(piece[...], location: location, into: &result, log: &log)
+                }
+            }
+            start = end + 1
+        }
+        return result
+    }
+
+    /// Strips the comment and cuts a physical line at braces outside quotes.
+    private static func splitPhysicalLine(_ line: ArraySlice<UInt8>, location: ConfigLocation,
+                                          into result: inout [LogicalLine], log: inout DiagnosticLog) {
+        var segment: [UInt8] = []
+        var inQuote = false
+        var index = line.startIndex
+        // An include line is taken whole, so that `{a,b}` in its pattern is not split at the braces.
+        let isInclude = startsWithInclude(line)
+        func flush() {
+            if let logical = tokenize(segment, location: location) { result.append(logical) }
+            segment.removeAll(keepingCapacity: true)
+        }
+        while index < line.endIndex {
+            let byte = line[index]
+            if byte == quote {
+                inQuote.toggle()
+                segment.append(byte)
+            } else if !inQuote && byte == backslash, index + 1 < line.endIndex,
+                      line[index + 1] == hash || line[index + 1] == bang {
+                // `\#` and `\!` outside quotes are literal characters.
+                segment.append(line[index + 1])
+                index += 1
+            } else if !inQuote && (byte == hash || byte == bang) {
+                break
+            } else if !inQuote && !isInclude && (byte == openBrace || byte == closeBrace) {
+                flush()
+                segment.append(byte)
+                flush()
+            } else {
+                segment.append(byte)
+            }
+            index += 1
+        }
+        if inQuote {
+            log.warning(.syntax, location, "unterminated quote; the quoted text runs to the end of the line")
+        }
+        flush()
+    }
+
+    /// Whether the first word of `line` is `include` or one of its strict variants.
+    private static func startsWithInclude(_ line: ArraySlice<UInt8>) -> Bool {
+        var index = line.startIndex
+        while index < line.endIndex && isBlank(line[index]) { index += 1 }
+        let start = index
+        while index < line.endIndex && !isBlank(line[index]) && line[index] != openBrace && line[index] != closeBrace {
+            index += 1
+        }
+        guard index - start >= 7, index - start <= 8 else { return false }
+        return SourceReader.includeKeywords.contains(String(decoding: line[start..<index], as: UTF8.self))
+    }
+
+    /// Splits a segment into words with keepalived's default rules: blanks separate, `"` quotes and is removed,
+    /// quoted and unquoted parts of one word are glued. Returns `nil` for a blank segment.
+    static func tokenize(_ segment: [UInt8], location: ConfigLocation) -> LogicalLine? {
+        var tokens: [Token] = []
+        var rest = ""
+        var index = 0
+        let count = segment.count
+        while index < count {
+            while index < count && isBlank(segment[index]) { index += 1 }
+            guard index < count else { break }
+            let wordStart = index
+            var text: [UInt8] = []
+            var quoted = false
+            var inQuote = false
+            while index < count && (inQuote || !isBlank(segment[index])) {
+                let byte = segment[index]
+                if byte == quote {
+                    inQuote.toggle()
+                    quoted = true
+                } else {
+                    text.append(byte)
+                }
+                index += 1
+            }
+            let raw = String(decoding: segment[wordStart..<index], as: UTF8.self)
+            tokens.append(Token(text: String(decoding: text, as: UTF8.self), raw: raw, location: location,
+                                wasQuoted: quoted))
+            if tokens.count == 1 {
+                var restStart = index
+                while restStart < count && isBlank(segment[restStart]) { restStart += 1 }
+                var restEnd = count
+                while restEnd > restStart && isBlank(segment[restEnd - 1]) { restEnd -= 1 }
+                rest = String(decoding: segment[restStart..<restEnd], as: UTF8.self)
+            }
+        }
+        guard !tokens.isEmpty else { return nil }
+        return LogicalLine(tokens: tokens, rest: rest, location: location)
+    }
+
+    /// The failure of ``shellWords(_:)``.
+    enum ShellQuotingError: Error, Equatable {
+        case unterminatedQuote(Character)
+        case trailingBackslash
+    }
+
+    /// Splits text with shell-like rules, as keepalived does for scripts (`notify_up`, `misc_path`, ...):
+    /// `'...'` quotes literally, `"..."` quotes with `\"` and `\\` escapes, a backslash outside quotes escapes the
+    /// next character, and blanks separate words.
+    static func shellWords(_ text: String) throws(ShellQuotingError) -> [String] {
+        var words: [String] = []
+        var current = ""
+        var inWord = false
+        var iterator = Array(text).makeIterator()
+        while let c = iterator.next() {
+            switch c {
+            case " ", "\t", "\n", "\r", "\u{0B}", "\u{0C}":
+                if inWord {
+                    words.append(current)
+                    current = ""
+                    inWord = false
+                }
+            case "'":
+                inWord = true
+                var closed = false
+                while let q = iterator.next() {
+                    if q == "'" { closed = true; break }
+                    current.append(q)
+                }
+                if !closed { throw .unterminatedQuote("'") }
+            case "\"":
+                inWord = true
+                var closed = false
+                while let q = iterator.next() {
+                    if q == "\"" { closed = true; break }
+                    if q == "\\" {
+                        guard let next = iterator.next() else { throw .unterminatedQuote("\"") }
+                        if next != "\"" && next != "\\" { current.append("\\") }
+                        current.append(next)
+                    } else {
+                        current.append(q)
+                    }
+                }
+                if !closed { throw .unterminatedQuote("\"") }
+            case "\\":
+                guard let next = iterator.next() else { throw .trailingBackslash }
+                inWord = true
+                current.append(next)
+            default:
+                inWord = true
+                current.append(c)
+            }
+        }
+        if inWord { words.append(current) }
+        return words
+    }
+}

@@ -1,1 +1,0 @@
-// KeepalivedConfig: placeholder until its first real file lands.

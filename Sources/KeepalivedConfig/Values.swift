@@ -1,0 +1,204 @@
+import IPVSKit
+
+/// Parsers for the value syntaxes of keepalived.conf. Each returns `nil` for text that is not valid.
+public enum ConfigValue {
+    /// keepalived's BOOL: `on|off|true|false|yes|no`.
+    public static func bool(_ text: String) -> Bool? {
+        switch text {
+        case "on", "true", "yes": true
+        case "off", "false", "no": false
+        default: nil
+        }
+    }
+
+    /// An unsigned decimal integer within `range`.
+    public static func unsigned(_ text: String, in range: ClosedRange<UInt64>) -> UInt64? {
+        guard !text.isEmpty, text.count <= 20, text.allSatisfy({ $0.isASCII && $0.isNumber }),
+              let value = UInt64(text), range.contains(value) else { return nil }
+        return value
+    }
+
+    /// A port, 0...65535.
+    public static func port(_ text: String) -> UInt16? {
+        unsigned(text, in: 0...65535).map { UInt16($0) }
+    }
+
+    /// keepalived's TIMER: decimal seconds with at most 6 fractional digits (`1`, `0.5`, `2.000001`), at most
+    /// `UInt32.max` seconds.
+    public static func timer(_ text: String) -> ConfigDuration? {
+        let parts = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let wholeText = parts.first, !wholeText.isEmpty || parts.count == 2 else { return nil }
+        let whole: UInt64
+        if wholeText.isEmpty {
+            whole = 0
+        } else {
+            guard let w = unsigned(String(wholeText), in: 0...UInt64(UInt32.max)) else { return nil }
+            whole = w
+        }
+        var micros: UInt64 = 0
+        if parts.count == 2 {
+            let fraction = parts[1]
+            guard !fraction.isEmpty, fraction.count <= 6, fraction.allSatisfy({ $0.isASCII && $0.isNumber }),
+                  let f = UInt64(fraction) else { return nil }
+            micros = f
+            for _ in fraction.count..<6 { micros *= 10 }
+        }
+        return .seconds(Int64(whole)) + .microseconds(Int64(micros))
+    }
+
+    /// An IPv4 or IPv6 address (no host names).
+    public static func address(_ text: String) -> IPAddress? { IPAddress(text) }
+
+    /// `persistence_granularity`: an IPv4 netmask in dotted form (contiguous), or a prefix length (0...32 for
+    /// IPv4, 1...128 for IPv6). Returns the prefix length.
+    public static func granularityPrefix(_ text: String, family: AddressFamily) -> UInt32? {
+        if let prefix = unsigned(text, in: 0...128) {
+            switch family {
+            case .inet: return prefix <= 32 ? UInt32(prefix) : nil
+            case .inet6: return prefix >= 1 ? UInt32(prefix) : nil
+            }
+        }
+        guard family == .inet, case .v4(let mask)? = IPAddress(text) else { return nil }
+        // The mask must be contiguous ones followed by zeros.
+        let inverted = ~mask
+        guard inverted & (inverted &+ 1) == 0 else { return nil }
+        return UInt32(mask.nonzeroBitCount)
+    }
+
+    /// A 32-hex-digit MD5 digest, lower-cased.
+    public static func digest(_ text: String) -> String? {
+        guard text.count == 32, text.allSatisfy({ $0.isHexDigit && $0.isASCII }) else { return nil }
+        return text.lowercased()
+    }
+
+    /// A status-code item: `N` or `N-M` with 100 ≤ N ≤ M ≤ 599.
+    public static func statusCodes(_ text: String) -> ClosedRange<Int>? {
+        let parts = text.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let low = unsigned(String(parts[0]), in: 100...599) else { return nil }
+        if parts.count == 1 { return Int(low)...Int(low) }
+        guard let high = unsigned(String(parts[1]), in: 100...599), high >= low else { return nil }
+        return Int(low)...Int(high)
+    }
+}
+
+extension Parser {
+    /// An unsigned argument within `range`, or an error naming keyword and value.
+    mutating func unsigned(_ node: ConfigNode, in range: ClosedRange<UInt64>) -> UInt64? {
+        guard let token = argument(node) else { return nil }
+        return unsigned(node, token, in: range)
+    }
+
+    mutating func unsigned(_ node: ConfigNode, _ token: Token, in range: ClosedRange<UInt64>) -> UInt64? {
+        if let value = ConfigValue.unsigned(token.text, in: range) { return value }
+        invalid(node, token, "expected an integer from \(range.lowerBound) to \(range.upperBound)")
+        return nil
+    }
+
+    mutating func timer(_ node: ConfigNode) -> ConfigDuration? {
+        guard let token = argument(node) else { return nil }
+        if let value = ConfigValue.timer(token.text) { return value }
+        invalid(node, token, "expected seconds (up to 6 decimal places)")
+        return nil
+    }
+
+    /// A TIMER that must be above zero (`delay_loop`, `connect_timeout`).
+    mutating func positiveTimer(_ node: ConfigNode) -> ConfigDuration? {
+        guard let token = argument(node) else { return nil }
+        guard let value = ConfigValue.timer(token.text) else {
+            invalid(node, token, "expected seconds (up to 6 decimal places)")
+            return nil
+        }
+        guard value > .zero else {
+            invalid(node, token, "must be above 0")
+            return nil
+        }
+        return value
+    }
+
+    mutating func port(_ node: ConfigNode, _ token: Token) -> UInt16? {
+        if let value = ConfigValue.port(token.text) { return value }
+        invalid(node, token, "expected a port from 0 to 65535")
+        return nil
+    }
+
+    mutating func address(_ node: ConfigNode, _ token: Token) -> IPAddress? {
+        if let value = ConfigValue.address(token.text) { return value }
+        invalid(node, token, "expected an IPv4 or IPv6 address")
+        return nil
+    }
+
+    /// A BOOL argument that may be omitted (omitted means true).
+    mutating func optionalBool(_ node: ConfigNode) -> Bool? {
+        rejectBlock(node)
+        guard let token = node.arguments.first else { return true }
+        if let value = ConfigValue.bool(token.text) { return value }
+        invalid(node, token, "expected on|off|true|false|yes|no")
+        return nil
+    }
+
+    /// A script keyword with shell-like quoting. Notify scripts are `"path args" [user [:][group]]`; with
+    /// `takesUser` false (`misc_path`, whose user is a separate keyword) every word is an argument, and a quoted
+    /// first word is split again (`misc_path "/bin/check -v" x` runs `/bin/check -v x`).
+    mutating func script(_ node: ConfigNode, takesUser: Bool = true) -> ScriptCommand? {
+        rejectBlock(node)
+        let words: [String]
+        do {
+            words = try Lexer.shellWords(node.rest)
+        } catch {
+            log.error(.invalidValue, node.location, "invalid value for '\(node.name)': \(Self.describe(error))")
+            return nil
+        }
+        guard let command = words.first, !command.isEmpty else {
+            log.error(.syntax, node.location, "'\(node.name)' needs a script path")
+            return nil
+        }
+        var arguments: [String]
+        do {
+            arguments = try Lexer.shellWords(command)
+        } catch {
+            log.error(.invalidValue, node.location, "invalid value for '\(node.name)': \(Self.describe(error))")
+            return nil
+        }
+        guard let program = arguments.first, !program.isEmpty else {
+            log.error(.syntax, node.location, "'\(node.name)' needs a script path")
+            return nil
+        }
+        var user: String?
+        var group: String?
+        if !takesUser {
+            arguments += words.dropFirst()
+        } else if words.count > 1 {
+            // `user [:][group]` or `user:group`
+            let spec = words.dropFirst().joined(separator: " ")
+            if let colon = spec.firstIndex(of: ":") {
+                user = String(spec[..<colon]).trimmingBlanks()
+                group = String(spec[spec.index(after: colon)...]).trimmingBlanks()
+            } else {
+                user = words[1]
+                if words.count > 2 { group = words[2] }
+            }
+            if words.count > 3 && !spec.contains(":") {
+                log.warning(.syntax, node.location, "'\(node.name)': extra words after the user and group ignored")
+            }
+            if user?.isEmpty == true { user = nil }
+            if group?.isEmpty == true { group = nil }
+        }
+        return ScriptCommand(arguments: arguments, user: user, group: group, location: node.location)
+    }
+
+    private static func describe(_ error: Lexer.ShellQuotingError) -> String {
+        switch error {
+        case .unterminatedQuote(let q): "unterminated \(q) quote"
+        case .trailingBackslash: "trailing backslash"
+        }
+    }
+}
+
+extension String {
+    func trimmingBlanks() -> String {
+        var s = Substring(self)
+        while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
+        while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
+        return String(s)
+    }
+}
