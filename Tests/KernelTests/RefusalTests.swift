@@ -145,7 +145,7 @@ struct KernelSettingsTests {
         sleeper.executableURL = URL(fileURLWithPath: "/sbin/ip")
         sleeper.arguments = ["netns", "exec", a.name, "sleep", "600"]
         try sleeper.run()
-        defer { sleeper.terminate(); sleeper.waitUntilExit() }
+        defer { kill(sleeper.processIdentifier, SIGKILL) }
         let pid = sleeper.processIdentifier
         // Wait until the exec has happened (the process then runs sleep inside the namespace).
         for _ in 0..<100 where (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) != "sleep\n" { usleep(50_000) }

@@ -279,3 +279,22 @@ public final class IPVSClient: Sendable {
         return try NetlinkAttributes(msg.payload.dropFirst(4), context: "\(command) reply")
     }
 }
+
+extension IPVSClient {
+    /// Test seam: sends `op` without `NLM_F_ACK`, so the kernel sends nothing back, and waits for a reply as any
+    /// request does. Proves that a lost reply ends in ``IPVSError/timeout(command:)`` and leaves the client usable.
+    func sendUnacknowledgedAndWait(_ op: IPVSOperation) throws(IPVSError) {
+        let timeoutMs = self.timeoutMs
+        try socket.withLock { (sock) throws(IPVSError) -> Void in
+            var w = NetlinkWriter()
+            op.encode(into: &w, family: sock.familyID, sequence: sock.nextSequence(), port: sock.port)
+            var bytes = w.bytes
+            bytes[6] &= ~UInt8(NL.ack)  // clear NLM_F_ACK in nlmsg_flags
+            try sock.send(bytes, command: op.command)
+            if try sock.receive(timeoutMs: timeoutMs, command: op.command) == nil {
+                sock.drain()
+                throw .timeout(command: op.command)
+            }
+        }
+    }
+}
