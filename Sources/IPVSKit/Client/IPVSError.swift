@@ -6,10 +6,40 @@ import Musl
 
 /// The IPVS command an error belongs to; it decides which ipvsadm message an errno maps to.
 public enum IPVSCommand: UInt8, Sendable, Hashable, CaseIterable, CustomStringConvertible {
-    case newService = 1, setService = 2, deleteService = 3, getService = 4
-    case newDestination = 5, setDestination = 6, deleteDestination = 7, getDestination = 8
-    case newDaemon = 9, deleteDaemon = 10, getDaemon = 11
-    case setConfig = 12, getConfig = 13, setInfo = 14, getInfo = 15, zero = 16, flush = 17
+    /// `IPVS_CMD_NEW_SERVICE`: add a service.
+    case newService = 1
+    /// `IPVS_CMD_SET_SERVICE`: edit a service.
+    case setService = 2
+    /// `IPVS_CMD_DEL_SERVICE`: delete a service.
+    case deleteService = 3
+    /// `IPVS_CMD_GET_SERVICE`: read one service, or dump all.
+    case getService = 4
+    /// `IPVS_CMD_NEW_DEST`: add a destination.
+    case newDestination = 5
+    /// `IPVS_CMD_SET_DEST`: edit a destination.
+    case setDestination = 6
+    /// `IPVS_CMD_DEL_DEST`: delete a destination.
+    case deleteDestination = 7
+    /// `IPVS_CMD_GET_DEST`: dump a service's destinations.
+    case getDestination = 8
+    /// `IPVS_CMD_NEW_DAEMON`: start a sync daemon.
+    case newDaemon = 9
+    /// `IPVS_CMD_DEL_DAEMON`: stop a sync daemon.
+    case deleteDaemon = 10
+    /// `IPVS_CMD_GET_DAEMON`: dump the sync daemons.
+    case getDaemon = 11
+    /// `IPVS_CMD_SET_CONFIG`: set timeouts (ipvsadm's `IPVS_CMD_SET_TIMEOUT`).
+    case setConfig = 12
+    /// `IPVS_CMD_GET_CONFIG`: read timeouts.
+    case getConfig = 13
+    /// `IPVS_CMD_SET_INFO`: the kernel's reply to ``getInfo``.
+    case setInfo = 14
+    /// `IPVS_CMD_GET_INFO`: version and connection table size.
+    case getInfo = 15
+    /// `IPVS_CMD_ZERO`: zero counters.
+    case zero = 16
+    /// `IPVS_CMD_FLUSH`: delete every service.
+    case flush = 17
 
     /// The kernel's command name (`IPVS_CMD_NEW_SERVICE` without the prefix, in lower case).
     public var description: String {
@@ -105,6 +135,7 @@ public enum IPVSError: Error, Sendable, Hashable, CustomStringConvertible {
         return String(cString: p)
     }
 
+    /// A one-line explanation naming the command and the cause.
     public var description: String {
         switch self {
         case .kernel(let c, let e): "\(c): \(IPVSError.ipvsadmMessage(command: c, errno: e)) (errno \(e))"
