@@ -21,7 +21,7 @@ func runMiscProbe(_ check: MiscCheck, defaultTimeout: Duration, on eventLoop: an
     let timeout = check.timeout ?? defaultTimeout
     let waiter = ChildWaiter(
         pid: pid, start: start, termAt: start + TimeAmount(timeout), killAt: start + TimeAmount(timeout + check.killGrace),
-        giveUpAt: start + TimeAmount(timeout + check.killGrace + .seconds(10)), timeout: timeout, promise: promise
+        giveUpAt: start + TimeAmount(timeout + check.killGrace + .seconds(10)), timeout: timeout, dynamic: check.dynamic, promise: promise
     )
     waiter.poll(on: eventLoop, interval: .milliseconds(1))
     return promise.futureResult
@@ -35,11 +35,13 @@ private final class ChildWaiter: @unchecked Sendable {
     let killAt: NIODeadline
     let giveUpAt: NIODeadline
     let timeout: Duration
+    let dynamic: Bool
     let promise: EventLoopPromise<ProbeResult>
     var sentTerm = false
     var sentKill = false
 
-    init(pid: pid_t, start: NIODeadline, termAt: NIODeadline, killAt: NIODeadline, giveUpAt: NIODeadline, timeout: Duration, promise: EventLoopPromise<ProbeResult>) {
+    init(pid: pid_t, start: NIODeadline, termAt: NIODeadline, killAt: NIODeadline, giveUpAt: NIODeadline, timeout: Duration, dynamic: Bool, promise: EventLoopPromise<ProbeResult>) {
+        self.dynamic = dynamic
         self.pid = pid
         self.start = start
         self.termAt = termAt
@@ -87,7 +89,7 @@ private final class ChildWaiter: @unchecked Sendable {
         }
         let termSignal = status & 0x7f
         if termSignal == 0 {
-            promise.succeed(.exited((status >> 8) & 0xff, latency: latency))
+            promise.succeed(.exited((status >> 8) & 0xff, dynamic: dynamic, latency: latency))
         } else {
             promise.succeed(ProbeResult(failure: .scriptSignal(termSignal), latency: latency))
         }

@@ -111,9 +111,11 @@ public struct ProbeResult: Hashable, Sendable {
         ProbeResult(failure: reason, latency: latency)
     }
 
-    /// A MISC result from an exit code (0 succeeds; interpretation of other codes is the state machine's).
-    public static func exited(_ code: Int32, latency: Duration = .zero) -> ProbeResult {
-        ProbeResult(failure: code == 0 ? nil : .scriptExit(code), latency: latency, exitCode: code)
+    /// A MISC result from an exit code: 0 succeeds.
+    /// With `dynamic`, codes 2...255 succeed too (`misc_dynamic`).
+    public static func exited(_ code: Int32, dynamic: Bool = false, latency: Duration = .zero) -> ProbeResult {
+        let succeeded = code == 0 || (dynamic && (2...255).contains(code))
+        return ProbeResult(failure: succeeded ? nil : .scriptExit(code), latency: latency, exitCode: code)
     }
 
     /// True when the probe succeeded (before MISC dynamic interpretation).
