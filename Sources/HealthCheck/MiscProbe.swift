@@ -12,19 +12,33 @@ import NIOCore
 /// SIGTERM to the group, then SIGKILL `killGrace` later.
 func runMiscProbe(_ check: MiscCheck, defaultTimeout: Duration, on eventLoop: any EventLoop) -> EventLoopFuture<ProbeResult> {
     let start = NIODeadline.now()
+    let promise = eventLoop.makePromise(of: ProbeResult.self)
+    spawnAndWait(check, defaultTimeout: defaultTimeout, start: start, attempt: 0, on: eventLoop, promise: promise)
+    return promise.futureResult
+}
+
+/// Spawns (retrying briefly on ETXTBSY: a script being rewritten, or its write descriptor inherited by a
+/// concurrent fork) and starts polling the child.
+private func spawnAndWait(_ check: MiscCheck, defaultTimeout: Duration, start: NIODeadline, attempt: Int, on eventLoop: any EventLoop, promise: EventLoopPromise<ProbeResult>) {
     let pid: pid_t
     switch spawnProcessGroup(path: check.path, arguments: check.arguments) {
-    case .success(let child): pid = child
-    case .failure(let failure): return eventLoop.makeSucceededFuture(.failed(failure, latency: start.elapsed()))
+    case .success(let child):
+        pid = child
+    case .failure(.scriptSpawn(_, ETXTBSY, _)) where attempt < 20:
+        eventLoop.scheduleTask(in: .milliseconds(10)) {
+            spawnAndWait(check, defaultTimeout: defaultTimeout, start: start, attempt: attempt + 1, on: eventLoop, promise: promise)
+        }
+        return
+    case .failure(let failure):
+        promise.succeed(.failed(failure, latency: start.elapsed()))
+        return
     }
-    let promise = eventLoop.makePromise(of: ProbeResult.self)
     let timeout = check.timeout ?? defaultTimeout
     let waiter = ChildWaiter(
         pid: pid, start: start, termAt: start + TimeAmount(timeout), killAt: start + TimeAmount(timeout + check.killGrace),
         giveUpAt: start + TimeAmount(timeout + check.killGrace + .seconds(10)), timeout: timeout, dynamic: check.dynamic, promise: promise
     )
     waiter.poll(on: eventLoop, interval: .milliseconds(1))
-    return promise.futureResult
 }
 
 /// Polls one child with `waitpid(WNOHANG)`, backing off from 1 ms to 50 ms; sends the timeout signals.

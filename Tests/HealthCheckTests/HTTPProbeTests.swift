@@ -83,9 +83,11 @@ struct HTTPProbeTests {
     }
 
     @Test func closedPortIsRefused() async throws {
-        let port = try await closedPort()
+        let (port, descriptor) = try closedPort()
+        defer { close(descriptor) }
         let probe = CheckProbe.http(HTTPCheck(target: CheckTarget(host: "127.0.0.1", port: port), urls: [try HTTPURL(path: "/")]))
-        #expect(try await runProbe(probe).failure == .connectionRefused)
+        let result = try await runProbe(probe)
+        #expect(result.failure == .connectionRefused, "\(String(describing: result.failure))")
     }
 
     @Test func silentServerFailsWithinTheReadTimeout() async throws {

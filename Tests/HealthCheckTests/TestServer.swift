@@ -167,10 +167,20 @@ func runProbe(_ probe: CheckProbe, urlIndex: Int = 0, defaultTimeout: Duration =
 
 let sharedProber = NIOCheckProber()
 
-/// A port on 127.0.0.1 with nothing listening (bound then closed).
-func closedPort() async throws -> Int {
-    let channel = try await ServerBootstrap(group: TestServer.group).bind(host: "127.0.0.1", port: 0).get()
-    let port = channel.localAddress?.port ?? 1
-    try await channel.close()
-    return port
+/// A port on 127.0.0.1 with nothing listening: a socket bound but not listening holds it, so no other test
+/// server can take it while the test runs. Close the returned descriptor when done.
+func closedPort() throws -> (port: Int, descriptor: Int32) {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+            bind(fd, raw, length) == 0 && getsockname(fd, raw, &length) == 0
+        }
+    }
+    guard fd >= 0, bound else { throw CocoaError(.fileReadUnknown) }
+    return (Int(UInt16(bigEndian: address.sin_port)), fd)
 }
