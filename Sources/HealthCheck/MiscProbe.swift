@@ -110,8 +110,8 @@ private final class ChildWaiter: @unchecked Sendable {
     }
 }
 
-/// `posix_spawn`s `path` with `arguments` in a new process group, standard streams on /dev/null and default
-/// signal dispositions. No shell is involved and PATH is not searched.
+/// `posix_spawn`s `path` with `arguments` in a new process group, standard streams on /dev/null, every other
+/// descriptor closed, and default signal dispositions. No shell is involved and PATH is not searched.
 func spawnProcessGroup(path: String, arguments: [String]) -> Result<pid_t, ProbeFailure> {
     var attributes = posix_spawnattr_t()
     var actions = posix_spawn_file_actions_t()
@@ -132,6 +132,10 @@ func spawnProcessGroup(path: String, arguments: [String]) -> Result<pid_t, Probe
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
     posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
     posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    // Leak none of the daemon's descriptors (sockets, files being written) into the script.
+    if let closeFrom = addCloseFrom {
+        _ = closeFrom(&actions, 3)
+    }
 
     let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
     defer { argv.forEach { free($0) } }
@@ -142,3 +146,10 @@ func spawnProcessGroup(path: String, arguments: [String]) -> Result<pid_t, Probe
     }
     return .success(pid)
 }
+
+/// glibc 2.34's `posix_spawn_file_actions_addclosefrom_np`, looked up at run time (the Glibc module does not
+/// export it); nil where the C library lacks it.
+private let addCloseFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
+    guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+    return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+}()
