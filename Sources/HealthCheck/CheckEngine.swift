@@ -29,7 +29,8 @@ public final class CheckEngine: Sendable {
     ///     One event loop of the group runs every check.
     ///   - prober: the probe implementation (``NIOCheckProber`` by default; tests inject fakes).
     ///   - random: source of the warmup jitter in 0...1.
-    ///   - logger: receives keepalived's log lines at `info` and per-attempt failures at `debug`.
+    ///   - logger: receives keepalived's log lines at `info`, and per-attempt failures at `debug` (at `info`
+///     with `log_all_failures`).
     public init(
         eventLoopGroup: (any EventLoopGroup)? = nil,
         prober: any CheckProber = NIOCheckProber(),
@@ -239,7 +240,11 @@ final class EngineCore: @unchecked Sendable {
         group.lastFailure = result.failure
         for id in group.subscribers {
             if let failure = decision.failureMessage {
-                logger.debug("\(failure.rendered(for: id))")
+                if group.spec.timers.logAllFailures {
+                    logger.info("\(failure.rendered(for: id))")
+                } else {
+                    logger.debug("\(failure.rendered(for: id))")
+                }
             }
             let messages = decision.messages.map { $0.rendered(for: id) }
             for message in messages { logger.info("\(message)") }

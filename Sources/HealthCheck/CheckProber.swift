@@ -18,9 +18,12 @@ public struct NIOCheckProber: CheckProber {
         self.tls = tls
     }
 
-    /// Runs one attempt.
+    /// Runs one attempt on `eventLoop` (hopping there first when called from elsewhere).
     public func probe(_ probe: CheckProbe, urlIndex: Int, defaultTimeout: Duration, on eventLoop: any EventLoop) -> EventLoopFuture<ProbeResult> {
-        switch probe {
+        guard eventLoop.inEventLoop else {
+            return eventLoop.flatSubmit { self.probe(probe, urlIndex: urlIndex, defaultTimeout: defaultTimeout, on: eventLoop) }
+        }
+        return switch probe {
         case .tcp(let check): runTCPProbe(check, on: eventLoop)
         case .http(let check): runHTTPProbe(check, urlIndex: urlIndex, tls: tls, on: eventLoop)
         case .misc(let check): runMiscProbe(check, defaultTimeout: defaultTimeout, on: eventLoop)

@@ -15,6 +15,8 @@ public struct CheckTimers: Hashable, Sendable {
     public var warmup: Duration
     /// Start in the down state (`alpha`); otherwise the checker starts optimistic (up).
     public var alpha: Bool
+    /// `log_all_failures`: log every failed attempt at `info`, not only state changes.
+    public var logAllFailures: Bool
     /// lvsd extension (`rise N`): consecutive successes needed to go up. When `rise` or `fall` is set, they
     /// replace keepalived's retry counting.
     public var rise: Int?
@@ -29,8 +31,10 @@ public struct CheckTimers: Hashable, Sendable {
         warmup: Duration? = nil,
         alpha: Bool = false,
         rise: Int? = nil,
-        fall: Int? = nil
+        fall: Int? = nil,
+        logAllFailures: Bool = false
     ) {
+        self.logAllFailures = logAllFailures
         self.delayLoop = delayLoop
         self.delayBeforeRetry = delayBeforeRetry
         self.retry = max(0, retry)

@@ -57,7 +57,9 @@ public func genhash(
     let group = eventLoopGroup ?? MultiThreadedEventLoopGroup.singleton
     let outcome: HTTPFetchOutcome
     do {
-        outcome = try await fetchHTTP(check, url: url, tls: TLSContexts(), on: group.next()).get()
+        let loop = group.next()
+        let tls = TLSContexts()
+        outcome = try await loop.flatSubmit { fetchHTTP(check, url: url, tls: tls, on: loop) }.get()
     } catch {
         throw .ioError("\(error)")
     }

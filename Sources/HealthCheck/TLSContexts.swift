@@ -19,6 +19,9 @@ public final class TLSContexts: Sendable {
         var secure = TLSConfiguration.makeClientConfiguration()
         secure.certificateVerification = .fullVerification
         secure.trustRoots = trustRoots
+        // A probe that ends early closes at once: bound the wait for the peer's close_notify.
+        insecure.shutdownTimeout = .milliseconds(200)
+        secure.shutdownTimeout = .milliseconds(200)
         do { unverified = try NIOSSLContext(configuration: insecure) } catch {
             unverified = nil
             errors.append("\(error)")
