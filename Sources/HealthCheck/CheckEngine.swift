@@ -218,7 +218,7 @@ final class EngineCore: @unchecked Sendable {
 
     private func run(_ group: CheckGroup) {
         guard group.active else { return }
-        let start = NIODeadline.now()
+        let start = eventLoop.now
         let timers = group.spec.timers
         prober.probe(group.spec.probe, urlIndex: group.machine.urlIndex, defaultTimeout: timers.delayLoop, on: eventLoop)
             .hop(to: eventLoop)
@@ -227,7 +227,7 @@ final class EngineCore: @unchecked Sendable {
                 let probeResult: ProbeResult
                 switch result {
                 case .success(let value): probeResult = value
-                case .failure(let error): probeResult = .failed(.ioError("prober error: \(error)"), latency: start.elapsed())
+                case .failure(let error): probeResult = .failed(.ioError("prober error: \(error)"), latency: .nanoseconds((self.eventLoop.now - start).nanoseconds))
                 }
                 self.handle(probeResult, for: group, startedAt: start)
             }
@@ -260,7 +260,8 @@ final class EngineCore: @unchecked Sendable {
         }
         var delay = decision.delay
         if decision.delayFromStart {
-            delay = max(delay - start.elapsed(), .microseconds(1))
+            let elapsed = Duration.nanoseconds((eventLoop.now - start).nanoseconds)
+            delay = max(delay - elapsed, .microseconds(1))
         }
         schedule(group, after: delay)
     }
