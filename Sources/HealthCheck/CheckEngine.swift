@@ -144,14 +144,17 @@ final class EngineCore: @unchecked Sendable {
         var summary = CheckReloadSummary()
         var wanted: [CheckerID: CheckSpec] = [:]
         for config in configs { wanted[config.id] = config.spec }
+        // Detach first and delete empty groups last, so that a probe whose spec survives under another
+        // subscriber identity (say, a real server moved to another virtual server) keeps its state.
         for (id, spec) in subscriptions where wanted[id] != spec {
-            unsubscribe(id)
+            detach(id)
             if wanted[id] == nil { summary.removed.append(id) } else { summary.changed.append(id) }
         }
         for config in configs where subscriptions[config.id] == nil {
             _ = subscribe(config.id, to: config.spec)
             if !summary.changed.contains(config.id) { summary.added.append(config.id) }
         }
+        removeEmptyGroups()
         summary.kept = configs.map(\.id).filter { id in
             !summary.added.contains(id) && !summary.changed.contains(id)
         }
@@ -160,9 +163,17 @@ final class EngineCore: @unchecked Sendable {
 
     func unsubscribe(_ id: CheckerID) {
         eventLoop.preconditionInEventLoop()
+        detach(id)
+        removeEmptyGroups()
+    }
+
+    private func detach(_ id: CheckerID) {
         guard let spec = subscriptions.removeValue(forKey: id), let group = groups[spec] else { return }
         group.subscribers.removeAll { $0 == id }
-        if group.subscribers.isEmpty {
+    }
+
+    private func removeEmptyGroups() {
+        for (spec, group) in groups where group.subscribers.isEmpty {
             group.active = false
             group.timer?.cancel()
             groups[spec] = nil

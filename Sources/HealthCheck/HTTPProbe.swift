@@ -158,7 +158,7 @@ final class HTTPProbeHandler: ChannelInboundHandler {
 
     private func classify(_ error: any Error) -> ProbeFailure {
         if let failure = error as? ProbeFailure { return failure }
-        if error is NIOSSLError || String(reflecting: type(of: error)).contains("SSL") {
+        if error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError {
             return .tls("\(error)")
         }
         if let io = error as? IOError, io.errnoCode == ECONNRESET, parser.head != nil {

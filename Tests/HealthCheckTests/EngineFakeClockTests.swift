@@ -99,3 +99,25 @@ struct EngineFakeClockTests {
         await loop.shutdownGracefully()
     }
 }
+
+@Suite("CheckEngine reload keeps shared state", .timeLimit(.minutes(1)))
+struct EngineReloadStateTests {
+    @Test func aCheckMovedToAnotherVirtualServerKeepsItsState() async throws {
+        let loop = NIOAsyncTestingEventLoop()
+        let prober = TimedProber(origin: loop.now, answers: [.failed(.connectionRefused)])
+        let engine = CheckEngine(eventLoopGroup: loop, prober: prober, random: { 0 })
+        let old = tcpConfig("[10.0.0.2]:tcp:80", port: 80, vs: "VS1", timers: CheckTimers(delayLoop: .seconds(10)))
+        await engine.apply([old])
+        await loop.advanceTime(by: .seconds(2))
+        #expect(await engine.state(of: old.id) == .down)
+        var moved = old
+        moved.id.virtualServer = "VS2"
+        let summary = await engine.apply([moved])
+        #expect(summary.removed == [old.id] && summary.added == [moved.id])
+        #expect(await engine.state(of: moved.id) == .down)  // same probe, state kept
+        await loop.advanceTime(by: .seconds(10))
+        #expect(prober.times == [.seconds(1), .seconds(11)])  // and its schedule
+        await engine.shutdown()
+        await loop.shutdownGracefully()
+    }
+}
