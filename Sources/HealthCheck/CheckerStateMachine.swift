@@ -144,8 +144,10 @@ public struct CheckerStateMachine: Sendable {
             }
         } else {
             successes = 0
-            if let failure = result.failure {
-                decision.failureMessage = line("\(failure.keepalivedMessage) server ", .realServer, ".")
+            if state == .up || !hasRun {
+                // keepalived's per-attempt line (logged with log_all_failures).
+                let what = result.failure == .connectTimeout ? "timeout." : "failed."
+                decision.failureMessage = line("TCP connection to ", .realServer, " \(what)")
             }
             if state == .up || !hasRun {
                 if failures + 1 >= fallThreshold {
@@ -204,21 +206,11 @@ public struct CheckerStateMachine: Sendable {
             }
         } else {
             successes = 0
-            if let failure = result.failure {
-                decision.failureMessage = CheckLogLine(prefix + [.text("failed: \(failure).")])
-            }
             if state == .up || !hasRun {
                 if failures + 1 >= fallThreshold {
                     let retries = fallThreshold - 1
                     let suffix = retries > 0 ? " after \(retries) \(retries == 1 ? "retry" : "retries")" : " with retry disabled"
-                    let text: String
-                    switch result.failure {
-                    case .scriptTimeout: text = "timed out\(suffix)."
-                    case .scriptSignal(let signal): text = "failed\(suffix) (due to signal \(signal))."
-                    case .scriptSpawn(_, let errno, let message): text = "failed\(suffix) (\(message), errno \(errno))."
-                    default: text = "failed\(suffix) (exited with status \(code ?? -1))."
-                    }
-                    decision.messages.append(CheckLogLine(prefix + [.text(text)]))
+                    decision.messages.append(CheckLogLine(prefix + [.text(Self.miscOutcome(result, code: code, suffix: suffix))]))
                     failures = 0
                     if weight != nil {
                         weight = nil
@@ -229,6 +221,12 @@ public struct CheckerStateMachine: Sendable {
                 } else {
                     failures += 1
                     decision.delay = timers.delayBeforeRetry
+                    // keepalived's per-attempt wording (logged with log_all_failures).
+                    let retries = fallThreshold - 1
+                    let progress = failures == 1
+                        ? ", will do \(retries) \(retries == 1 ? "retry" : "retries")"
+                        : " on retry \(failures - 1)/\(retries)"
+                    decision.failureMessage = CheckLogLine(prefix + [.text(Self.miscOutcome(result, code: code, suffix: progress))])
                 }
             } else if let code {
                 lastExitCode = code
@@ -237,6 +235,16 @@ public struct CheckerStateMachine: Sendable {
         decision.weight = weight
         hasRun = true
         return decision
+    }
+
+    /// keepalived's `<type><suffix> (<reason> <code>).` ending of a MISC failure line.
+    private static func miscOutcome(_ result: ProbeResult, code: Int32?, suffix: String) -> String {
+        switch result.failure {
+        case .scriptTimeout: "timed out\(suffix)."
+        case .scriptSignal(let signal): "failed\(suffix) (due to signal \(signal))."
+        case .scriptSpawn(_, let errno, let message): "failed\(suffix) (\(message), errno \(errno))."
+        default: "failed\(suffix) (exited with status \(code ?? -1))."
+        }
     }
 
     // MARK: - HTTP_GET / SSL_GET

@@ -21,13 +21,7 @@ public struct GenhashResult: Hashable, Sendable {
 public func genhashErrorMessage(_ failure: ProbeFailure) -> String {
     switch failure {
     case .noData: "no data received from remote webserver"
-    default: "\(failure.keepalivedMessage.replacingSuffix(" to", with: "")): \(failure)"
-    }
-}
-
-extension String {
-    fileprivate func replacingSuffix(_ suffix: String, with replacement: String) -> String {
-        hasSuffix(suffix) ? String(dropLast(suffix.count)) + replacement : self
+    default: "\(failure.keepalivedMessage): \(failure)"
     }
 }
 

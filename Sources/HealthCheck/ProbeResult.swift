@@ -65,10 +65,10 @@ public enum ProbeFailure: Error, Hashable, Sendable, CustomStringConvertible {
     /// keepalived's message prefix for this failure (as in `timeout_epilog`), e.g. `HTTP status code error to`.
     public var keepalivedMessage: String {
         switch self {
-        case .connectionRefused, .connectionFailed: "Error connecting to"
-        case .connectTimeout: "Timeout connecting to"
-        case .writeTimeout: "Timeout WEB write to"
-        case .readTimeout, .checkTimeout: "Timeout HTTP read to"
+        case .connectionRefused, .connectionFailed: "Error connecting"
+        case .connectTimeout: "Timeout connecting"
+        case .writeTimeout: "Timeout WEB write"
+        case .readTimeout, .checkTimeout: "Timeout HTTP read"
         case .noData, .headerTooLarge: "Read, no data received from"
         case .malformedStatusLine: "HTTP status code error to"
         case .statusCode: "HTTP status code error to"

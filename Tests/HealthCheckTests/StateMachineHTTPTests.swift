@@ -179,3 +179,33 @@ struct StateMachineMiscTests {
         #expect(timeline.messages.last == prefix + "failed with retry disabled (due to signal 9).")
     }
 }
+
+@Suite("State machine: per-attempt failure lines (log_all_failures)")
+struct FailureLineTests {
+    let id = CheckerID(virtualServer: "[10.0.0.1]:tcp:80", realServer: "[10.0.0.2]:tcp:80")
+
+    @Test func tcpAttemptLines() {
+        var machine = CheckerStateMachine(spec: tcpSpec(CheckTimers(retry: 3)))
+        _ = machine.record(.success())
+        #expect(machine.record(.failed(.connectTimeout)).failureMessage?.rendered(for: id) == "TCP connection to [10.0.0.2]:tcp:80 timeout.")
+        #expect(machine.record(.failed(.connectionRefused)).failureMessage?.rendered(for: id) == "TCP connection to [10.0.0.2]:tcp:80 failed.")
+    }
+
+    @Test func httpAttemptLines() throws {
+        var machine = CheckerStateMachine(spec: try httpSpec(paths: ["/"], timers: CheckTimers(retry: 2)))
+        _ = machine.record(.success())
+        #expect(machine.record(.failed(.statusCode(500))).failureMessage?.rendered(for: id) == "HTTP status code error to server [10.0.0.2]:tcp:80.")
+        #expect(machine.record(.failed(.connectTimeout)).failureMessage?.rendered(for: id) == "Timeout connecting server [10.0.0.2]:tcp:80.")
+    }
+
+    @Test func miscAttemptLines() {
+        var machine = CheckerStateMachine(spec: miscSpec(timers: CheckTimers(retry: 2)))
+        _ = machine.record(.exited(0))
+        let prefix = "Misc check for [[10.0.0.2]:tcp:80 VS [10.0.0.1]:tcp:80] by [/usr/local/bin/check] "
+        #expect(machine.record(.exited(1)).failureMessage?.rendered(for: id) == prefix + "failed, will do 2 retries (exited with status 1).")
+        #expect(machine.record(.exited(1)).failureMessage?.rendered(for: id) == prefix + "failed on retry 1/2 (exited with status 1).")
+        let last = machine.record(.exited(1))
+        #expect(last.transition == .down)
+        #expect(last.messages.first?.rendered(for: id) == prefix + "failed after 2 retries (exited with status 1).")
+    }
+}
