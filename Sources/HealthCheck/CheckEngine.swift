@@ -83,9 +83,11 @@ public final class CheckEngine: Sendable {
         await onLoop(default: nil) { $0.state(of: id) }
     }
 
-    /// Stops every checker, finishes ``transitions`` and, when the engine owns its event loop, shuts it down.
+    /// Stops every checker, kills running MISC scripts, finishes ``transitions`` and, when the engine owns its
+    /// event loop, shuts it down.
     public func shutdown() async {
         await onLoop(default: ()) { $0.stop() }
+        core.prober.shutdown()
         try? await ownedGroup?.shutdownGracefully()
     }
 
@@ -114,7 +116,7 @@ final class CheckGroup: @unchecked Sendable {
 /// The engine's state; confined to its event loop (every method runs there).
 final class EngineCore: @unchecked Sendable {
     private let eventLoop: any EventLoop
-    private let prober: any CheckProber
+    let prober: any CheckProber
     private let random: @Sendable () -> Double
     private let logger: Logger
     private let continuation: AsyncStream<CheckTransition>.Continuation

@@ -6,6 +6,14 @@ public protocol CheckProber: Sendable {
     /// Runs one attempt of `probe` (for HTTP, of the URL at `urlIndex`). `defaultTimeout` is the MISC
     /// timeout when `misc_timeout` is not set (the checker's `delay_loop`).
     func probe(_ probe: CheckProbe, urlIndex: Int, defaultTimeout: Duration, on eventLoop: any EventLoop) -> EventLoopFuture<ProbeResult>
+
+    /// Ends whatever the prober still runs (MISC scripts); called by ``CheckEngine/shutdown()``.
+    func shutdown()
+}
+
+extension CheckProber {
+    /// Nothing to end by default.
+    public func shutdown() {}
 }
 
 /// The real prober: NIO sockets for TCP/HTTP/SSL, `posix_spawn` for MISC.
@@ -28,5 +36,10 @@ public struct NIOCheckProber: CheckProber {
         case .http(let check): runHTTPProbe(check, urlIndex: urlIndex, tls: tls, on: eventLoop)
         case .misc(let check): runMiscProbe(check, defaultTimeout: defaultTimeout, on: eventLoop)
         }
+    }
+
+    /// Kills the process group of every MISC script still running.
+    public func shutdown() {
+        killRunningScripts()
     }
 }

@@ -6,6 +6,17 @@ import Musl
 import Darwin
 #endif
 import NIOCore
+import Synchronization
+
+/// Process groups of MISC scripts still running, so that shutdown can end them.
+let runningScripts = Mutex<Set<pid_t>>([])
+
+/// Sends SIGKILL to the process group of every MISC script still running (at engine shutdown).
+func killRunningScripts() {
+    for pid in runningScripts.withLock({ $0 }) {
+        kill(-pid, SIGKILL)
+    }
+}
 
 /// Runs one `MISC_CHECK` attempt: spawns the program directly (no shell) in its own process group with
 /// stdin/stdout/stderr on /dev/null, waits for it without blocking the event loop, and on `timeout` sends
@@ -24,6 +35,7 @@ private func spawnAndWait(_ check: MiscCheck, defaultTimeout: Duration, start: N
     switch spawnProcessGroup(path: check.path, arguments: check.arguments) {
     case .success(let child):
         pid = child
+        runningScripts.withLock { _ = $0.insert(child) }
     case .failure(.scriptSpawn(_, ETXTBSY, _)) where attempt < 20:
         eventLoop.scheduleTask(in: .milliseconds(10)) {
             spawnAndWait(check, defaultTimeout: defaultTimeout, start: start, attempt: attempt + 1, on: eventLoop, promise: promise)
@@ -69,10 +81,12 @@ private final class ChildWaiter: @unchecked Sendable {
         var status: Int32 = 0
         let reaped = waitpid(pid, &status, WNOHANG)
         if reaped == pid {
+            runningScripts.withLock { _ = $0.remove(pid) }
             finish(status: status)
             return
         }
         if reaped == -1 && errno != EINTR {
+            runningScripts.withLock { _ = $0.remove(pid) }
             promise.succeed(.failed(.scriptSpawn(path: "pid \(pid)", errno: errno, message: "child lost"), latency: start.elapsed()))
             return
         }

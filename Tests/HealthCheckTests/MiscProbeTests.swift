@@ -97,3 +97,18 @@ struct MiscProbeTests {
         #expect(MiscCheck(commandLine: "   ") == nil)
     }
 }
+
+@Suite("MISC scripts at engine shutdown", .timeLimit(.minutes(1)))
+struct MiscShutdownTests {
+    @Test func shutdownKillsRunningScripts() async throws {
+        let marker = FileManager.default.temporaryDirectory.appendingPathComponent("hc-shutdown-\(UUID().uuidString)").path
+        let script = try makeScript("sleep 2\ntouch \(marker)")
+        let engine = CheckEngine(random: { 0 })
+        let spec = CheckSpec(probe: .misc(MiscCheck(path: script, timeout: .seconds(30))), timers: CheckTimers(delayLoop: .seconds(30)))
+        await engine.add(CheckerConfig(id: CheckerID(virtualServer: "VS", realServer: "RS"), spec: spec))
+        try await Task.sleep(for: .milliseconds(1300))  // the script has started (first run at 1 s)
+        await engine.shutdown()
+        try await Task.sleep(for: .milliseconds(2000))
+        #expect(!FileManager.default.fileExists(atPath: marker))
+    }
+}
