@@ -30,7 +30,7 @@ public final class CheckEngine: Sendable {
     ///   - prober: the probe implementation (``NIOCheckProber`` by default; tests inject fakes).
     ///   - random: source of the warmup jitter in 0...1.
     ///   - logger: receives keepalived's log lines at `info`, and per-attempt failures at `debug` (at `info`
-///     with `log_all_failures`).
+    ///     with `log_all_failures`).
     public init(
         eventLoopGroup: (any EventLoopGroup)? = nil,
         prober: any CheckProber = NIOCheckProber(),
@@ -51,7 +51,13 @@ public final class CheckEngine: Sendable {
         self.transitions = stream
         self.eventLoop = loop
         self.ownedGroup = owned
-        self.core = EngineCore(eventLoop: loop, prober: prober, random: random, logger: logger, continuation: continuation)
+        self.core = EngineCore(
+            eventLoop: loop,
+            prober: prober,
+            random: random,
+            logger: logger,
+            continuation: continuation
+        )
     }
 
     /// Adds a checker, or replaces the spec of an existing one (a changed spec starts fresh, as in
@@ -124,7 +130,13 @@ final class EngineCore: @unchecked Sendable {
     private var subscriptions: [CheckerID: CheckSpec] = [:]
     private var stopped = false
 
-    init(eventLoop: any EventLoop, prober: any CheckProber, random: @escaping @Sendable () -> Double, logger: Logger, continuation: AsyncStream<CheckTransition>.Continuation) {
+    init(
+        eventLoop: any EventLoop,
+        prober: any CheckProber,
+        random: @escaping @Sendable () -> Double,
+        logger: Logger,
+        continuation: AsyncStream<CheckTransition>.Continuation
+    ) {
         self.eventLoop = eventLoop
         self.prober = prober
         self.random = random
@@ -186,8 +198,13 @@ final class EngineCore: @unchecked Sendable {
         subscriptions.compactMap { id, spec in
             guard let group = groups[spec] else { return nil }
             return CheckerStatus(
-                checker: id, spec: spec, state: group.machine.state, hasRun: group.machine.hasRun,
-                weight: group.machine.weight, lastLatency: group.lastLatency, lastFailure: group.lastFailure,
+                checker: id,
+                spec: spec,
+                state: group.machine.state,
+                hasRun: group.machine.hasRun,
+                weight: group.machine.weight,
+                lastLatency: group.lastLatency,
+                lastFailure: group.lastFailure,
                 sharedBy: group.subscribers.count
             )
         }
@@ -233,17 +250,26 @@ final class EngineCore: @unchecked Sendable {
         guard group.active else { return }
         let start = eventLoop.now
         let timers = group.spec.timers
-        prober.probe(group.spec.probe, urlIndex: group.machine.urlIndex, defaultTimeout: timers.delayLoop, on: eventLoop)
-            .hop(to: eventLoop)
-            .whenComplete { [self] result in
-                guard group.active else { return }
-                let probeResult: ProbeResult
-                switch result {
-                case .success(let value): probeResult = value
-                case .failure(let error): probeResult = .failed(.ioError("prober error: \(error)"), latency: .nanoseconds((self.eventLoop.now - start).nanoseconds))
-                }
-                self.handle(probeResult, for: group, startedAt: start)
+        prober.probe(
+            group.spec.probe,
+            urlIndex: group.machine.urlIndex,
+            defaultTimeout: timers.delayLoop,
+            on: eventLoop
+        )
+        .hop(to: eventLoop)
+        .whenComplete { [self] result in
+            guard group.active else { return }
+            let probeResult: ProbeResult
+            switch result {
+            case .success(let value): probeResult = value
+            case .failure(let error):
+                probeResult = .failed(
+                    .ioError("prober error: \(error)"),
+                    latency: .nanoseconds((self.eventLoop.now - start).nanoseconds)
+                )
             }
+            self.handle(probeResult, for: group, startedAt: start)
+        }
     }
 
     private func handle(_ result: ProbeResult, for group: CheckGroup, startedAt start: NIODeadline) {
@@ -264,9 +290,14 @@ final class EngineCore: @unchecked Sendable {
             if decision.transition != nil || decision.weightChanged {
                 continuation.yield(
                     CheckTransition(
-                        checker: id, state: group.machine.state, previousState: previous, weight: decision.weight,
+                        checker: id,
+                        state: group.machine.state,
+                        previousState: previous,
+                        weight: decision.weight,
                         failure: decision.transition == .down ? result.failure : nil,
-                        reason: result.failure.map { "\($0)" } ?? "success", latency: result.latency, messages: messages
+                        reason: result.failure.map { "\($0)" } ?? "success",
+                        latency: result.latency,
+                        messages: messages
                     )
                 )
             }

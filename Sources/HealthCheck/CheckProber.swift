@@ -5,7 +5,8 @@ import NIOCore
 public protocol CheckProber: Sendable {
     /// Runs one attempt of `probe` (for HTTP, of the URL at `urlIndex`). `defaultTimeout` is the MISC
     /// timeout when `misc_timeout` is not set (the checker's `delay_loop`).
-    func probe(_ probe: CheckProbe, urlIndex: Int, defaultTimeout: Duration, on eventLoop: any EventLoop) -> EventLoopFuture<ProbeResult>
+    func probe(_ probe: CheckProbe, urlIndex: Int, defaultTimeout: Duration, on eventLoop: any EventLoop)
+        -> EventLoopFuture<ProbeResult>
 
     /// Ends whatever the prober still runs (MISC scripts); called by ``CheckEngine/shutdown()``.
     func shutdown()
@@ -27,9 +28,13 @@ public struct NIOCheckProber: CheckProber {
     }
 
     /// Runs one attempt on `eventLoop` (hopping there first when called from elsewhere).
-    public func probe(_ probe: CheckProbe, urlIndex: Int, defaultTimeout: Duration, on eventLoop: any EventLoop) -> EventLoopFuture<ProbeResult> {
+    public func probe(_ probe: CheckProbe, urlIndex: Int, defaultTimeout: Duration, on eventLoop: any EventLoop)
+        -> EventLoopFuture<ProbeResult>
+    {
         guard eventLoop.inEventLoop else {
-            return eventLoop.flatSubmit { self.probe(probe, urlIndex: urlIndex, defaultTimeout: defaultTimeout, on: eventLoop) }
+            return eventLoop.flatSubmit {
+                self.probe(probe, urlIndex: urlIndex, defaultTimeout: defaultTimeout, on: eventLoop)
+            }
         }
         return switch probe {
         case .tcp(let check): runTCPProbe(check, on: eventLoop)

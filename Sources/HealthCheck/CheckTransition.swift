@@ -20,7 +20,16 @@ public struct CheckTransition: Hashable, Sendable {
     public var messages: [String]
 
     /// Creates a transition.
-    public init(checker: CheckerID, state: CheckState, previousState: CheckState, weight: Int?, failure: ProbeFailure?, reason: String, latency: Duration, messages: [String]) {
+    public init(
+        checker: CheckerID,
+        state: CheckState,
+        previousState: CheckState,
+        weight: Int?,
+        failure: ProbeFailure?,
+        reason: String,
+        latency: Duration,
+        messages: [String]
+    ) {
         self.checker = checker
         self.state = state
         self.previousState = previousState

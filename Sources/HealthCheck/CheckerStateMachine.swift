@@ -112,7 +112,8 @@ public struct CheckerStateMachine: Sendable {
     /// `random()/RAND_MAX`).
     public func initialDelay(random: Double) -> Duration {
         let fraction = min(max(random, 0), 1)
-        let warmupNanos = Double(timers.warmup.components.seconds) * 1e9 + Double(timers.warmup.components.attoseconds) / 1e9
+        let warmupNanos =
+            Double(timers.warmup.components.seconds) * 1e9 + Double(timers.warmup.components.attoseconds) / 1e9
         return .seconds(1) + .nanoseconds(Int64((warmupNanos * fraction).rounded()))
     }
 
@@ -181,7 +182,9 @@ public struct CheckerStateMachine: Sendable {
         } else {
             succeeded = result.failure == nil
         }
-        let prefix: [CheckLogLine.Segment] = [.text("Misc check for ["), .realServer, .text(" VS "), .virtualServer, .text("] by [\(miscPath)] ")]
+        let prefix: [CheckLogLine.Segment] = [
+            .text("Misc check for ["), .realServer, .text(" VS "), .virtualServer, .text("] by [\(miscPath)] "),
+        ]
         if succeeded {
             let exitCode = code ?? 0
             if miscDynamic && exitCode != lastExitCode {
@@ -209,8 +212,11 @@ public struct CheckerStateMachine: Sendable {
             if state == .up || !hasRun {
                 if failures + 1 >= fallThreshold {
                     let retries = fallThreshold - 1
-                    let suffix = retries > 0 ? " after \(retries) \(retries == 1 ? "retry" : "retries")" : " with retry disabled"
-                    decision.messages.append(CheckLogLine(prefix + [.text(Self.miscOutcome(result, code: code, suffix: suffix))]))
+                    let suffix =
+                        retries > 0 ? " after \(retries) \(retries == 1 ? "retry" : "retries")" : " with retry disabled"
+                    decision.messages.append(
+                        CheckLogLine(prefix + [.text(Self.miscOutcome(result, code: code, suffix: suffix))])
+                    )
                     failures = 0
                     if weight != nil {
                         weight = nil
@@ -223,10 +229,13 @@ public struct CheckerStateMachine: Sendable {
                     decision.delay = timers.delayBeforeRetry
                     // keepalived's per-attempt wording (logged with log_all_failures).
                     let retries = fallThreshold - 1
-                    let progress = failures == 1
+                    let progress =
+                        failures == 1
                         ? ", will do \(retries) \(retries == 1 ? "retry" : "retries")"
                         : " on retry \(failures - 1)/\(retries)"
-                    decision.failureMessage = CheckLogLine(prefix + [.text(Self.miscOutcome(result, code: code, suffix: progress))])
+                    decision.failureMessage = CheckLogLine(
+                        prefix + [.text(Self.miscOutcome(result, code: code, suffix: progress))]
+                    )
                 }
             } else if let code {
                 lastExitCode = code
@@ -320,8 +329,14 @@ public struct CheckerStateMachine: Sendable {
 
     private func makeDecision(delay: Duration) -> CheckDecision {
         CheckDecision(
-            delay: delay, delayFromStart: false, transition: nil, weightChanged: false, weight: weight,
-            messages: [], failureMessage: nil, nextURLIndex: urlIndex
+            delay: delay,
+            delayFromStart: false,
+            transition: nil,
+            weightChanged: false,
+            weight: weight,
+            messages: [],
+            failureMessage: nil,
+            nextURLIndex: urlIndex
         )
     }
 

@@ -45,8 +45,14 @@ public func genhash(
     let url: HTTPURL
     do { url = try HTTPURL(path: path, virtualHost: virtualHost) } catch { throw .connectionFailed("\(error)") }
     let check = HTTPCheck(
-        target: CheckTarget(host: host, port: port), tls: tls, urls: [url], httpProtocol: httpProtocol,
-        enableSNI: virtualHost != nil, sniName: sniName, connectTimeout: timeout, maxBodyBytes: maxBodyBytes
+        target: CheckTarget(host: host, port: port),
+        tls: tls,
+        urls: [url],
+        httpProtocol: httpProtocol,
+        enableSNI: virtualHost != nil,
+        sniName: sniName,
+        connectTimeout: timeout,
+        maxBodyBytes: maxBodyBytes
     )
     let group = eventLoopGroup ?? MultiThreadedEventLoopGroup.singleton
     let outcome: HTTPFetchOutcome

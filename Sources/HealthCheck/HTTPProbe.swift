@@ -10,7 +10,9 @@ struct HTTPFetchOutcome: Sendable {
 }
 
 /// Runs one HTTP_GET / SSL_GET attempt for the URL at `urlIndex` and judges it like keepalived.
-func runHTTPProbe(_ check: HTTPCheck, urlIndex: Int, tls: TLSContexts, on eventLoop: any EventLoop) -> EventLoopFuture<ProbeResult> {
+func runHTTPProbe(_ check: HTTPCheck, urlIndex: Int, tls: TLSContexts, on eventLoop: any EventLoop) -> EventLoopFuture<
+    ProbeResult
+> {
     guard check.urls.indices.contains(urlIndex) else {
         return eventLoop.makeSucceededFuture(.failed(.connectionFailed("no URL \(urlIndex) configured")))
     }
@@ -19,14 +21,18 @@ func runHTTPProbe(_ check: HTTPCheck, urlIndex: Int, tls: TLSContexts, on eventL
         if let failure = outcome.failure { return .failed(failure, latency: outcome.latency) }
         guard let response = outcome.response else { return .failed(.noData, latency: outcome.latency) }
         return ProbeResult(
-            failure: response.evaluate(against: url), latency: outcome.latency,
-            statusCode: response.head?.statusCode, digest: response.head == nil ? nil : response.digest
+            failure: response.evaluate(against: url),
+            latency: outcome.latency,
+            statusCode: response.head?.statusCode,
+            digest: response.head == nil ? nil : response.digest
         )
     }
 }
 
 /// Connects, sends keepalived's request for `url`, and reads the response with every bound applied.
-func fetchHTTP(_ check: HTTPCheck, url: HTTPURL, tls: TLSContexts, on eventLoop: any EventLoop) -> EventLoopFuture<HTTPFetchOutcome> {
+func fetchHTTP(_ check: HTTPCheck, url: HTTPURL, tls: TLSContexts, on eventLoop: any EventLoop) -> EventLoopFuture<
+    HTTPFetchOutcome
+> {
     let start = NIODeadline.now()
     let completion = ProbeCompletion<HTTPFetchOutcome>(eventLoop: eventLoop)
     let deadline = check.effectiveCheckTimeout
@@ -35,7 +41,9 @@ func fetchHTTP(_ check: HTTPCheck, url: HTTPURL, tls: TLSContexts, on eventLoop:
     var sslContext: NIOSSLContext?
     if check.tls {
         guard let context = tls.context(verify: check.verifyCertificate) else {
-            completion.finish(HTTPFetchOutcome(failure: .tls(tls.setupError ?? "no TLS context"), latency: start.elapsed()))
+            completion.finish(
+                HTTPFetchOutcome(failure: .tls(tls.setupError ?? "no TLS context"), latency: start.elapsed())
+            )
             return completion.futureResult
         }
         sslContext = context
@@ -54,8 +62,12 @@ func fetchHTTP(_ check: HTTPCheck, url: HTTPURL, tls: TLSContexts, on eventLoop:
                 }
                 try channel.pipeline.syncOperations.addHandler(
                     HTTPProbeHandler(
-                        request: request, tls: sslContext != nil, ioTimeout: ioTimeout, maxBodyBytes: maxBody,
-                        start: start, completion: completion
+                        request: request,
+                        tls: sslContext != nil,
+                        ioTimeout: ioTimeout,
+                        maxBodyBytes: maxBody,
+                        start: start,
+                        completion: completion
                     )
                 )
             }
@@ -90,7 +102,14 @@ final class HTTPProbeHandler: ChannelInboundHandler {
     private var phase = Phase.connecting
     private var timer: Scheduled<Void>?
 
-    init(request: String, tls: Bool, ioTimeout: TimeAmount, maxBodyBytes: Int, start: NIODeadline, completion: ProbeCompletion<HTTPFetchOutcome>) {
+    init(
+        request: String,
+        tls: Bool,
+        ioTimeout: TimeAmount,
+        maxBodyBytes: Int,
+        start: NIODeadline,
+        completion: ProbeCompletion<HTTPFetchOutcome>
+    ) {
         self.request = request
         self.tls = tls
         self.ioTimeout = ioTimeout
@@ -174,7 +193,10 @@ final class HTTPProbeHandler: ChannelInboundHandler {
             let (handler, context) = loopBound.value
             switch handler.phase {
             case .writing:
-                handler.fail(handler.tls ? .tls("handshake or request write timed out") : .writeTimeout, context: context)
+                handler.fail(
+                    handler.tls ? .tls("handshake or request write timed out") : .writeTimeout,
+                    context: context
+                )
             case .reading, .connecting:
                 handler.fail(.readTimeout, context: context)
             case .done:

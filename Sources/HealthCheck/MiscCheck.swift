@@ -14,7 +14,13 @@ public struct MiscCheck: Hashable, Sendable {
     public var killGrace: Duration
 
     /// Creates a MISC check from a program and its arguments.
-    public init(path: String, arguments: [String] = [], timeout: Duration? = nil, dynamic: Bool = false, killGrace: Duration = .seconds(2)) {
+    public init(
+        path: String,
+        arguments: [String] = [],
+        timeout: Duration? = nil,
+        dynamic: Bool = false,
+        killGrace: Duration = .seconds(2)
+    ) {
         self.path = path
         self.arguments = arguments
         self.timeout = timeout
@@ -56,7 +62,11 @@ public struct MiscCheck: Hashable, Sendable {
             }
             switch character {
             case " ", "\t", "\n", "\r", "\u{0B}", "\u{0C}":
-                if inWord { words.append(current); current = ""; inWord = false }
+                if inWord {
+                    words.append(current)
+                    current = ""
+                    inWord = false
+                }
             case "'", "\"":
                 quote = character
                 inWord = true

@@ -1,12 +1,13 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import NIOCore
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Process groups of MISC scripts still running, so that shutdown can end them.
 let runningScripts = Mutex<Set<pid_t>>([])
@@ -21,7 +22,9 @@ func killRunningScripts() {
 /// Runs one `MISC_CHECK` attempt: spawns the program directly (no shell) in its own process group with
 /// stdin/stdout/stderr on /dev/null, waits for it without blocking the event loop, and on `timeout` sends
 /// SIGTERM to the group, then SIGKILL `killGrace` later.
-func runMiscProbe(_ check: MiscCheck, defaultTimeout: Duration, on eventLoop: any EventLoop) -> EventLoopFuture<ProbeResult> {
+func runMiscProbe(_ check: MiscCheck, defaultTimeout: Duration, on eventLoop: any EventLoop) -> EventLoopFuture<
+    ProbeResult
+> {
     let start = NIODeadline.now()
     let promise = eventLoop.makePromise(of: ProbeResult.self)
     spawnAndWait(check, defaultTimeout: defaultTimeout, start: start, attempt: 0, on: eventLoop, promise: promise)
@@ -30,7 +33,14 @@ func runMiscProbe(_ check: MiscCheck, defaultTimeout: Duration, on eventLoop: an
 
 /// Spawns (retrying briefly on ETXTBSY: a script being rewritten, or its write descriptor inherited by a
 /// concurrent fork) and starts polling the child.
-private func spawnAndWait(_ check: MiscCheck, defaultTimeout: Duration, start: NIODeadline, attempt: Int, on eventLoop: any EventLoop, promise: EventLoopPromise<ProbeResult>) {
+private func spawnAndWait(
+    _ check: MiscCheck,
+    defaultTimeout: Duration,
+    start: NIODeadline,
+    attempt: Int,
+    on eventLoop: any EventLoop,
+    promise: EventLoopPromise<ProbeResult>
+) {
     let pid: pid_t
     switch spawnProcessGroup(path: check.path, arguments: check.arguments) {
     case .success(let child):
@@ -38,7 +48,14 @@ private func spawnAndWait(_ check: MiscCheck, defaultTimeout: Duration, start: N
         runningScripts.withLock { _ = $0.insert(child) }
     case .failure(.scriptSpawn(_, ETXTBSY, _)) where attempt < 20:
         eventLoop.scheduleTask(in: .milliseconds(10)) {
-            spawnAndWait(check, defaultTimeout: defaultTimeout, start: start, attempt: attempt + 1, on: eventLoop, promise: promise)
+            spawnAndWait(
+                check,
+                defaultTimeout: defaultTimeout,
+                start: start,
+                attempt: attempt + 1,
+                on: eventLoop,
+                promise: promise
+            )
         }
         return
     case .failure(let failure):
@@ -47,8 +64,14 @@ private func spawnAndWait(_ check: MiscCheck, defaultTimeout: Duration, start: N
     }
     let timeout = check.timeout ?? defaultTimeout
     let waiter = ChildWaiter(
-        pid: pid, start: start, termAt: start + TimeAmount(timeout), killAt: start + TimeAmount(timeout + check.killGrace),
-        giveUpAt: start + TimeAmount(timeout + check.killGrace + .seconds(10)), timeout: timeout, dynamic: check.dynamic, promise: promise
+        pid: pid,
+        start: start,
+        termAt: start + TimeAmount(timeout),
+        killAt: start + TimeAmount(timeout + check.killGrace),
+        giveUpAt: start + TimeAmount(timeout + check.killGrace + .seconds(10)),
+        timeout: timeout,
+        dynamic: check.dynamic,
+        promise: promise
     )
     waiter.poll(on: eventLoop, interval: .milliseconds(1))
 }
@@ -66,7 +89,16 @@ private final class ChildWaiter: @unchecked Sendable {
     var sentTerm = false
     var sentKill = false
 
-    init(pid: pid_t, start: NIODeadline, termAt: NIODeadline, killAt: NIODeadline, giveUpAt: NIODeadline, timeout: Duration, dynamic: Bool, promise: EventLoopPromise<ProbeResult>) {
+    init(
+        pid: pid_t,
+        start: NIODeadline,
+        termAt: NIODeadline,
+        killAt: NIODeadline,
+        giveUpAt: NIODeadline,
+        timeout: Duration,
+        dynamic: Bool,
+        promise: EventLoopPromise<ProbeResult>
+    ) {
         self.dynamic = dynamic
         self.pid = pid
         self.start = start
@@ -87,7 +119,9 @@ private final class ChildWaiter: @unchecked Sendable {
         }
         if reaped == -1 && errno != EINTR {
             runningScripts.withLock { _ = $0.remove(pid) }
-            promise.succeed(.failed(.scriptSpawn(path: "pid \(pid)", errno: errno, message: "child lost"), latency: start.elapsed()))
+            promise.succeed(
+                .failed(.scriptSpawn(path: "pid \(pid)", errno: errno, message: "child lost"), latency: start.elapsed())
+            )
             return
         }
         let now = NIODeadline.now()
@@ -165,5 +199,8 @@ func spawnProcessGroup(path: String, arguments: [String]) -> Result<pid_t, Probe
 /// export it); nil where the C library lacks it.
 private let addCloseFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
     guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else { return nil }
-    return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+    return unsafeBitCast(
+        symbol,
+        to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self
+    )
 }()

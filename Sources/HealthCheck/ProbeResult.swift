@@ -95,7 +95,13 @@ public struct ProbeResult: Hashable, Sendable {
     public var digest: String?
 
     /// Creates a result.
-    public init(failure: ProbeFailure? = nil, latency: Duration = .zero, exitCode: Int32? = nil, statusCode: Int? = nil, digest: String? = nil) {
+    public init(
+        failure: ProbeFailure? = nil,
+        latency: Duration = .zero,
+        exitCode: Int32? = nil,
+        statusCode: Int? = nil,
+        digest: String? = nil
+    ) {
         self.failure = failure
         self.latency = latency
         self.exitCode = exitCode

@@ -13,7 +13,8 @@ public struct StatusCodeSet: Hashable, Sendable, CustomStringConvertible {
 
     /// Creates a set from ranges, each within 100...599.
     public init(_ ranges: [ClosedRange<Int>]) throws(StatusCodeSetError) {
-        for range in ranges where !Self.validCodes.contains(range.lowerBound) || !Self.validCodes.contains(range.upperBound) {
+        for range in ranges
+        where !Self.validCodes.contains(range.lowerBound) || !Self.validCodes.contains(range.upperBound) {
             throw StatusCodeSetError(token: "\(range.lowerBound)-\(range.upperBound)")
         }
         self.ranges = ranges

@@ -10,7 +10,12 @@ public struct TCPCheck: Hashable, Sendable {
     public var connectTimeout: Duration
 
     /// Creates a TCP check with keepalived's default `connect_timeout` of 5 s.
-    public init(target: CheckTarget, bindAddress: String? = nil, bindPort: Int? = nil, connectTimeout: Duration = .seconds(5)) {
+    public init(
+        target: CheckTarget,
+        bindAddress: String? = nil,
+        bindPort: Int? = nil,
+        connectTimeout: Duration = .seconds(5)
+    ) {
         self.target = target
         self.bindAddress = bindAddress
         self.bindPort = bindPort

@@ -9,7 +9,10 @@ func runTCPProbe(_ check: TCPCheck, on eventLoop: any EventLoop) -> EventLoopFut
     let completion = ProbeCompletion<ProbeResult>(eventLoop: eventLoop)
     connectBootstrap(
         ClientBootstrap(group: eventLoop).connectTimeout(TimeAmount(check.connectTimeout)),
-        on: eventLoop, target: check.target, bindAddress: check.bindAddress, bindPort: check.bindPort
+        on: eventLoop,
+        target: check.target,
+        bindAddress: check.bindAddress,
+        bindPort: check.bindPort
     ).whenComplete { result in
         switch result {
         case .success(let channel):
@@ -23,7 +26,13 @@ func runTCPProbe(_ check: TCPCheck, on eventLoop: any EventLoop) -> EventLoopFut
 }
 
 /// Connects a configured bootstrap to a target, binding first if asked. Numeric addresses avoid resolution.
-func connectBootstrap(_ bootstrap: ClientBootstrap, on eventLoop: any EventLoop, target: CheckTarget, bindAddress: String?, bindPort: Int?) -> EventLoopFuture<any Channel> {
+func connectBootstrap(
+    _ bootstrap: ClientBootstrap,
+    on eventLoop: any EventLoop,
+    target: CheckTarget,
+    bindAddress: String?,
+    bindPort: Int?
+) -> EventLoopFuture<any Channel> {
     var bootstrap = bootstrap
     if bindAddress != nil || bindPort != nil {
         let local = bindAddress ?? (target.isIPv6 ? "::" : "0.0.0.0")

@@ -2,6 +2,7 @@ import NIOCore
 import NIOEmbedded
 import Synchronization
 import Testing
+
 @testable import HealthCheck
 
 /// A scripted prober that records, for each probe, the fake-clock time and the URL index.
@@ -15,7 +16,9 @@ final class TimedProber: CheckProber {
         self.answers = Mutex(answers)
     }
 
-    func probe(_ probe: CheckProbe, urlIndex: Int, defaultTimeout: Duration, on eventLoop: any EventLoop) -> EventLoopFuture<ProbeResult> {
+    func probe(_ probe: CheckProbe, urlIndex: Int, defaultTimeout: Duration, on eventLoop: any EventLoop)
+        -> EventLoopFuture<ProbeResult>
+    {
         log.withLock { $0.append((.nanoseconds((eventLoop.now - origin).nanoseconds), urlIndex)) }
         let next = answers.withLock { $0.isEmpty ? ProbeResult.success() : $0.removeFirst() }
         return eventLoop.makeSucceededFuture(next)
@@ -29,9 +32,13 @@ final class TimedProber: CheckProber {
 struct EngineFakeClockTests {
     @Test func tcpRetryTimelineAndTransitions() async throws {
         let loop = NIOAsyncTestingEventLoop()
-        let prober = TimedProber(origin: loop.now, answers: [
-            .success(), .failed(.connectionRefused), .failed(.connectionRefused), .failed(.connectionRefused), .success(),
-        ])
+        let prober = TimedProber(
+            origin: loop.now,
+            answers: [
+                .success(), .failed(.connectionRefused), .failed(.connectionRefused), .failed(.connectionRefused),
+                .success(),
+            ]
+        )
         let engine = CheckEngine(eventLoopGroup: loop, prober: prober, random: { 0.5 })
         let collector = TransitionCollector(engine)
         let timers = CheckTimers(delayLoop: .seconds(10), delayBeforeRetry: .seconds(2), retry: 1, warmup: .seconds(4))
@@ -39,7 +46,11 @@ struct EngineFakeClockTests {
         await loop.advanceTime(by: .seconds(60))
         // first run at 1 + 4 × 0.5 = 3 s; success → +10; failure → retry +2; failure → DOWN, +10;
         // failure while down → +10 without counting; success → UP.
-        #expect(prober.times == [.seconds(3), .seconds(13), .seconds(15), .seconds(25), .seconds(35), .seconds(45), .seconds(55)])
+        #expect(
+            prober.times == [
+                .seconds(3), .seconds(13), .seconds(15), .seconds(25), .seconds(35), .seconds(45), .seconds(55),
+            ]
+        )
         #expect(await collector.wait { $0.count == 2 })
         #expect(collector.all.map(\.state) == [.down, .up])
         #expect(collector.all.first?.failure == .connectionRefused)
@@ -51,7 +62,10 @@ struct EngineFakeClockTests {
         let loop = NIOAsyncTestingEventLoop()
         let prober = TimedProber(origin: loop.now, answers: [])
         let engine = CheckEngine(eventLoopGroup: loop, prober: prober, random: { 0 })
-        let spec = try httpSpec(paths: ["/a", "/b", "/c"], timers: CheckTimers(delayLoop: .seconds(5), delayBeforeRetry: .seconds(3)))
+        let spec = try httpSpec(
+            paths: ["/a", "/b", "/c"],
+            timers: CheckTimers(delayLoop: .seconds(5), delayBeforeRetry: .seconds(3))
+        )
         await engine.add(CheckerConfig(id: CheckerID(virtualServer: "VS", realServer: "RS"), spec: spec))
         await loop.advanceTime(by: .seconds(22))
         #expect(prober.times == [.seconds(1), .seconds(6), .seconds(11), .seconds(16), .seconds(21)])
@@ -65,14 +79,19 @@ struct EngineFakeClockTests {
         // The scripted MISC run "takes" 3 s of fake time before answering.
         final class SlowProber: CheckProber {
             let starts = Mutex<[NIODeadline]>([])
-            func probe(_ probe: CheckProbe, urlIndex: Int, defaultTimeout: Duration, on eventLoop: any EventLoop) -> EventLoopFuture<ProbeResult> {
+            func probe(_ probe: CheckProbe, urlIndex: Int, defaultTimeout: Duration, on eventLoop: any EventLoop)
+                -> EventLoopFuture<ProbeResult>
+            {
                 starts.withLock { $0.append(eventLoop.now) }
                 return eventLoop.scheduleTask(in: .seconds(3)) { ProbeResult.exited(0) }.futureResult
             }
         }
         let prober = SlowProber()
         let engine = CheckEngine(eventLoopGroup: loop, prober: prober, random: { 0 })
-        let spec = CheckSpec(probe: .misc(MiscCheck(path: "/bin/true")), timers: CheckTimers(delayLoop: .seconds(10), retry: 0))
+        let spec = CheckSpec(
+            probe: .misc(MiscCheck(path: "/bin/true")),
+            timers: CheckTimers(delayLoop: .seconds(10), retry: 0)
+        )
         let origin = loop.now
         await engine.add(CheckerConfig(id: CheckerID(virtualServer: "VS", realServer: "RS"), spec: spec))
         await loop.advanceTime(by: .seconds(35))

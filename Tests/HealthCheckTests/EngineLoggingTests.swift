@@ -1,6 +1,7 @@
 import Logging
 import Synchronization
 import Testing
+
 @testable import HealthCheck
 
 /// A log handler that keeps messages in memory (no global bootstrap).
@@ -43,7 +44,11 @@ struct EngineLoggingTests {
         }
         await engine.shutdown()
         let lines = store.lines.withLock { $0 }
-        #expect(lines.contains { $0 == (.info, "Activating healthchecker for service [10.0.0.2]:tcp:80 for VS [10.0.0.1]:tcp:80") })
+        #expect(
+            lines.contains {
+                $0 == (.info, "Activating healthchecker for service [10.0.0.2]:tcp:80 for VS [10.0.0.1]:tcp:80")
+            }
+        )
         #expect(lines.contains { $0 == (.info, "HTTP status code error to server [10.0.0.2]:tcp:80.") })
         #expect(lines.contains { $0 == (.info, "HTTP_CHECK on service [10.0.0.2]:tcp:80 failed after 1 retries.") })
     }

@@ -27,7 +27,9 @@ struct FakeTimeline {
     }
 
     @discardableResult mutating func pass() -> CheckDecision { probe(.success()) }
-    @discardableResult mutating func fail(_ why: ProbeFailure = .connectTimeout) -> CheckDecision { probe(.failed(why)) }
+    @discardableResult mutating func fail(_ why: ProbeFailure = .connectTimeout) -> CheckDecision {
+        probe(.failed(why))
+    }
     @discardableResult mutating func exit(_ code: Int32) -> CheckDecision { probe(.exited(code)) }
 }
 
@@ -35,12 +37,16 @@ func tcpSpec(_ timers: CheckTimers = CheckTimers(delayLoop: .seconds(10))) -> Ch
     CheckSpec(probe: .tcp(TCPCheck(target: CheckTarget(host: "10.0.0.2", port: 80))), timers: timers)
 }
 
-func httpSpec(paths: [String], digests: [String?]? = nil, fastRecovery: Bool = false, timers: CheckTimers) throws -> CheckSpec {
+func httpSpec(paths: [String], digests: [String?]? = nil, fastRecovery: Bool = false, timers: CheckTimers) throws
+    -> CheckSpec
+{
     let urls = try paths.enumerated().map { index, path in
         try HTTPURL(path: path, digest: digests?[index])
     }
     return CheckSpec(
-        probe: .http(HTTPCheck(target: CheckTarget(host: "10.0.0.2", port: 80), urls: urls, fastRecovery: fastRecovery)),
+        probe: .http(
+            HTTPCheck(target: CheckTarget(host: "10.0.0.2", port: 80), urls: urls, fastRecovery: fastRecovery)
+        ),
         timers: timers
     )
 }

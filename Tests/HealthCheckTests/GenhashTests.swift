@@ -1,20 +1,31 @@
 import Foundation
 import Testing
+
 @testable import HealthCheck
 
 @Suite("genhash", .timeLimit(.minutes(1)))
 struct GenhashTests {
     @Test func printsTheBodyMD5AndSendsTheVirtualHost() async throws {
         let body = "<html>index</html>\n"
-        let server = try await TestServer.start(.respond("HTTP/1.1 200 OK\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body))
+        let server = try await TestServer.start(
+            .respond("HTTP/1.1 200 OK\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body)
+        )
         defer { Task { await server.stop() } }
-        let result = try await genhash(host: "127.0.0.1", port: server.port, path: "/index.html", virtualHost: "www.example.test", httpProtocol: .http11)
+        let result = try await genhash(
+            host: "127.0.0.1",
+            port: server.port,
+            path: "/index.html",
+            virtualHost: "www.example.test",
+            httpProtocol: .http11
+        )
         #expect(result.digest == md5Hex(body))
         #expect(result.output == md5Hex(body) + "\n")
         #expect(result.statusCode == 200 && result.bodyBytes == body.utf8.count)
-        #expect(server.requests.withLock { $0 } == [
-            "GET /index.html HTTP/1.1\r\nUser-Agent: KeepAliveClient\r\nConnection: close\r\nHost: www.example.test\r\n\r\n",
-        ])
+        #expect(
+            server.requests.withLock { $0 } == [
+                "GET /index.html HTTP/1.1\r\nUser-Agent: KeepAliveClient\r\nConnection: close\r\nHost: www.example.test\r\n\r\n"
+            ]
+        )
     }
 
     @Test func digestsWhateverTheStatus() async throws {

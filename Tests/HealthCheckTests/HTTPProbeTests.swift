@@ -1,22 +1,44 @@
 import Crypto
 import Foundation
 import Testing
+
 @testable import HealthCheck
 
 func md5Hex(_ text: String) -> String {
     Insecure.MD5.hash(data: Array(text.utf8)).map { String(format: "%02x", $0) }.joined()
 }
 
-func httpCheck(_ server: TestServer, paths: [String] = ["/"], digest: String? = nil, statusCodes: StatusCodeSet = .default,
-               virtualHost: String? = nil, httpProtocol: HTTPProtocolVersion = .http10, timeout: Duration = .milliseconds(500),
-               checkTimeout: Duration? = nil, maxBodyBytes: Int = 1 << 20, tls: Bool = false, enableSNI: Bool = false,
-               sniName: String? = nil, verify: Bool = false) throws -> CheckProbe {
+func httpCheck(
+    _ server: TestServer,
+    paths: [String] = ["/"],
+    digest: String? = nil,
+    statusCodes: StatusCodeSet = .default,
+    virtualHost: String? = nil,
+    httpProtocol: HTTPProtocolVersion = .http10,
+    timeout: Duration = .milliseconds(500),
+    checkTimeout: Duration? = nil,
+    maxBodyBytes: Int = 1 << 20,
+    tls: Bool = false,
+    enableSNI: Bool = false,
+    sniName: String? = nil,
+    verify: Bool = false
+) throws -> CheckProbe {
     let urls = try paths.map { try HTTPURL(path: $0, digest: digest, statusCodes: statusCodes) }
-    return .http(HTTPCheck(
-        target: server.target, tls: tls, urls: urls, virtualHost: virtualHost, httpProtocol: httpProtocol,
-        enableSNI: enableSNI, sniName: sniName, verifyCertificate: verify, connectTimeout: timeout,
-        checkTimeout: checkTimeout, maxBodyBytes: maxBodyBytes
-    ))
+    return .http(
+        HTTPCheck(
+            target: server.target,
+            tls: tls,
+            urls: urls,
+            virtualHost: virtualHost,
+            httpProtocol: httpProtocol,
+            enableSNI: enableSNI,
+            sniName: sniName,
+            verifyCertificate: verify,
+            connectTimeout: timeout,
+            checkTimeout: checkTimeout,
+            maxBodyBytes: maxBodyBytes
+        )
+    )
 }
 
 @Suite("HTTP_GET probes against loopback servers", .timeLimit(.minutes(1)))
@@ -30,9 +52,11 @@ struct HTTPProbeTests {
         #expect(result.failure == nil)
         #expect(result.statusCode == 200)
         #expect(result.digest == md5Hex(body))
-        #expect(server.requests.withLock { $0 } == [
-            "GET /health?x=1 HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\nHost: 127.0.0.1:\(server.port)\r\n\r\n",
-        ])
+        #expect(
+            server.requests.withLock { $0 } == [
+                "GET /health?x=1 HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\nHost: 127.0.0.1:\(server.port)\r\n\r\n"
+            ]
+        )
     }
 
     @Test func http11SendsConnectionCloseAndVirtualHost() async throws {
@@ -40,16 +64,22 @@ struct HTTPProbeTests {
         defer { Task { await server.stop() } }
         let result = try await runProbe(try httpCheck(server, virtualHost: "www.example.test", httpProtocol: .http11))
         #expect(result.failure == nil)
-        #expect(server.requests.withLock { $0 } == [
-            "GET / HTTP/1.1\r\nUser-Agent: KeepAliveClient\r\nConnection: close\r\nHost: www.example.test\r\n\r\n",
-        ])
+        #expect(
+            server.requests.withLock { $0 } == [
+                "GET / HTTP/1.1\r\nUser-Agent: KeepAliveClient\r\nConnection: close\r\nHost: www.example.test\r\n\r\n"
+            ]
+        )
     }
 
     @Test func http10CloseVariant() async throws {
         let server = try await TestServer.start(.respond("HTTP/1.0 200 OK\r\n\r\nok"))
         defer { Task { await server.stop() } }
         _ = try await runProbe(try httpCheck(server, httpProtocol: .http10Close))
-        #expect(server.requests.withLock { $0 }.first?.hasPrefix("GET / HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\nConnection: close\r\nHost: ") == true)
+        #expect(
+            server.requests.withLock { $0 }.first?.hasPrefix(
+                "GET / HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\nConnection: close\r\nHost: "
+            ) == true
+        )
     }
 
     @Test func wrongBodyIsADigestMismatchNamingBothDigests() async throws {
@@ -85,7 +115,9 @@ struct HTTPProbeTests {
     @Test func closedPortIsRefused() async throws {
         let (port, descriptor) = try closedPort()
         defer { close(descriptor) }
-        let probe = CheckProbe.http(HTTPCheck(target: CheckTarget(host: "127.0.0.1", port: port), urls: [try HTTPURL(path: "/")]))
+        let probe = CheckProbe.http(
+            HTTPCheck(target: CheckTarget(host: "127.0.0.1", port: port), urls: [try HTTPURL(path: "/")])
+        )
         let result = try await runProbe(probe)
         #expect(result.failure == .connectionRefused, "\(String(describing: result.failure))")
     }
@@ -113,7 +145,9 @@ struct HTTPProbeTests {
         let server = try await TestServer.start(.streamForever(header: "HTTP/1.0 200 OK\r\n\r\n"))
         defer { Task { await server.stop() } }
         let started = ContinuousClock.now
-        let result = try await runProbe(try httpCheck(server, timeout: .seconds(1), checkTimeout: .milliseconds(400), maxBodyBytes: Int.max))
+        let result = try await runProbe(
+            try httpCheck(server, timeout: .seconds(1), checkTimeout: .milliseconds(400), maxBodyBytes: Int.max)
+        )
         #expect(result.failure == .checkTimeout(.milliseconds(400)))
         #expect(ContinuousClock.now - started < .seconds(3))
     }

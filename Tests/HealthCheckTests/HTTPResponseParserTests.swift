@@ -1,4 +1,5 @@
 import Testing
+
 @testable import HealthCheck
 
 @Suite("HTTP response parsing as keepalived does it")
@@ -18,7 +19,9 @@ struct HTTPResponseParserTests {
         #expect(try parse([text]).head?.statusCode == code)
     }
 
-    @Test(arguments: ["HTTP/1.1 200\r\n\r\n", "HTTP/1.1 2000 OK\r\n\r\n", "HTTP/1.1 20x OK\r\n\r\n", "garbage\r\n\r\n", "\r\n\r\n"])
+    @Test(arguments: [
+        "HTTP/1.1 200\r\n\r\n", "HTTP/1.1 2000 OK\r\n\r\n", "HTTP/1.1 20x OK\r\n\r\n", "garbage\r\n\r\n", "\r\n\r\n",
+    ])
     func malformedStatusLines(text: String) throws {
         let summary = try parse([text])
         #expect(summary.head != nil)
@@ -65,7 +68,9 @@ struct HTTPResponseParserTests {
         for _ in 0..<2000 {
             var parser = HTTPResponseParser(maxHeaderBytes: 512, maxBodyBytes: 512)
             let count = Int(generator.next() % 300)
-            var bytes = (0..<count).map { _ in UInt8(truncatingIfNeeded: generator.next() % 4 == 0 ? 13 : generator.next()) }
+            var bytes = (0..<count).map { _ in
+                UInt8(truncatingIfNeeded: generator.next() % 4 == 0 ? 13 : generator.next())
+            }
             if generator.next() % 3 == 0 { bytes.insert(contentsOf: Array("HTTP/1.1 2".utf8), at: 0) }
             do {
                 for chunk in stride(from: 0, to: bytes.count, by: 7) {
@@ -74,7 +79,9 @@ struct HTTPResponseParserTests {
             } catch {
                 continue
             }
-            let verdict = parser.summary.evaluate(against: try HTTPURL(path: "/", digest: String(repeating: "0", count: 32)))
+            let verdict = parser.summary.evaluate(
+                against: try HTTPURL(path: "/", digest: String(repeating: "0", count: 32))
+            )
             #expect(verdict != nil)
         }
     }
@@ -83,7 +90,9 @@ struct HTTPResponseParserTests {
         let url = try HTTPURL(path: "/x")
         let urlWithHost = try HTTPURL(path: "/x", virtualHost: "url.test")
         var check = HTTPCheck(target: CheckTarget(host: "10.0.0.2", port: 8080), urls: [url])
-        #expect(check.request(for: url) == "GET /x HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\nHost: 10.0.0.2:8080\r\n\r\n")
+        #expect(
+            check.request(for: url) == "GET /x HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\nHost: 10.0.0.2:8080\r\n\r\n"
+        )
         check.virtualServerVirtualHost = "vs.test"
         #expect(check.hostHeader(for: url) == "vs.test")
         check.realServerVirtualHost = "rs.test"
@@ -97,7 +106,12 @@ struct HTTPResponseParserTests {
 
     @Test func sniPrecedenceSkipsTheRealServerVirtualHost() throws {
         let url = try HTTPURL(path: "/")
-        var check = HTTPCheck(target: CheckTarget(host: "10.0.0.2", port: 443), tls: true, urls: [url], realServerVirtualHost: "rs.test")
+        var check = HTTPCheck(
+            target: CheckTarget(host: "10.0.0.2", port: 443),
+            tls: true,
+            urls: [url],
+            realServerVirtualHost: "rs.test"
+        )
         #expect(check.serverName(for: url) == nil)  // SNI off by default
         check.enableSNI = true
         #expect(check.serverName(for: url) == nil)  // the RS vhost is skipped (keepalived quirk)
@@ -124,6 +138,9 @@ struct HTTPResponseParserTests {
     @Test func digestValidation() throws {
         #expect(throws: HTTPURLError.invalidDigest("abc")) { try HTTPURL(path: "/", digest: "abc") }
         #expect(throws: HTTPURLError.self) { try HTTPURL(path: "/", digest: String(repeating: "g", count: 32)) }
-        #expect(try HTTPURL(path: "/", digest: String(repeating: "A", count: 32)).digest == String(repeating: "a", count: 32))
+        #expect(
+            try HTTPURL(path: "/", digest: String(repeating: "A", count: 32)).digest
+                == String(repeating: "a", count: 32)
+        )
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import HealthCheck
 
 /// Writes an executable shell script (the script itself uses /bin/sh; lvsd runs it directly, not via a shell).
@@ -32,7 +33,9 @@ struct MiscProbeTests {
         let plain = try await runProbe(.misc(MiscCheck(path: path)))
         #expect(plain.failure == .scriptExit(12))
         // Through the state machine: weight 10.
-        var machine = CheckerStateMachine(spec: CheckSpec(probe: .misc(MiscCheck(path: path, dynamic: true)), timers: CheckTimers(retry: 0)))
+        var machine = CheckerStateMachine(
+            spec: CheckSpec(probe: .misc(MiscCheck(path: path, dynamic: true)), timers: CheckTimers(retry: 0))
+        )
         #expect(machine.record(dynamic).weight == 10)
     }
 
@@ -55,7 +58,9 @@ struct MiscProbeTests {
         // The script starts a child that would write the marker after 2 s; killing the group must stop it.
         let script = try makeScript("(sleep 2; touch \(marker)) &\nsleep 30")
         let started = ContinuousClock.now
-        let result = try await runProbe(.misc(MiscCheck(path: script, timeout: .milliseconds(300), killGrace: .milliseconds(300))))
+        let result = try await runProbe(
+            .misc(MiscCheck(path: script, timeout: .milliseconds(300), killGrace: .milliseconds(300)))
+        )
         let elapsed = ContinuousClock.now - started
         #expect(result.failure == .scriptTimeout(.milliseconds(300)))
         #expect(elapsed < .seconds(2))
@@ -66,14 +71,19 @@ struct MiscProbeTests {
     @Test func termIgnoringScriptIsKilledAfterTheGrace() async throws {
         let script = try makeScript("trap '' TERM\nsleep 30")
         let started = ContinuousClock.now
-        let result = try await runProbe(.misc(MiscCheck(path: script, timeout: .milliseconds(200), killGrace: .milliseconds(300))))
+        let result = try await runProbe(
+            .misc(MiscCheck(path: script, timeout: .milliseconds(200), killGrace: .milliseconds(300)))
+        )
         #expect(result.failure == .scriptTimeout(.milliseconds(200)))
         #expect(ContinuousClock.now - started < .seconds(3))
     }
 
     @Test func defaultTimeoutIsTheDelayLoop() async throws {
         let script = try makeScript("sleep 30")
-        let result = try await runProbe(.misc(MiscCheck(path: script, killGrace: .milliseconds(100))), defaultTimeout: .milliseconds(200))
+        let result = try await runProbe(
+            .misc(MiscCheck(path: script, killGrace: .milliseconds(100))),
+            defaultTimeout: .milliseconds(200)
+        )
         #expect(result.failure == .scriptTimeout(.milliseconds(200)))
     }
 
@@ -101,10 +111,14 @@ struct MiscProbeTests {
 @Suite("MISC scripts at engine shutdown", .timeLimit(.minutes(1)))
 struct MiscShutdownTests {
     @Test func shutdownKillsRunningScripts() async throws {
-        let marker = FileManager.default.temporaryDirectory.appendingPathComponent("hc-shutdown-\(UUID().uuidString)").path
+        let marker = FileManager.default.temporaryDirectory.appendingPathComponent("hc-shutdown-\(UUID().uuidString)")
+            .path
         let script = try makeScript("sleep 2\ntouch \(marker)")
         let engine = CheckEngine(random: { 0 })
-        let spec = CheckSpec(probe: .misc(MiscCheck(path: script, timeout: .seconds(30))), timers: CheckTimers(delayLoop: .seconds(30)))
+        let spec = CheckSpec(
+            probe: .misc(MiscCheck(path: script, timeout: .seconds(30))),
+            timers: CheckTimers(delayLoop: .seconds(30))
+        )
         await engine.add(CheckerConfig(id: CheckerID(virtualServer: "VS", realServer: "RS"), spec: spec))
         try await Task.sleep(for: .milliseconds(1300))  // the script has started (first run at 1 s)
         await engine.shutdown()

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import HealthCheck
 
 @Suite("State machine: HTTP_GET URL cycling on a fake clock")
@@ -95,8 +96,12 @@ struct StateMachineHTTPTests {
     }
 
     @Test func digestSuccessWordingWhileDown() throws {
-        var timeline = FakeTimeline(try httpSpec(paths: ["/a"], digests: [String(repeating: "a", count: 32)], timers: timers))
-        timeline.fail(.digestMismatch(expected: String(repeating: "a", count: 32), actual: String(repeating: "b", count: 32)))
+        var timeline = FakeTimeline(
+            try httpSpec(paths: ["/a"], digests: [String(repeating: "a", count: 32)], timers: timers)
+        )
+        timeline.fail(
+            .digestMismatch(expected: String(repeating: "a", count: 32), actual: String(repeating: "b", count: 32))
+        )
         timeline.pass()
         #expect(timeline.messages.contains("MD5 digest success to [10.0.0.2]:tcp:80 url(/a)"))
         // As keepalived: the recovered URL restarts the walk of every URL, so one more pass is needed.
@@ -105,13 +110,23 @@ struct StateMachineHTTPTests {
     }
 
     @Test func alphaHTTPNeedsAllURLs() throws {
-        var timeline = FakeTimeline(try httpSpec(paths: ["/a", "/b"], timers: CheckTimers(delayLoop: .seconds(10), delayBeforeRetry: .seconds(3), alpha: true)))
+        var timeline = FakeTimeline(
+            try httpSpec(
+                paths: ["/a", "/b"],
+                timers: CheckTimers(delayLoop: .seconds(10), delayBeforeRetry: .seconds(3), alpha: true)
+            )
+        )
         #expect(timeline.pass().transition == nil)
         #expect(timeline.pass().transition == .up)
     }
 
     @Test func riseCountsFullCycles() throws {
-        var timeline = FakeTimeline(try httpSpec(paths: ["/a", "/b"], timers: CheckTimers(delayLoop: .seconds(10), alpha: true, rise: 2, fall: 2)))
+        var timeline = FakeTimeline(
+            try httpSpec(
+                paths: ["/a", "/b"],
+                timers: CheckTimers(delayLoop: .seconds(10), alpha: true, rise: 2, fall: 2)
+            )
+        )
         for _ in 0..<3 { #expect(timeline.pass().transition == nil) }
         #expect(timeline.pass().transition == .up)
         #expect(timeline.fail().transition == nil)
@@ -137,7 +152,9 @@ struct StateMachineMiscTests {
     }
 
     @Test func retriesCountBeforeDown() {
-        var timeline = FakeTimeline(miscSpec(timers: CheckTimers(delayLoop: .seconds(10), delayBeforeRetry: .seconds(2), retry: 2)))
+        var timeline = FakeTimeline(
+            miscSpec(timers: CheckTimers(delayLoop: .seconds(10), delayBeforeRetry: .seconds(2), retry: 2))
+        )
         timeline.exit(0)
         #expect(timeline.exit(1).delay == .seconds(2))
         #expect(timeline.exit(1).transition == nil)
@@ -187,23 +204,41 @@ struct FailureLineTests {
     @Test func tcpAttemptLines() {
         var machine = CheckerStateMachine(spec: tcpSpec(CheckTimers(retry: 3)))
         _ = machine.record(.success())
-        #expect(machine.record(.failed(.connectTimeout)).failureMessage?.rendered(for: id) == "TCP connection to [10.0.0.2]:tcp:80 timeout.")
-        #expect(machine.record(.failed(.connectionRefused)).failureMessage?.rendered(for: id) == "TCP connection to [10.0.0.2]:tcp:80 failed.")
+        #expect(
+            machine.record(.failed(.connectTimeout)).failureMessage?.rendered(for: id)
+                == "TCP connection to [10.0.0.2]:tcp:80 timeout."
+        )
+        #expect(
+            machine.record(.failed(.connectionRefused)).failureMessage?.rendered(for: id)
+                == "TCP connection to [10.0.0.2]:tcp:80 failed."
+        )
     }
 
     @Test func httpAttemptLines() throws {
         var machine = CheckerStateMachine(spec: try httpSpec(paths: ["/"], timers: CheckTimers(retry: 2)))
         _ = machine.record(.success())
-        #expect(machine.record(.failed(.statusCode(500))).failureMessage?.rendered(for: id) == "HTTP status code error to server [10.0.0.2]:tcp:80.")
-        #expect(machine.record(.failed(.connectTimeout)).failureMessage?.rendered(for: id) == "Timeout connecting server [10.0.0.2]:tcp:80.")
+        #expect(
+            machine.record(.failed(.statusCode(500))).failureMessage?.rendered(for: id)
+                == "HTTP status code error to server [10.0.0.2]:tcp:80."
+        )
+        #expect(
+            machine.record(.failed(.connectTimeout)).failureMessage?.rendered(for: id)
+                == "Timeout connecting server [10.0.0.2]:tcp:80."
+        )
     }
 
     @Test func miscAttemptLines() {
         var machine = CheckerStateMachine(spec: miscSpec(timers: CheckTimers(retry: 2)))
         _ = machine.record(.exited(0))
         let prefix = "Misc check for [[10.0.0.2]:tcp:80 VS [10.0.0.1]:tcp:80] by [/usr/local/bin/check] "
-        #expect(machine.record(.exited(1)).failureMessage?.rendered(for: id) == prefix + "failed, will do 2 retries (exited with status 1).")
-        #expect(machine.record(.exited(1)).failureMessage?.rendered(for: id) == prefix + "failed on retry 1/2 (exited with status 1).")
+        #expect(
+            machine.record(.exited(1)).failureMessage?.rendered(for: id) == prefix
+                + "failed, will do 2 retries (exited with status 1)."
+        )
+        #expect(
+            machine.record(.exited(1)).failureMessage?.rendered(for: id) == prefix
+                + "failed on retry 1/2 (exited with status 1)."
+        )
         let last = machine.record(.exited(1))
         #expect(last.transition == .down)
         #expect(last.messages.first?.rendered(for: id) == prefix + "failed after 2 retries (exited with status 1).")

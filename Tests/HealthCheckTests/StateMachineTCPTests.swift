@@ -1,11 +1,15 @@
 import Testing
+
 @testable import HealthCheck
 
 @Suite("State machine: TCP_CHECK retry counting on a fake clock")
 struct StateMachineTCPTests {
     @Test func keepalivedDefaults() {
         let tcp = CheckTimers.defaults(for: .tcp)
-        #expect(tcp.delayLoop == .seconds(60) && tcp.retry == 1 && tcp.delayBeforeRetry == .seconds(1) && tcp.warmup == .seconds(60))
+        #expect(
+            tcp.delayLoop == .seconds(60) && tcp.retry == 1 && tcp.delayBeforeRetry == .seconds(1)
+                && tcp.warmup == .seconds(60)
+        )
         let http = CheckTimers.defaults(for: .http)
         #expect(http.delayBeforeRetry == .seconds(3) && http.retry == 1)
         #expect(CheckTimers.defaults(for: .ssl).delayBeforeRetry == .seconds(3))
@@ -35,7 +39,9 @@ struct StateMachineTCPTests {
     }
 
     @Test func downAfterRetryPlusOneFailuresWithDelayBeforeRetry() {
-        var timeline = FakeTimeline(tcpSpec(CheckTimers(delayLoop: .seconds(10), delayBeforeRetry: .seconds(2), retry: 3)))
+        var timeline = FakeTimeline(
+            tcpSpec(CheckTimers(delayLoop: .seconds(10), delayBeforeRetry: .seconds(2), retry: 3))
+        )
         timeline.pass()  // t=1
         var decisions: [CheckDecision] = []
         for _ in 0..<4 { decisions.append(timeline.fail()) }
@@ -113,7 +119,9 @@ struct StateMachineTCPTests {
 @Suite("State machine: rise/fall extension")
 struct StateMachineRiseFallTests {
     @Test func fallCountsConsecutiveFailuresEvenAtStartUp() {
-        var timeline = FakeTimeline(tcpSpec(CheckTimers(delayLoop: .seconds(10), delayBeforeRetry: .seconds(1), retry: 5, fall: 3)))
+        var timeline = FakeTimeline(
+            tcpSpec(CheckTimers(delayLoop: .seconds(10), delayBeforeRetry: .seconds(1), retry: 5, fall: 3))
+        )
         #expect(timeline.machine.fallThreshold == 3)
         #expect(timeline.fail().transition == nil)
         #expect(timeline.fail().transition == nil)

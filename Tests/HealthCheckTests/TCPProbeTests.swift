@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import Testing
+
 @testable import HealthCheck
 
 @Suite("TCP_CHECK probes", .timeLimit(.minutes(1)))

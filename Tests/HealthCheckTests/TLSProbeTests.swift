@@ -1,4 +1,5 @@
 import Testing
+
 @testable import HealthCheck
 
 @Suite("SSL_GET probes against a NIOSSL server with a self-signed certificate", .serialized, .timeLimit(.minutes(1)))
@@ -66,7 +67,13 @@ struct TLSProbeTests {
         let identity = try TLSIdentity.shared.get()
         let server = try await TestServer.start(.respond("HTTP/1.0 200 OK\r\n\r\n" + body), tls: identity)
         defer { Task { await server.stop() } }
-        let result = try await genhash(host: "127.0.0.1", port: server.port, path: "/", tls: true, virtualHost: "www.example.test")
+        let result = try await genhash(
+            host: "127.0.0.1",
+            port: server.port,
+            path: "/",
+            tls: true,
+            virtualHost: "www.example.test"
+        )
         #expect(result.output == md5Hex(body) + "\n")
         #expect(server.serverNames.withLock { $0 } == ["www.example.test"])
     }

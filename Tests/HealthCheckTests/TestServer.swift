@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import Synchronization
+
 @testable import HealthCheck
 
 /// How a loopback test server answers once it has read a request header (or, for `.silent`, never).
@@ -38,7 +39,8 @@ final class TestServer: Sendable {
         let sslContext: NIOSSLContext?
         if let tls {
             var configuration = TLSConfiguration.makeServerConfiguration(
-                certificateChain: [.certificate(tls.certificate)], privateKey: .privateKey(tls.key)
+                certificateChain: [.certificate(tls.certificate)],
+                privateKey: .privateKey(tls.key)
             )
             configuration.sslContextCallback = { values, promise in
                 box.withLock { $0?.serverNames.withLock { $0.append(values.serverHostname) } }
@@ -55,9 +57,11 @@ final class TestServer: Sendable {
                     if let sslContext {
                         try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
                     }
-                    try channel.pipeline.syncOperations.addHandler(ServerHandler(behavior: behavior) { request in
-                        box.withLock { $0?.requests.withLock { $0.append(request) } }
-                    })
+                    try channel.pipeline.syncOperations.addHandler(
+                        ServerHandler(behavior: behavior) { request in
+                            box.withLock { $0?.requests.withLock { $0.append(request) } }
+                        }
+                    )
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
@@ -153,7 +157,10 @@ struct TLSIdentity: Sendable {
         process.waitUntilExit()
         guard process.terminationStatus == 0 else { throw CocoaError(.fileWriteUnknown) }
         return TLSIdentity(
-            certificate: try NIOSSLCertificate(bytes: Array(try Data(contentsOf: URL(fileURLWithPath: cert))), format: .pem),
+            certificate: try NIOSSLCertificate(
+                bytes: Array(try Data(contentsOf: URL(fileURLWithPath: cert))),
+                format: .pem
+            ),
             key: try NIOSSLPrivateKey(file: key, format: .pem),
             certificatePath: cert
         )
@@ -161,7 +168,12 @@ struct TLSIdentity: Sendable {
 }
 
 /// Runs one probe on the shared test event loop.
-func runProbe(_ probe: CheckProbe, urlIndex: Int = 0, defaultTimeout: Duration = .seconds(5), prober: NIOCheckProber = sharedProber) async throws -> ProbeResult {
+func runProbe(
+    _ probe: CheckProbe,
+    urlIndex: Int = 0,
+    defaultTimeout: Duration = .seconds(5),
+    prober: NIOCheckProber = sharedProber
+) async throws -> ProbeResult {
     try await prober.probe(probe, urlIndex: urlIndex, defaultTimeout: defaultTimeout, on: TestServer.group.next()).get()
 }
 
