@@ -29,12 +29,15 @@ public final class CheckEngine: Sendable {
     ///     One event loop of the group runs every check.
     ///   - prober: the probe implementation (``NIOCheckProber`` by default; tests inject fakes).
     ///   - random: source of the warmup jitter in 0...1.
+    ///   - probeObserver: called on the engine's event loop after every probe with its subscribers and result
+    ///     (for latency metrics); keep it cheap and non-blocking.
     ///   - logger: receives keepalived's log lines at `info`, and per-attempt failures at `debug` (at `info`
     ///     with `log_all_failures`).
     public init(
         eventLoopGroup: (any EventLoopGroup)? = nil,
         prober: any CheckProber = NIOCheckProber(),
         random: @escaping @Sendable () -> Double = { Double.random(in: 0...1) },
+        probeObserver: (@Sendable (_ checkers: [CheckerID], _ result: ProbeResult) -> Void)? = nil,
         logger: Logger = Logger(label: "lvsd.healthcheck")
     ) {
         let owned: MultiThreadedEventLoopGroup?
@@ -55,6 +58,7 @@ public final class CheckEngine: Sendable {
             eventLoop: loop,
             prober: prober,
             random: random,
+            probeObserver: probeObserver,
             logger: logger,
             continuation: continuation
         )
@@ -124,6 +128,7 @@ final class EngineCore: @unchecked Sendable {
     private let eventLoop: any EventLoop
     let prober: any CheckProber
     private let random: @Sendable () -> Double
+    private let probeObserver: (@Sendable ([CheckerID], ProbeResult) -> Void)?
     private let logger: Logger
     private let continuation: AsyncStream<CheckTransition>.Continuation
     private var groups: [CheckSpec: CheckGroup] = [:]
@@ -134,12 +139,14 @@ final class EngineCore: @unchecked Sendable {
         eventLoop: any EventLoop,
         prober: any CheckProber,
         random: @escaping @Sendable () -> Double,
+        probeObserver: (@Sendable ([CheckerID], ProbeResult) -> Void)?,
         logger: Logger,
         continuation: AsyncStream<CheckTransition>.Continuation
     ) {
         self.eventLoop = eventLoop
         self.prober = prober
         self.random = random
+        self.probeObserver = probeObserver
         self.logger = logger
         self.continuation = continuation
     }
@@ -277,6 +284,7 @@ final class EngineCore: @unchecked Sendable {
         let decision = group.machine.record(result)
         group.lastLatency = result.latency
         group.lastFailure = result.failure
+        probeObserver?(group.subscribers, result)
         for id in group.subscribers {
             if let failure = decision.failureMessage {
                 if group.spec.timers.logAllFailures {

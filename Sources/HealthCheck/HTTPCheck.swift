@@ -101,6 +101,8 @@ public struct HTTPCheck: Hashable, Sendable {
     public var fastRecovery: Bool
     /// Optional local address to bind (`bindto`).
     public var bindAddress: String?
+    /// `fwmark`: `SO_MARK` on the probe socket (needs CAP_NET_ADMIN).
+    public var fwmark: UInt32?
 
     /// Creates an HTTP_GET (or, with `tls`, SSL_GET) checker with keepalived's defaults.
     public init(
@@ -118,8 +120,10 @@ public struct HTTPCheck: Hashable, Sendable {
         checkTimeout: Duration? = nil,
         maxBodyBytes: Int = 1 << 20,
         fastRecovery: Bool = false,
-        bindAddress: String? = nil
+        bindAddress: String? = nil,
+        fwmark: UInt32? = nil
     ) {
+        self.fwmark = fwmark
         self.target = target
         self.tls = tls
         self.urls = urls

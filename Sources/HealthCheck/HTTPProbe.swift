@@ -72,15 +72,22 @@ func fetchHTTP(_ check: HTTPCheck, url: HTTPURL, tls: TLSContexts, on eventLoop:
                 )
             }
         }
-    connectBootstrap(bootstrap, on: eventLoop, target: check.target, bindAddress: check.bindAddress, bindPort: nil)
-        .whenComplete { result in
-            switch result {
-            case .success(let channel):
-                completion.attach(channel)
-            case .failure(let error):
-                completion.finish(HTTPFetchOutcome(failure: connectFailure(error), latency: start.elapsed()))
-            }
+    connectBootstrap(
+        bootstrap,
+        on: eventLoop,
+        target: check.target,
+        bindAddress: check.bindAddress,
+        bindPort: nil,
+        fwmark: check.fwmark
+    )
+    .whenComplete { result in
+        switch result {
+        case .success(let channel):
+            completion.attach(channel)
+        case .failure(let error):
+            completion.finish(HTTPFetchOutcome(failure: connectFailure(error), latency: start.elapsed()))
         }
+    }
     return completion.futureResult
 }
 

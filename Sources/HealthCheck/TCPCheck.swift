@@ -8,14 +8,18 @@ public struct TCPCheck: Hashable, Sendable {
     public var bindPort: Int?
     /// Bound on the connect (`connect_timeout`, default 5 s).
     public var connectTimeout: Duration
+    /// `fwmark`: `SO_MARK` on the probe socket (needs CAP_NET_ADMIN), e.g. to route checks through a tunnel.
+    public var fwmark: UInt32?
 
     /// Creates a TCP check with keepalived's default `connect_timeout` of 5 s.
     public init(
         target: CheckTarget,
         bindAddress: String? = nil,
         bindPort: Int? = nil,
-        connectTimeout: Duration = .seconds(5)
+        connectTimeout: Duration = .seconds(5),
+        fwmark: UInt32? = nil
     ) {
+        self.fwmark = fwmark
         self.target = target
         self.bindAddress = bindAddress
         self.bindPort = bindPort

@@ -1,6 +1,10 @@
 import NIOCore
 import NIOPosix
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Runs one `TCP_CHECK` attempt: connect within `connect_timeout`, then close. The bootstrap's connect
 /// timeout is the whole check's deadline (a TCP check is only its connect), so no second timer is armed: with
 /// thousands of checks, every timer armed and cancelled costs a heap operation on the event loop.
@@ -12,7 +16,8 @@ func runTCPProbe(_ check: TCPCheck, on eventLoop: any EventLoop) -> EventLoopFut
         on: eventLoop,
         target: check.target,
         bindAddress: check.bindAddress,
-        bindPort: check.bindPort
+        bindPort: check.bindPort,
+        fwmark: check.fwmark
     ).whenComplete { result in
         switch result {
         case .success(let channel):
@@ -25,15 +30,28 @@ func runTCPProbe(_ check: TCPCheck, on eventLoop: any EventLoop) -> EventLoopFut
     return completion.futureResult
 }
 
-/// Connects a configured bootstrap to a target, binding first if asked. Numeric addresses avoid resolution.
+/// Connects a configured bootstrap to a target, binding first if asked and marking the socket (`SO_MARK`,
+/// keepalived's checker `fwmark`; needs CAP_NET_ADMIN). Numeric addresses avoid resolution.
 func connectBootstrap(
     _ bootstrap: ClientBootstrap,
     on eventLoop: any EventLoop,
     target: CheckTarget,
     bindAddress: String?,
-    bindPort: Int?
+    bindPort: Int?,
+    fwmark: UInt32? = nil
 ) -> EventLoopFuture<any Channel> {
     var bootstrap = bootstrap
+    if let fwmark {
+        #if os(Linux)
+            let option = ChannelOptions.Types.SocketOption(
+                level: NIOBSDSocket.OptionLevel(rawValue: SOL_SOCKET),
+                name: NIOBSDSocket.Option(rawValue: SO_MARK)
+            )
+            bootstrap = bootstrap.channelOption(option, value: Int(Int32(bitPattern: fwmark)))
+        #else
+            return eventLoop.makeFailedFuture(ProbeFailure.connectionFailed("fwmark needs Linux"))
+        #endif
+    }
     if bindAddress != nil || bindPort != nil {
         let local = bindAddress ?? (target.isIPv6 ? "::" : "0.0.0.0")
         do {

@@ -140,3 +140,29 @@ struct EngineReloadStateTests {
         await loop.shutdownGracefully()
     }
 }
+
+@Suite("CheckEngine probe observer", .timeLimit(.minutes(1)))
+struct EngineObserverTests {
+    @Test func everyProbeIsObservedWithItsSubscribers() async throws {
+        let loop = NIOAsyncTestingEventLoop()
+        let prober = TimedProber(origin: loop.now, answers: [.success(latency: .milliseconds(7))])
+        let seen = Mutex<[([CheckerID], Duration)]>([])
+        let engine = CheckEngine(
+            eventLoopGroup: loop,
+            prober: prober,
+            random: { 0 },
+            probeObserver: { ids, result in seen.withLock { $0.append((ids, result.latency)) } }
+        )
+        let a = tcpConfig("RS", port: 80, vs: "VS1", timers: CheckTimers(delayLoop: .seconds(10)))
+        var b = a
+        b.id.virtualServer = "VS2"
+        await engine.apply([a, b])
+        await loop.advanceTime(by: .seconds(12))
+        let observed = seen.withLock { $0 }
+        #expect(observed.count == 2)
+        #expect(observed.first.map { Set($0.0) } == [a.id, b.id])
+        #expect(observed.first?.1 == .milliseconds(7))
+        await engine.shutdown()
+        await loop.shutdownGracefully()
+    }
+}

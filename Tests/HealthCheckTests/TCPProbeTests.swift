@@ -49,3 +49,25 @@ struct TCPProbeTests {
         #expect(fillers.contains { $0.failure == .connectTimeout })
     }
 }
+
+@Suite("Checker fwmark (SO_MARK)", .timeLimit(.minutes(1)))
+struct FwmarkTests {
+    @Test(.enabled(if: getuid() == 0, "SO_MARK needs CAP_NET_ADMIN"))
+    func markedConnectSucceedsAsRoot() async throws {
+        let server = try await TestServer.start(.silent)
+        defer { Task { await server.stop() } }
+        let result = try await runProbe(.tcp(TCPCheck(target: server.target, fwmark: 7)))
+        #expect(result.failure == nil)
+    }
+
+    @Test(.enabled(if: getuid() != 0, "root may set SO_MARK"))
+    func markedConnectFailsClearlyWithoutPrivilege() async throws {
+        let server = try await TestServer.start(.silent)
+        defer { Task { await server.stop() } }
+        let result = try await runProbe(.tcp(TCPCheck(target: server.target, fwmark: 7)))
+        guard case .connectionFailed = result.failure else {
+            Issue.record("expected a connection failure, got \(String(describing: result.failure))")
+            return
+        }
+    }
+}
