@@ -26,7 +26,8 @@ public func genhashErrorMessage(_ failure: ProbeFailure) -> String {
 }
 
 /// Fetches a URL exactly as the HTTP_GET / SSL_GET checker does and returns the MD5 of its body, like
-/// `genhash -s HOST -p PORT -u URL [-S] [-V VHOST] [-P 1.0|1.0C|1.1] [-t TIMEOUT]`.
+/// `genhash -s HOST -p PORT -u URL [-S] [-I] [-V VHOST] [-P 1.0|1.0C|1.1] [-t TIMEOUT] [-m MARK]`
+/// (`useSNI` is `-I`: SNI from the virtual host).
 ///
 /// The status code is not judged (keepalived's genhash prints the digest of any response). Throws the
 /// transport failure (refused, timeout, TLS, no header, body too large).
@@ -37,8 +38,10 @@ public func genhash(
     tls: Bool = false,
     virtualHost: String? = nil,
     httpProtocol: HTTPProtocolVersion = .http10,
+    useSNI: Bool = false,
     sniName: String? = nil,
     timeout: Duration = .seconds(5),
+    fwmark: UInt32? = nil,
     maxBodyBytes: Int = 1 << 20,
     eventLoopGroup: (any EventLoopGroup)? = nil
 ) async throws(ProbeFailure) -> GenhashResult {
@@ -49,10 +52,11 @@ public func genhash(
         tls: tls,
         urls: [url],
         httpProtocol: httpProtocol,
-        enableSNI: virtualHost != nil,
+        enableSNI: useSNI,
         sniName: sniName,
         connectTimeout: timeout,
-        maxBodyBytes: maxBodyBytes
+        maxBodyBytes: maxBodyBytes,
+        fwmark: fwmark
     )
     let group = eventLoopGroup ?? MultiThreadedEventLoopGroup.singleton
     let outcome: HTTPFetchOutcome

@@ -72,7 +72,8 @@ struct TLSProbeTests {
             port: server.port,
             path: "/",
             tls: true,
-            virtualHost: "www.example.test"
+            virtualHost: "www.example.test",
+            useSNI: true
         )
         #expect(result.output == md5Hex(body) + "\n")
         #expect(server.serverNames.withLock { $0 } == ["www.example.test"])

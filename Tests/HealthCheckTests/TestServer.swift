@@ -52,6 +52,7 @@ final class TestServer: Sendable {
         }
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(.backlog, value: 4096)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let sslContext {
