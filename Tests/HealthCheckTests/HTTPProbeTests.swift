@@ -207,3 +207,22 @@ struct SplitMix: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+@Suite("IPv6 loopback", .timeLimit(.minutes(1)))
+struct IPv6ProbeTests {
+    @Test func httpOverIPv6UsesBracketedHost() async throws {
+        let server: TestServer
+        do {
+            server = try await TestServer.start(.respond("HTTP/1.0 200 OK\r\n\r\nv6"), host: "::1")
+        } catch {
+            withKnownIssue("no IPv6 loopback on this machine") { throw error }
+            return
+        }
+        defer { Task { await server.stop() } }
+        let tcp = try await runProbe(.tcp(TCPCheck(target: server.target)))
+        #expect(tcp.failure == nil)
+        let http = try await runProbe(.http(HTTPCheck(target: server.target, urls: [try HTTPURL(path: "/")])))
+        #expect(http.failure == nil)
+        #expect(server.requests.withLock { $0 }.first?.contains("Host: [::1]:\(server.port)\r\n") == true)
+    }
+}

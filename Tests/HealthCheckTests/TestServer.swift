@@ -29,12 +29,17 @@ final class TestServer: Sendable {
 
     static let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 
-    private init(channel: any Channel) {
+    let host: String
+
+    private init(channel: any Channel, host: String) {
         self.channel = channel
+        self.host = host
         self.port = channel.localAddress?.port ?? 0
     }
 
-    static func start(_ behavior: ServerBehavior, tls: TLSIdentity? = nil) async throws -> TestServer {
+    static func start(_ behavior: ServerBehavior, tls: TLSIdentity? = nil, host: String = "127.0.0.1") async throws
+        -> TestServer
+    {
         let box = Mutex<TestServer?>(nil)
         let sslContext: NIOSSLContext?
         if let tls {
@@ -65,13 +70,13 @@ final class TestServer: Sendable {
                     )
                 }
             }
-            .bind(host: "127.0.0.1", port: 0).get()
-        let server = TestServer(channel: channel)
+            .bind(host: host, port: 0).get()
+        let server = TestServer(channel: channel, host: host)
         box.withLock { $0 = server }
         return server
     }
 
-    var target: CheckTarget { CheckTarget(host: "127.0.0.1", port: port) }
+    var target: CheckTarget { CheckTarget(host: host, port: port) }
 
     func stop() async {
         try? await channel.close()
