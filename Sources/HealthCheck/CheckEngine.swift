@@ -167,17 +167,29 @@ final class EngineCore: @unchecked Sendable {
         for config in configs { wanted[config.id] = config.spec }
         // Detach first and delete empty groups last, so that a probe whose spec survives under another
         // subscriber identity (say, a real server moved to another virtual server) keeps its state.
+        // Everything here is O(n) in the number of checkers (keepalived's reload was O(n²), #2318).
+        var changed = Set<CheckerID>()
         for (id, spec) in subscriptions where wanted[id] != spec {
             detach(id)
-            if wanted[id] == nil { summary.removed.append(id) } else { summary.changed.append(id) }
+            if wanted[id] == nil {
+                summary.removed.append(id)
+            } else {
+                changed.insert(id)
+                summary.changed.append(id)
+            }
         }
+        var added = Set<CheckerID>()
         for config in configs where subscriptions[config.id] == nil {
             _ = subscribe(config.id, to: config.spec)
-            if !summary.changed.contains(config.id) { summary.added.append(config.id) }
+            if !changed.contains(config.id) {
+                added.insert(config.id)
+                summary.added.append(config.id)
+            }
         }
         removeEmptyGroups()
+        var seen = Set<CheckerID>()
         summary.kept = configs.map(\.id).filter { id in
-            !summary.added.contains(id) && !summary.changed.contains(id)
+            !added.contains(id) && !changed.contains(id) && seen.insert(id).inserted
         }
         return summary
     }
@@ -202,7 +214,7 @@ final class EngineCore: @unchecked Sendable {
     }
 
     func status() -> [CheckerStatus] {
-        subscriptions.compactMap { id, spec in
+        subscriptions.sorted { $0.key.description < $1.key.description }.compactMap { id, spec in
             guard let group = groups[spec] else { return nil }
             return CheckerStatus(
                 checker: id,

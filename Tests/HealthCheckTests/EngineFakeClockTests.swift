@@ -39,7 +39,7 @@ struct EngineFakeClockTests {
                 .success(),
             ]
         )
-        let engine = CheckEngine(eventLoopGroup: loop, prober: prober, random: { 0.5 })
+        let engine = CheckEngine(eventLoopGroup: loop, prober: prober, random: { 0.5 }, logger: quietLogger)
         let collector = TransitionCollector(engine)
         let timers = CheckTimers(delayLoop: .seconds(10), delayBeforeRetry: .seconds(2), retry: 1, warmup: .seconds(4))
         await engine.add(tcpConfig("[10.0.0.2]:tcp:80", port: 80, timers: timers))
@@ -61,7 +61,7 @@ struct EngineFakeClockTests {
     @Test func httpCyclesOneURLPerDelayLoop() async throws {
         let loop = NIOAsyncTestingEventLoop()
         let prober = TimedProber(origin: loop.now, answers: [])
-        let engine = CheckEngine(eventLoopGroup: loop, prober: prober, random: { 0 })
+        let engine = CheckEngine(eventLoopGroup: loop, prober: prober, random: { 0 }, logger: quietLogger)
         let spec = try httpSpec(
             paths: ["/a", "/b", "/c"],
             timers: CheckTimers(delayLoop: .seconds(5), delayBeforeRetry: .seconds(3))
@@ -87,7 +87,7 @@ struct EngineFakeClockTests {
             }
         }
         let prober = SlowProber()
-        let engine = CheckEngine(eventLoopGroup: loop, prober: prober, random: { 0 })
+        let engine = CheckEngine(eventLoopGroup: loop, prober: prober, random: { 0 }, logger: quietLogger)
         let spec = CheckSpec(
             probe: .misc(MiscCheck(path: "/bin/true")),
             timers: CheckTimers(delayLoop: .seconds(10), retry: 0)
@@ -104,7 +104,7 @@ struct EngineFakeClockTests {
     @Test func reloadKeepsTheScheduleOfUnchangedCheckers() async throws {
         let loop = NIOAsyncTestingEventLoop()
         let prober = TimedProber(origin: loop.now, answers: [])
-        let engine = CheckEngine(eventLoopGroup: loop, prober: prober, random: { 0 })
+        let engine = CheckEngine(eventLoopGroup: loop, prober: prober, random: { 0 }, logger: quietLogger)
         let timers = CheckTimers(delayLoop: .seconds(10))
         let a = tcpConfig("A", port: 1, timers: timers)
         await engine.apply([a])
@@ -124,7 +124,7 @@ struct EngineReloadStateTests {
     @Test func aCheckMovedToAnotherVirtualServerKeepsItsState() async throws {
         let loop = NIOAsyncTestingEventLoop()
         let prober = TimedProber(origin: loop.now, answers: [.failed(.connectionRefused)])
-        let engine = CheckEngine(eventLoopGroup: loop, prober: prober, random: { 0 })
+        let engine = CheckEngine(eventLoopGroup: loop, prober: prober, random: { 0 }, logger: quietLogger)
         let old = tcpConfig("[10.0.0.2]:tcp:80", port: 80, vs: "VS1", timers: CheckTimers(delayLoop: .seconds(10)))
         await engine.apply([old])
         await loop.advanceTime(by: .seconds(2))
@@ -151,7 +151,8 @@ struct EngineObserverTests {
             eventLoopGroup: loop,
             prober: prober,
             random: { 0 },
-            probeObserver: { ids, result in seen.withLock { $0.append((ids, result.latency)) } }
+            probeObserver: { ids, result in seen.withLock { $0.append((ids, result.latency)) } },
+            logger: quietLogger
         )
         let a = tcpConfig("RS", port: 80, vs: "VS1", timers: CheckTimers(delayLoop: .seconds(10)))
         var b = a

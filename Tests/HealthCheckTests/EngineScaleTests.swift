@@ -43,7 +43,7 @@ struct EngineScaleTests {
         defer { Task { await server.stop() } }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let prober = CountingProber()
-        let engine = CheckEngine(eventLoopGroup: group, prober: prober)
+        let engine = CheckEngine(eventLoopGroup: group, prober: prober, logger: quietLogger)
         let timers = CheckTimers(delayLoop: .seconds(1), retry: 1, warmup: .seconds(1))
         // Distinct specs (the connect timeout differs by 1 µs) so that deduplication does not merge them.
         let configs = (0..<1000).map { index in
@@ -81,5 +81,30 @@ struct EngineScaleTests {
         #expect(cpu < .seconds(2))  // well under one core even in a debug build
         await engine.shutdown()
         try await group.shutdownGracefully()
+    }
+}
+
+@Suite("CheckEngine reload at scale", .timeLimit(.minutes(1)))
+struct EngineReloadScaleTests {
+    /// keepalived's reload was quadratic in the number of checkers (#2318); ours is linear.
+    @Test func tenThousandCheckersReloadQuickly() async throws {
+        let prober = ScriptedProber { _, _ in .success() }
+        let engine = CheckEngine(prober: prober, random: { 0 }, logger: quietLogger)
+        let timers = CheckTimers(delayLoop: .seconds(600))
+        var configs = (0..<10_000).map { index in
+            tcpConfig("RS\(index)", port: 1 + index % 60_000, vs: "VS\(index / 100)", timers: timers)
+        }
+        let first = await engine.apply(configs)
+        #expect(first.added.count == 10_000)
+        configs[42].spec.timers.retry = 3
+        configs.removeLast()
+        let started = ContinuousClock.now
+        let second = await engine.apply(configs)
+        let elapsed = ContinuousClock.now - started
+        #expect(second.changed == [configs[42].id])
+        #expect(second.removed.count == 1 && second.kept.count == 9_998 && second.added.isEmpty)
+        print("reload of 10,000 checkers: \(elapsed)")
+        #expect(elapsed < .seconds(3))
+        await engine.shutdown()
     }
 }

@@ -81,7 +81,7 @@ final class TransitionCollector: Sendable {
 struct EngineTests {
     @Test func identicalChecksShareOneProbe() async throws {
         let prober = ScriptedProber { _, _ in .failed(.connectionRefused) }
-        let engine = CheckEngine(prober: prober, random: { 0 })
+        let engine = CheckEngine(prober: prober, random: { 0 }, logger: quietLogger)
         let collector = TransitionCollector(engine)
         let first = tcpConfig("[127.0.0.1]:tcp:1", port: 1, vs: "[10.0.0.1]:tcp:80")
         var second = first
@@ -103,7 +103,7 @@ struct EngineTests {
 
     @Test func firstProbeWaitsOneSecondPlusWarmup() async throws {
         let prober = TimedProber(origin: NIODeadline.now(), answers: [])
-        let engine = CheckEngine(prober: prober, random: { 0.5 })
+        let engine = CheckEngine(prober: prober, random: { 0.5 }, logger: quietLogger)
         let config = tcpConfig(
             "[127.0.0.1]:tcp:2",
             port: 2,
@@ -120,7 +120,7 @@ struct EngineTests {
 
     @Test func reloadKeepsUnchangedStateAndRestartsChanged() async throws {
         let prober = ScriptedProber { _, _ in .failed(.connectTimeout) }
-        let engine = CheckEngine(prober: prober, random: { 0 })
+        let engine = CheckEngine(prober: prober, random: { 0 }, logger: quietLogger)
         let collector = TransitionCollector(engine)
         let a = tcpConfig("[127.0.0.1]:tcp:3", port: 3)
         let b = tcpConfig("[127.0.0.1]:tcp:4", port: 4)
@@ -150,7 +150,7 @@ struct EngineTests {
 
     @Test func removeOneSubscriberKeepsTheSharedProbe() async throws {
         let prober = ScriptedProber { _, _ in .success() }
-        let engine = CheckEngine(prober: prober, random: { 0 })
+        let engine = CheckEngine(prober: prober, random: { 0 }, logger: quietLogger)
         let a = tcpConfig("[127.0.0.1]:tcp:5", port: 5, vs: "VS1")
         var b = a
         b.id.virtualServer = "VS2"
@@ -165,7 +165,7 @@ struct EngineTests {
     @Test func recoveryAndDynamicWeightsAreDelivered() async throws {
         let code = Mutex<Int32>(1)
         let prober = ScriptedProber { _, _ in .exited(code.withLock { $0 }, dynamic: true) }
-        let engine = CheckEngine(prober: prober, random: { 0 })
+        let engine = CheckEngine(prober: prober, random: { 0 }, logger: quietLogger)
         let collector = TransitionCollector(engine)
         let id = CheckerID(virtualServer: "VS", realServer: "[127.0.0.1]:tcp:6")
         let spec = CheckSpec(probe: .misc(MiscCheck(path: "/bin/true", dynamic: true)), timers: fastTimers(retry: 0))
@@ -187,7 +187,7 @@ struct EngineIntegrationTests {
         let server = try await TestServer.start(.silent)
         let (closed, descriptor) = try closedPort()
         defer { close(descriptor) }
-        let engine = CheckEngine(random: { 0 })
+        let engine = CheckEngine(random: { 0 }, logger: quietLogger)
         let collector = TransitionCollector(engine)
         let good = tcpConfig("[127.0.0.1]:tcp:\(server.port)", port: server.port)
         let bad = tcpConfig("[127.0.0.1]:tcp:\(closed)", port: closed)
@@ -212,7 +212,7 @@ struct EngineIntegrationTests {
         let body = "ok"
         let server = try await TestServer.start(.respond("HTTP/1.0 200 OK\r\n\r\n" + body))
         defer { Task { await server.stop() } }
-        let engine = CheckEngine(random: { 0 })
+        let engine = CheckEngine(random: { 0 }, logger: quietLogger)
         let collector = TransitionCollector(engine)
         let id = CheckerID(virtualServer: "VS", realServer: "[127.0.0.1]:tcp:\(server.port)")
         let urls = [try HTTPURL(path: "/a", digest: md5Hex(body)), try HTTPURL(path: "/b", digest: md5Hex("other"))]

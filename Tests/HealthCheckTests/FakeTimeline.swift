@@ -1,3 +1,5 @@
+import Logging
+
 @testable import HealthCheck
 
 /// Drives a ``CheckerStateMachine`` on a virtual clock: each `probe` happens at `now`, and the decision's
@@ -54,3 +56,6 @@ func httpSpec(paths: [String], digests: [String?]? = nil, fastRecovery: Bool = f
 func miscSpec(dynamic: Bool = false, timers: CheckTimers) -> CheckSpec {
     CheckSpec(probe: .misc(MiscCheck(path: "/usr/local/bin/check", dynamic: dynamic)), timers: timers)
 }
+
+/// A logger that drops everything (tests that check log lines capture them instead).
+let quietLogger = Logger(label: "healthcheck-tests") { _ in SwiftLogNoOpLogHandler() }

@@ -114,7 +114,7 @@ struct MiscShutdownTests {
         let marker = FileManager.default.temporaryDirectory.appendingPathComponent("hc-shutdown-\(UUID().uuidString)")
             .path
         let script = try makeScript("sleep 2\ntouch \(marker)")
-        let engine = CheckEngine(random: { 0 })
+        let engine = CheckEngine(random: { 0 }, logger: quietLogger)
         let spec = CheckSpec(
             probe: .misc(MiscCheck(path: script, timeout: .seconds(30))),
             timers: CheckTimers(delayLoop: .seconds(30))
