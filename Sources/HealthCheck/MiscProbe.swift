@@ -134,6 +134,8 @@ private final class ChildWaiter: @unchecked Sendable {
             kill(-pid, SIGKILL)
         }
         if now >= giveUpAt {
+            // Unkillable (e.g. stuck in the kernel): stop waiting; it stays a zombie until it exits.
+            runningScripts.withLock { _ = $0.remove(pid) }
             promise.succeed(.failed(.scriptTimeout(timeout), latency: start.elapsed()))
             return
         }
