@@ -52,7 +52,8 @@ public struct CheckerStateMachine: Sendable {
     public let kind: CheckKind
     /// The timers in force.
     public let timers: CheckTimers
-    private let urls: [(path: String, hasDigest: Bool)]
+    /// Each URL's path and keepalived's success wording (`HTTP status code`, `MD5 digest`, `Regex match`).
+    private let urls: [(path: String, wording: String)]
     private let fastRecovery: Bool
     private let miscDynamic: Bool
     private let miscPath: String
@@ -88,7 +89,9 @@ public struct CheckerStateMachine: Sendable {
         self.timers = spec.timers
         switch spec.probe {
         case .http(let check):
-            self.urls = check.urls.map { ($0.path, $0.digest != nil) }
+            self.urls = check.urls.map { url in
+                (url.path, url.regex != nil ? "Regex match" : url.digest != nil ? "MD5 digest" : "HTTP status code")
+            }
             self.fastRecovery = check.fastRecovery
             self.miscDynamic = false
             self.miscPath = ""
@@ -265,7 +268,7 @@ public struct CheckerStateMachine: Sendable {
         if result.succeeded {
             failures = 0
             if state == .down {
-                let what = urls.indices.contains(current) && urls[current].hasDigest ? "MD5 digest" : "HTTP status code"
+                let what = urls.indices.contains(current) ? urls[current].wording : "HTTP status code"
                 decision.messages.append(line("\(what) success to ", .realServer, " url(\(path))"))
             }
             let next = current + 1

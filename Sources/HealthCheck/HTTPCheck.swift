@@ -8,14 +8,18 @@ public struct HTTPURL: Hashable, Sendable {
     public var statusCodes: StatusCodeSet
     /// Per-URL `virtualhost`: the highest-precedence Host header and SNI source.
     public var virtualHost: String?
+    /// Optional `regex` test on the body, checked after the digest.
+    public var regex: BodyRegex?
 
     /// Creates a URL; `digest` is validated as 32 hex digits and lower-cased.
     public init(
         path: String,
         digest: String? = nil,
         statusCodes: StatusCodeSet = .default,
-        virtualHost: String? = nil
+        virtualHost: String? = nil,
+        regex: BodyRegex? = nil
     ) throws(HTTPURLError) {
+        self.regex = regex
         if let digest {
             guard digest.utf8.count == 32, digest.utf8.allSatisfy({ $0.isHexDigit }) else {
                 throw HTTPURLError.invalidDigest(digest)
@@ -32,6 +36,8 @@ public struct HTTPURL: Hashable, Sendable {
 public enum HTTPURLError: Error, Hashable, Sendable {
     /// `digest` is not exactly 32 hexadecimal digits.
     case invalidDigest(String)
+    /// `regex` does not compile.
+    case invalidRegex(String)
 }
 
 extension UInt8 {

@@ -52,6 +52,7 @@ func fetchHTTP(_ check: HTTPCheck, url: HTTPURL, tls: TLSContexts, on eventLoop:
     let request = check.request(for: url)
     let ioTimeout = TimeAmount(check.connectTimeout)
     let maxBody = check.maxBodyBytes
+    let keepsBody = url.regex != nil
     let bootstrap = ClientBootstrap(group: eventLoop)
         .connectTimeout(ioTimeout)
         .channelInitializer { [sslContext] channel in
@@ -66,6 +67,7 @@ func fetchHTTP(_ check: HTTPCheck, url: HTTPURL, tls: TLSContexts, on eventLoop:
                         tls: sslContext != nil,
                         ioTimeout: ioTimeout,
                         maxBodyBytes: maxBody,
+                        keepsBody: keepsBody,
                         start: start,
                         completion: completion
                     )
@@ -114,6 +116,7 @@ final class HTTPProbeHandler: ChannelInboundHandler {
         tls: Bool,
         ioTimeout: TimeAmount,
         maxBodyBytes: Int,
+        keepsBody: Bool,
         start: NIODeadline,
         completion: ProbeCompletion<HTTPFetchOutcome>
     ) {
@@ -123,6 +126,7 @@ final class HTTPProbeHandler: ChannelInboundHandler {
         self.start = start
         self.completion = completion
         self.parser = HTTPResponseParser(maxBodyBytes: maxBodyBytes)
+        self.parser.keepsBody = keepsBody
     }
 
     func channelActive(context: ChannelHandlerContext) {

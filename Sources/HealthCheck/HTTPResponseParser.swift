@@ -26,6 +26,10 @@ public struct HTTPResponseParser {
     /// Raw body bytes received so far.
     public private(set) var bodyBytes: Int = 0
     private var md5 = Insecure.MD5()
+    /// Keep the body bytes (for a `regex` test); bounded by `maxBodyBytes`.
+    public var keepsBody = false
+    /// The body bytes kept (capped at Content-Length), when ``keepsBody``.
+    public private(set) var body: [UInt8] = []
 
     /// Creates a parser with bounds (64 KiB header, 1 MiB body by default).
     public init(maxHeaderBytes: Int = 64 * 1024, maxBodyBytes: Int = 1 << 20) {
@@ -35,7 +39,7 @@ public struct HTTPResponseParser {
 
     /// The summary of what was read so far.
     public var summary: HTTPResponseSummary {
-        HTTPResponseSummary(head: head, bodyBytes: bodyBytes, digest: digest)
+        HTTPResponseSummary(head: head, bodyBytes: bodyBytes, digest: digest, body: keepsBody ? body : nil)
     }
 
     /// True once the body is complete by Content-Length (the caller may stop reading early).
@@ -69,9 +73,15 @@ public struct HTTPResponseParser {
         bodyBytes += bytes.count
         if let length = head?.contentLength {
             let remaining = max(0, length - already)
-            if remaining > 0 { md5.update(data: Array(bytes.prefix(remaining))) }
+            if remaining > 0 {
+                let kept = Array(bytes.prefix(remaining))
+                md5.update(data: kept)
+                if keepsBody { body += kept }
+            }
         } else {
-            md5.update(data: Array(bytes))
+            let all = Array(bytes)
+            md5.update(data: all)
+            if keepsBody { body += all }
         }
         if bodyBytes > maxBodyBytes { throw .bodyTooLarge(limit: maxBodyBytes) }
     }
@@ -145,6 +155,8 @@ public struct HTTPResponseSummary: Hashable, Sendable {
     public var bodyBytes: Int
     /// MD5 of the body (capped at Content-Length), 32 lowercase hex digits.
     public var digest: String
+    /// The body (capped at Content-Length), kept only for a `regex` test.
+    public var body: [UInt8]?
 
     /// Judges the response against a URL in keepalived's order: no header → status → digest.
     public func evaluate(against url: HTTPURL) -> ProbeFailure? {
@@ -154,6 +166,9 @@ public struct HTTPResponseSummary: Hashable, Sendable {
         if let expected = url.digest {
             let actual = digest
             if actual != expected { return .digestMismatch(expected: expected, actual: actual) }
+        }
+        if let regex = url.regex, !regex.passes(body ?? []) {
+            return .regexMismatch(pattern: regex.pattern, noMatch: regex.noMatch)
         }
         return nil
     }

@@ -21,6 +21,8 @@ public enum ProbeFailure: Error, Hashable, Sendable, CustomStringConvertible {
     case statusCode(Int)
     /// The MD5 of the body differs from `digest`.
     case digestMismatch(expected: String, actual: String)
+    /// The body failed the URL's `regex` test (no match, or a match with `regex_no_match`).
+    case regexMismatch(pattern: String, noMatch: Bool)
     /// The body exceeded the configured bound before the server closed.
     case bodyTooLarge(limit: Int)
     /// The response header exceeded the bound before `\r\n\r\n`.
@@ -51,6 +53,8 @@ public enum ProbeFailure: Error, Hashable, Sendable, CustomStringConvertible {
         case .malformedStatusLine: "malformed HTTP status line"
         case .statusCode(let code): "HTTP status code \(code) not accepted"
         case .digestMismatch(let expected, let actual): "MD5 digest mismatch: expected \(expected), got \(actual)"
+        case .regexMismatch(let pattern, let noMatch):
+            noMatch ? "body matches regex \(pattern) (regex_no_match)" : "body does not match regex \(pattern)"
         case .bodyTooLarge(let limit): "response body larger than \(limit) bytes"
         case .headerTooLarge(let limit): "response header larger than \(limit) bytes"
         case .tls(let why): "TLS handshake/communication error: \(why)"
@@ -73,6 +77,7 @@ public enum ProbeFailure: Error, Hashable, Sendable, CustomStringConvertible {
         case .malformedStatusLine: "HTTP status code error to"
         case .statusCode: "HTTP status code error to"
         case .digestMismatch: "MD5 digest error to"
+        case .regexMismatch: "Regex match failed"
         case .bodyTooLarge: "Body too large from"
         case .tls: "SSL handshake/communication error connecting to"
         case .ioError: "Read error with"
