@@ -1,7 +1,7 @@
 import NIOCore
 import NIOPosix
 
-/// What ``genhash(host:port:path:tls:virtualHost:httpProtocol:sniName:timeout:maxBodyBytes:eventLoopGroup:)``
+/// What ``genhash(host:port:path:tls:virtualHost:httpProtocol:useSNI:sniName:timeout:fwmark:maxBodyBytes:eventLoopGroup:)``
 /// fetched.
 public struct GenhashResult: Hashable, Sendable {
     /// MD5 of the body (capped at Content-Length), 32 lowercase hex digits: the value for `digest`.
