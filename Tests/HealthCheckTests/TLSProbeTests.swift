@@ -78,4 +78,32 @@ struct TLSProbeTests {
         #expect(result.output == md5Hex(body) + "\n")
         #expect(server.serverNames.withLock { $0 } == ["www.example.test"])
     }
+
+    @Test func clientCertificateFromTheGlobalSSLBlock() async throws {
+        let identity = try TLSIdentity.shared.get()
+        let client = try TLSIdentity.client.get()
+        let server = try await TestServer.start(
+            .respond("HTTP/1.0 200 OK\r\n\r\nok"),
+            tls: identity,
+            requireClientCertificate: client.certificate
+        )
+        defer { Task { await server.stop() } }
+        let probe = try httpCheck(server, tls: true)
+        // Without a client certificate the server refuses the handshake.
+        guard case .tls = try await runProbe(probe).failure else {
+            Issue.record("expected a TLS failure without a client certificate")
+            return
+        }
+        let plain = try TLSContexts.load(certificateFile: client.certificatePath, keyFile: client.keyPath)
+        #expect(try await runProbe(probe, prober: NIOCheckProber(tls: plain)).failure == nil)
+        let encrypted = try TLSContexts.load(
+            certificateFile: client.certificatePath,
+            keyFile: try client.encryptedKey(password: "s3cret"),
+            password: "s3cret"
+        )
+        #expect(try await runProbe(probe, prober: NIOCheckProber(tls: encrypted)).failure == nil)
+        #expect(throws: TLSSetupError.self) {
+            _ = try TLSContexts.load(certificateFile: "/nonexistent.pem", keyFile: nil)
+        }
+    }
 }

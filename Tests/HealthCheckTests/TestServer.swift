@@ -37,9 +37,12 @@ final class TestServer: Sendable {
         self.port = channel.localAddress?.port ?? 0
     }
 
-    static func start(_ behavior: ServerBehavior, tls: TLSIdentity? = nil, host: String = "127.0.0.1") async throws
-        -> TestServer
-    {
+    static func start(
+        _ behavior: ServerBehavior,
+        tls: TLSIdentity? = nil,
+        requireClientCertificate trusted: NIOSSLCertificate? = nil,
+        host: String = "127.0.0.1"
+    ) async throws -> TestServer {
         let box = Mutex<TestServer?>(nil)
         let sslContext: NIOSSLContext?
         if let tls {
@@ -47,6 +50,10 @@ final class TestServer: Sendable {
                 certificateChain: [.certificate(tls.certificate)],
                 privateKey: .privateKey(tls.key)
             )
+            if let trusted {
+                configuration.certificateVerification = .noHostnameVerification
+                configuration.trustRoots = .certificates([trusted])
+            }
             configuration.sslContextCallback = { values, promise in
                 box.withLock { $0?.serverNames.withLock { $0.append(values.serverHostname) } }
                 promise.succeed(.noChanges)
@@ -144,6 +151,24 @@ struct TLSIdentity: Sendable {
     let certificatePath: String
 
     static let shared: Result<TLSIdentity, any Error> = Result { try make() }
+    /// A second identity, for client certificates.
+    static let client: Result<TLSIdentity, any Error> = Result { try make() }
+
+    var keyPath: String { certificatePath.replacingOccurrences(of: "cert.pem", with: "key.pem") }
+
+    /// Writes the key encrypted with `password` and returns its path.
+    func encryptedKey(password: String) throws -> String {
+        let path = certificatePath.replacingOccurrences(of: "cert.pem", with: "key-encrypted.pem")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        process.arguments = ["pkey", "-in", keyPath, "-aes256", "-passout", "pass:\(password)", "-out", path]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw CocoaError(.fileWriteUnknown) }
+        return path
+    }
 
     static func make() throws -> TLSIdentity {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hc-tls-\(UUID().uuidString)")
