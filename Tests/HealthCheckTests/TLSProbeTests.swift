@@ -1,8 +1,14 @@
+import Foundation
 import Testing
 
 @testable import HealthCheck
 
-@Suite("SSL_GET probes against a NIOSSL server with a self-signed certificate", .serialized, .timeLimit(.minutes(1)))
+@Suite(
+    "SSL_GET probes against a NIOSSL server with a self-signed certificate",
+    .serialized,
+    .timeLimit(.minutes(1)),
+    .enabled(if: ExternalServer.tool("openssl") != nil, "needs the openssl command to make certificates")
+)
 struct TLSProbeTests {
     let body = "secure body"
 

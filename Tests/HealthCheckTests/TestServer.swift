@@ -160,7 +160,7 @@ struct TLSIdentity: Sendable {
     func encryptedKey(password: String) throws -> String {
         let path = certificatePath.replacingOccurrences(of: "cert.pem", with: "key-encrypted.pem")
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        process.executableURL = URL(fileURLWithPath: ExternalServer.tool("openssl") ?? "/usr/bin/openssl")
         process.arguments = ["pkey", "-in", keyPath, "-aes256", "-passout", "pass:\(password)", "-out", path]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
@@ -176,7 +176,7 @@ struct TLSIdentity: Sendable {
         let cert = directory.appendingPathComponent("cert.pem").path
         let key = directory.appendingPathComponent("key.pem").path
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        process.executableURL = URL(fileURLWithPath: ExternalServer.tool("openssl") ?? "/usr/bin/openssl")
         process.arguments = [
             "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
             "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=www.example.test",
