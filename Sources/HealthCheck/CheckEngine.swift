@@ -101,6 +101,11 @@ public final class CheckEngine: Sendable {
         try? await ownedGroup?.shutdownGracefully()
     }
 
+    deinit {
+        // An engine dropped without shutdown() must not leak its thread.
+        ownedGroup?.shutdownGracefully { _ in }
+    }
+
     private func onLoop<T: Sendable>(default value: T, _ body: @escaping @Sendable (EngineCore) -> T) async -> T {
         let core = self.core
         return (try? await eventLoop.submit { body(core) }.get()) ?? value
