@@ -182,7 +182,7 @@ public final class Director: Sendable {
     @discardableResult
     private func runPlan(_ plan: TablePlan, current: [ServiceEntry], into update: inout DirectorUpdate) -> Bool {
         guard !plan.isEmpty else { return false }
-        let report = kernel.perform(plan: plan, current: current)
+        let report = kernel.run(plan, current: current)
         if report.succeeded {
             update.operations += plan.operations
             return false
