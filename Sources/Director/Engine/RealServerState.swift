@@ -8,6 +8,12 @@ public struct CheckerState: Hashable, Sendable {
     public var hasRun: Bool
     /// Whether it started down (`alpha`).
     public var alpha: Bool
+    /// Creates a checker state.
+    public init(up: Bool, hasRun: Bool, alpha: Bool) {
+        self.up = up
+        self.hasRun = hasRun
+        self.alpha = alpha
+    }
 }
 
 /// The live state of one real server (keepalived's `real_server_t` flags).
