@@ -211,6 +211,7 @@ public final class Director: Sendable {
                 return
             }
             // The kernel differs from what we believed (changed by hand): plan again against what it has.
+            update.actions.append(.log(.warning, "IPVS table changed outside lvsd (\(attempt.failures.joined(separator: "; "))); re-reading it"))
         }
         do throws(DirectorError) {
             let current = try readTable()
