@@ -87,6 +87,21 @@ struct ReconcilerTests {
         #expect(d.tick().logLines.isEmpty, "nothing left to repair")
     }
 
+    @Test func checkerEventsLeaveDriftToTick() throws {
+        let k = FakeKernel()
+        let d = Director(kernel: k)
+        _ = try d.start([vs([rs(2, weight: 3), rs(3)])])
+        k.mutate { $0[0].destinations[0].weight = 9 }
+        k.clearLog()
+        _ = d.handle(down(3))
+        #expect(k.operations.map(\.description) == ["del-dest TCP 10.0.0.1:80 -> 10.0.0.3:80"])
+        #expect(k.entries.first?.destinations.map(\.weight) == [9])
+        _ = d.tick(repairDrift: false)
+        #expect(k.entries.first?.destinations.map(\.weight) == [9])
+        _ = d.tick()
+        #expect(k.entries.first?.destinations.map(\.weight) == [3])
+    }
+
     @Test func deletedServiceIsRepairedAndEventsRecoverFromAStaleCache() throws {
         let k = FakeKernel()
         let d = Director(kernel: k)

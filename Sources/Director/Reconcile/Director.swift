@@ -18,8 +18,6 @@ import Synchronization
 public final class Director: Sendable {
     struct State: Sendable {
         var engine = DirectorEngine()
-        /// The managed part of the kernel table as last applied successfully; `nil` forces a re-read.
-        var cache: [ServiceEntry]?
     }
 
     private let kernel: any IPVSTableAccess
@@ -55,7 +53,6 @@ public final class Director: Sendable {
             update.actions += engine.updateDrains(kernel: current, now: now)
             try apply(engine, retired: [], current: current, into: &update, strict: true)
             st.engine = engine
-            st.cache = managedPart(of: engine.desiredTable(), engine: engine)
             return update
         }
     }
@@ -74,7 +71,6 @@ public final class Director: Sendable {
             update.actions += engine.updateDrains(kernel: current, now: now)
             try apply(engine, retired: retired, current: current, into: &update, strict: true)
             st.engine = engine
-            st.cache = managedPart(of: engine.desiredTable(), engine: engine)
             return update
         }
     }
@@ -88,8 +84,9 @@ public final class Director: Sendable {
     public func handle(_ events: [CheckerEvent]) -> DirectorUpdate {
         state.withLock { st in
             var update = DirectorUpdate()
+            let before = st.engine.desiredTable()
             for e in events { update.actions += st.engine.handle(e) }
-            sync(&st, into: &update)
+            push(from: before, engine: st.engine, into: &update)
             return update
         }
     }
@@ -117,16 +114,10 @@ public final class Director: Sendable {
                 // Only the drains' deletions are applied.
                 let drained = TablePlan(current: wanted, desired: st.engine.desiredTable(), prune: false)
                 runPlan(drained, current: current, into: &update)
-                st.cache = nil
                 return update
             }
             update.actions += describe(drift, current: currentManaged, engine: st.engine)
-            do throws(DirectorError) {
-                try apply(st.engine, retired: [], current: current, into: &update, strict: false)
-                st.cache = update.failures.isEmpty ? managedPart(of: st.engine.desiredTable(), engine: st.engine) : nil
-            } catch {
-                st.cache = nil
-            }
+            try? apply(st.engine, retired: [], current: current, into: &update, strict: false)
             return update
         }
     }
@@ -151,7 +142,6 @@ public final class Director: Sendable {
                 case .failure(let e): fail(op, e, into: &update)
                 }
             }
-            st.cache = nil
             return update
         }
     }
@@ -198,71 +188,22 @@ public final class Director: Sendable {
         update.actions.append(.log(.error, text))
     }
 
-    /// Pushes the engine's table after checker events: planned against the cached table, re-read on failure.
-    private func sync(_ st: inout State, into update: inout DirectorUpdate) {
-        let desired = st.engine.desiredTable()
-        if let cache = st.cache {
-            let plan = TablePlan(current: cache, desired: desired, prune: false)
-            if plan.isEmpty { return }
-            var attempt = DirectorUpdate()
-            if !runPlan(plan, current: cache, into: &attempt) {
-                update.operations += attempt.operations
-                st.cache = managedPart(of: desired, engine: st.engine)
-                return
-            }
-            // The kernel differs from what we believed (changed by hand): plan again against what it has.
-            update.actions.append(.log(.warning, "IPVS table changed outside lvsd (\(attempt.failures.joined(separator: "; "))); re-reading it"))
+    /// Pushes what checker events changed: the difference between the wanted tables before and after, so drift
+    /// is left to ``tick(now:repairDrift:)``. If the kernel refuses (the table was changed by hand), the kernel
+    /// is re-read and the whole managed table re-planned against it.
+    private func push(from before: [ServiceEntry], engine: DirectorEngine, into update: inout DirectorUpdate) {
+        let plan = TablePlan(current: before, desired: engine.desiredTable(), prune: false)
+        if plan.isEmpty { return }
+        var attempt = DirectorUpdate()
+        if !runPlan(plan, current: before, into: &attempt) {
+            update.operations += attempt.operations
+            return
         }
+        update.actions.append(.log(.warning, "IPVS table changed outside lvsd (\(attempt.failures.joined(separator: "; "))); re-reading it"))
         do throws(DirectorError) {
-            let current = try readTable()
-            try apply(st.engine, retired: [], current: current, into: &update, strict: false)
-            st.cache = update.failures.isEmpty ? managedPart(of: desired, engine: st.engine) : nil
+            try apply(engine, retired: [], current: try readTable(), into: &update, strict: false)
         } catch {
             update.actions.append(.log(.error, error.description))
-            st.cache = nil
-        }
-    }
-
-    /// Log lines for drift repairs.
-    private func describe(_ plan: TablePlan, current: [ServiceEntry], engine: DirectorEngine) -> [DirectorAction] {
-        guard !plan.isEmpty else { return [] }
-        var names: [ServiceKey: (vs: String, proto: String)] = [:]
-        for spec in engine.specs {
-            for key in spec.serviceKeys { names[key] = (spec.id.description, spec.protocolName) }
-        }
-        var byKey: [ServiceKey: ServiceEntry] = [:]
-        for e in current { byKey[e.service.key] = e }
-        func vsName(_ k: ServiceKey) -> String {
-            guard let n = names[k] else { return "\(k)" }
-            return n.vs == VirtualServerID.service(k).description ? n.vs : "\(n.vs) (\(k))"
-        }
-        func rs(_ d: DestinationKey, _ k: ServiceKey) -> String { formatRealServer(d, protocolName: names[k]?.proto ?? "none") }
-        return plan.operations.map { op -> DirectorAction in
-            let text: String
-            switch op {
-            case .addService(let s):
-                text = "VS \(vsName(s.key)) is missing from the kernel table; re-adding it"
-            case .editService(let s):
-                let have = byKey[s.key]?.service
-                text = "VS \(vsName(s.key)) was changed in the kernel (scheduler \(have?.scheduler ?? "?"), wanted \(s.scheduler)); restoring it"
-            case .addDestination(let d, let k):
-                text = "service \(rs(d.key, k)) of VS \(vsName(k)) is missing from the kernel table; re-adding it with weight \(d.weight)"
-            case .editDestination(let d, let k):
-                let have = byKey[k]?.destinations.first { $0.key == d.key }
-                var diffs: [String] = []
-                if let h = have {
-                    if h.weight != d.weight { diffs.append("weight \(h.weight), wanted \(d.weight)") }
-                    if h.forwarding != d.forwarding { diffs.append("forwarding \(h.forwarding), wanted \(d.forwarding)") }
-                    if h.upperThreshold != d.upperThreshold || h.lowerThreshold != d.lowerThreshold { diffs.append("thresholds \(h.upperThreshold)/\(h.lowerThreshold), wanted \(d.upperThreshold)/\(d.lowerThreshold)") }
-                    if diffs.isEmpty { diffs.append("tunnel settings differ") }
-                }
-                text = "service \(rs(d.key, k)) of VS \(vsName(k)) was changed in the kernel (\(diffs.joined(separator: "; "))); restoring it"
-            case .deleteDestination(let d, let k):
-                text = "service \(rs(d, k)) of VS \(vsName(k)) is in the kernel table but not wanted; removing it"
-            default:
-                text = "\(op)"
-            }
-            return .log(.warning, "Repairing kernel drift: " + text)
         }
     }
 }
