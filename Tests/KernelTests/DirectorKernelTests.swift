@@ -169,6 +169,38 @@ struct DirectorKernelTests {
         #expect(try Self.weights(ns) == ["10.9.0.3": 1])
     }
 
+    @Test func drainDeletesOnceConnectionsReachZero() throws {
+        let ns = try Self.network("drain0")
+        // UDP connection entries expire after the UDP timeout, which a test can make short.
+        try ns.ipvsadm("--set", "0", "0", "2")
+        let dns = ServiceKey.address(.udp, Self.vip, port: 53)
+        let spec = { (servers: [Int]) in
+            VirtualServerSpec(service: Service(key: dns, scheduler: "rr"), forwarding: .route,
+                              realServers: servers.map { RealServerSpec(address: ip("10.9.0.\($0)"), port: 53, forwarding: .route) },
+                              drainTimeout: .seconds(600))
+        }
+        let director = Director(kernel: try ns.client())
+        _ = try director.start([spec([2])])
+        try ns.exec("/usr/bin/python3", ["-c", "import socket\ns=socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\nfor i in range(3): s.sendto(b'x', ('10.9.0.1', 53))"])
+        let counted = try #require(try ns.client().table().first { $0.service.key == dns }?.destinations.first)
+        #expect(counted.activeConnections + counted.inactiveConnections > 0)
+
+        let u = try director.reload([spec([3])])
+        #expect(u.logLines.contains("Draining service [10.9.0.2]:udp:53 of VS [10.9.0.1]:udp:53: weight 0 until its connections end or 600.0 seconds pass"))
+        let draining = try ns.client().table().first { $0.service.key == dns }?.destinations.map { "\($0.address) \($0.weight)" }
+        #expect(draining?.sorted() == ["10.9.0.2 0", "10.9.0.3 1"])
+        #expect(director.tick().logLines.isEmpty, "still has connections")
+
+        // Wait for the entries to expire (2 s UDP timeout, checked by the kernel's timer).
+        var done: [String] = []
+        for _ in 0..<20 where done.isEmpty {
+            try ns.exec("/bin/sleep", ["0.5"])
+            done = director.tick().logLines
+        }
+        #expect(done == ["Removing drained service [10.9.0.2]:udp:53 from VS [10.9.0.1]:udp:53: no connections left"])
+        #expect(try ns.client().table().first { $0.service.key == dns }?.destinations.map(\.address) == [ip("10.9.0.3")])
+    }
+
     @Test func tickRepairsHandEdits() throws {
         let ns = try Self.network("drift")
         let director = Director(kernel: try ns.client())
