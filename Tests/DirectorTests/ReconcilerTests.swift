@@ -56,6 +56,19 @@ struct ReconcilerTests {
         #expect(k.operations.map(\.description) == ["del-dest TCP 10.0.0.1:80 -> 10.0.0.3:80"])
     }
 
+    @Test func adoptedAlphaServerWithSeveralCheckersWaitsForAllOfThem() throws {
+        let k = busyKernel()
+        let d = Director(kernel: k)
+        let two = [CheckerSpec(id: "a"), CheckerSpec(id: "b")]
+        _ = try d.start([vs([rs(2, checkers: two), rs(3, checkers: two)], alpha: true)])
+        _ = d.handle(up(2, "a"))
+        #expect(k.operations.isEmpty, "one passing checker of two settles nothing")
+        _ = d.handle(up(2, "b"))
+        _ = d.handle(up(3, "a"))
+        _ = d.handle(down(3, "b"))
+        #expect(k.operations.map(\.description) == ["del-dest TCP 10.0.0.1:80 -> 10.0.0.3:80"])
+    }
+
     @Test func checkerEventsBecomeMinimalKernelChanges() throws {
         let k = FakeKernel()
         let d = Director(kernel: k)
@@ -85,6 +98,13 @@ struct ReconcilerTests {
         ])
         #expect(k.entries.first?.destinations.sorted { $0.address < $1.address }.map(\.weight) == [3, 1])
         #expect(d.tick().logLines.isEmpty, "nothing left to repair")
+        k.mutate { t in
+            t[0].service.scheduler = "rr"
+            t[0].service.persistenceTimeout = 300
+            t[0].service.flags.insert(.persistent)
+        }
+        #expect(d.tick().logLines == ["Repairing kernel drift: VS [10.0.0.1]:tcp:80 was changed in the kernel (scheduler rr, wanted wlc; flags 0x1, wanted 0x0; persistence 300, wanted 0); restoring it"])
+        #expect(k.entries.first?.service.scheduler == "wlc")
     }
 
     @Test func checkerEventsLeaveDriftToTick() throws {

@@ -89,3 +89,24 @@ struct TransitionTests {
         #expect(e.weights() == ["10.0.0.2": 1])
     }
 }
+
+@Suite("Director: keepalived address formats")
+struct FormatTests {
+    @Test func virtualServerFormats() {
+        #expect(VirtualServerID.service(web).description == "[10.0.0.1]:tcp:80")
+        #expect(VirtualServerID.service(.address(.udp, ip("2001:db8::1"), port: 53)).description == "[2001:db8::1]:udp:53")
+        #expect(VirtualServerID.service(.address(.sctp, vip, port: 9)).description == "[10.0.0.1]:sctp:9")
+        #expect(VirtualServerID.service(.firewallMark(7, family: .inet)).description == "FWM 7")
+        #expect(VirtualServerID.group("web").description == "[web]:0")
+    }
+
+    @Test func firewallMarkServersLogWithoutProtocolAndPort() throws {
+        var e = DirectorEngine()
+        let key = ServiceKey.firewallMark(7, family: .inet)
+        var s = rs(2)
+        s.forwarding = .route
+        _ = try e.load([vs([s, rs(3)], key: key)], now: .now)
+        let a = e.handle(CheckerEvent(realServer: RealServerID(.service(key), ip("10.0.0.2"), 0), checker: "tcp", up: false))
+        #expect(logs(a) == ["Removing service [10.0.0.2]:none:0 from VS FWM 7"])
+    }
+}

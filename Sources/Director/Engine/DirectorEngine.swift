@@ -32,6 +32,11 @@ public struct DirectorEngine: Sendable {
     /// The table the kernel should have for the managed services: complete destination lists.
     public func desiredTable() -> [ServiceEntry] { servers.flatMap(\.entries) }
 
+    /// The part of ``desiredTable()`` that belongs to the given virtual servers.
+    public func desiredTable(for ids: Set<VirtualServerID>) -> [ServiceEntry] {
+        servers.filter { ids.contains($0.id) }.flatMap(\.entries)
+    }
+
     /// Real servers of removed configuration entries that are being drained.
     public var drainingServers: [DrainingServer] {
         servers.flatMap { $0.draining.values.sorted { ($0.id.destination.address, $0.id.destination.port) < ($1.id.destination.address, $1.id.destination.port) } }

@@ -175,8 +175,9 @@ struct VirtualServerState: Sendable {
     mutating func checkerReported(_ i: Int, checker: CheckerID, up: Bool, into actions: inout [DirectorAction]) {
         guard let state = servers[i].checkers[checker] else { return }
         servers[i].settled = true
-        // An adopted destination awaiting this server's first result now follows the state machine.
-        provisional[servers[i].key] = nil
+        // An adopted destination awaiting this server's first results follows the state machine once the server
+        // is known to be down (or, through ipvsAdd, up).
+        if !up { provisional[servers[i].key] = nil }
         if state.up == up {
             if !state.hasRun {
                 if state.alpha || !up { rsNotifies(i, into: &actions) }

@@ -84,9 +84,10 @@ public final class Director: Sendable {
     public func handle(_ events: [CheckerEvent]) -> DirectorUpdate {
         state.withLock { st in
             var update = DirectorUpdate()
-            let before = st.engine.desiredTable()
+            let touched = Set(events.map(\.realServer.virtualServer))
+            let before = st.engine.desiredTable(for: touched)
             for e in events { update.actions += st.engine.handle(e) }
-            push(from: before, engine: st.engine, into: &update)
+            push(from: before, to: st.engine.desiredTable(for: touched), engine: st.engine, into: &update)
             return update
         }
     }
@@ -191,8 +192,9 @@ public final class Director: Sendable {
     /// Pushes what checker events changed: the difference between the wanted tables before and after, so drift
     /// is left to ``tick(now:repairDrift:)``. If the kernel refuses (the table was changed by hand), the kernel
     /// is re-read and the whole managed table re-planned against it.
-    private func push(from before: [ServiceEntry], engine: DirectorEngine, into update: inout DirectorUpdate) {
-        let plan = TablePlan(current: before, desired: engine.desiredTable(), prune: false)
+    private func push(from before: [ServiceEntry], to after: [ServiceEntry], engine: DirectorEngine,
+                      into update: inout DirectorUpdate) {
+        let plan = TablePlan(current: before, desired: after, prune: false)
         if plan.isEmpty { return }
         var attempt = DirectorUpdate()
         if !runPlan(plan, current: before, into: &attempt) {

@@ -21,8 +21,17 @@ extension Director {
             case .addService(let s):
                 text = "VS \(vsName(s.key)) is missing from the kernel table; re-adding it"
             case .editService(let s):
-                let have = byKey[s.key]?.service
-                text = "VS \(vsName(s.key)) was changed in the kernel (scheduler \(have?.scheduler ?? "?"), wanted \(s.scheduler)); restoring it"
+                var diffs: [String] = []
+                if let h = byKey[s.key]?.service {
+                    if h.scheduler != s.scheduler { diffs.append("scheduler \(h.scheduler), wanted \(s.scheduler)") }
+                    if h.flags.intersection(.settable) != s.flags.intersection(.settable) {
+                        diffs.append("flags 0x\(String(h.flags.intersection(.settable).rawValue, radix: 16)), wanted 0x\(String(s.flags.intersection(.settable).rawValue, radix: 16))")
+                    }
+                    if h.persistenceTimeout != s.persistenceTimeout { diffs.append("persistence \(h.persistenceTimeout), wanted \(s.persistenceTimeout)") }
+                    if h.netmask != s.netmask { diffs.append("persistence granularity \(h.netmask), wanted \(s.netmask)") }
+                    if (h.persistenceEngine ?? "") != (s.persistenceEngine ?? "") { diffs.append("persistence engine \(h.persistenceEngine ?? "none"), wanted \(s.persistenceEngine ?? "none")") }
+                }
+                text = "VS \(vsName(s.key)) was changed in the kernel (\(diffs.joined(separator: "; "))); restoring it"
             case .addDestination(let d, let k):
                 text = "service \(rs(d.key, k)) of VS \(vsName(k)) is missing from the kernel table; re-adding it with weight \(d.weight)"
             case .editDestination(let d, let k):
