@@ -104,6 +104,19 @@ struct QuorumTests {
         #expect(e.weights() == ["10.0.0.2": 1])
     }
 
+    @Test func sorryServerMayBeOneOfTheRealServers() throws {
+        var e = DirectorEngine()
+        let twin = SorryServerSpec(address: ip("10.0.0.2"), port: 80, inhibit: true)
+        let r = try e.load([vs([rs(2), rs(3)], quorum: 2, sorry: twin)], now: clock.now)
+        #expect(logs(r.actions).first == "Virtual server [10.0.0.1]:tcp:80: real server [10.0.0.2]:tcp:80 matches sorry server, but inhibit setting differs, clearing on sorry server")
+        _ = e.handle(down(3))
+        #expect(e.weights() == ["10.0.0.2": 1], "only the sorry server (10.0.0.2) is in service")
+        _ = e.handle(up(3))
+        #expect(e.weights() == ["10.0.0.2": 1, "10.0.0.3": 1])
+        _ = e.shutdown()
+        #expect(e.desiredTable().allSatisfy { $0.destinations.isEmpty })
+    }
+
     @Test func quorumAndHysteresisAreClamped() throws {
         var e = DirectorEngine()
         let r = try e.load([vs([rs(2), rs(3), rs(4)], quorum: 10, hysteresis: 5)], now: clock.now)

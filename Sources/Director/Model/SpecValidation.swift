@@ -73,7 +73,14 @@ enum SpecValidation {
                 if let forced, method != .masquerade, sorry.port != forced { sorry.port = forced }
                 if let forced, method == .masquerade, sorry.port == 0, forced != 0 { sorry.port = forced }
                 let sName = formatRealServer(sorry.key, protocolName: proto)
-                if seenRS.contains(sorry.key) { problem("the sorry server is also a real server (not supported by lvsd)", sName) }
+                if let twin = vs.realServers.first(where: { $0.key == sorry.key }) {
+                    // keepalived allows it; the inhibit settings must then agree.
+                    let inhibit = twin.inhibitOnFailure ?? vs.inhibitOnFailure
+                    if inhibit != sorry.inhibit {
+                        warnings.append(.log(.warning, "Virtual server \(name): real server \(sName) matches sorry server, but inhibit setting differs, \(inhibit ? "sett" : "clear")ing on sorry server"))
+                        sorry.inhibit = inhibit
+                    }
+                }
                 if sorry.weight < 0 { problem("weight \(sorry.weight) is negative", sName) }
                 for key in vs.serviceKeys {
                     let d = Destination(address: sorry.address, port: sorry.port, forwarding: method, weight: max(sorry.weight, 0), tunnel: sorry.tunnel)
