@@ -74,6 +74,11 @@ public struct CheckerStateMachine: Sendable {
     public private(set) var weight: Int?
     private var lastExitCode: Int32 = 0
 
+    /// The shortest interval used: a zero or negative `delay_loop` would make a checker spin.
+    static let minimumInterval: Duration = .milliseconds(1)
+    private var delayLoop: Duration { max(timers.delayLoop, Self.minimumInterval) }
+    private var delayBeforeRetry: Duration { max(timers.delayBeforeRetry, Self.minimumInterval) }
+
     /// Consecutive failures that make an up checker down (`retry + 1`, or `fall`).
     public var fallThreshold: Int {
         if timers.usesRiseFall { return timers.fall ?? (timers.retry + 1) }
@@ -132,7 +137,7 @@ public struct CheckerStateMachine: Sendable {
     // MARK: - TCP_CHECK
 
     private mutating func recordTCP(_ result: ProbeResult) -> CheckDecision {
-        var decision = makeDecision(delay: timers.delayLoop)
+        var decision = makeDecision(delay: delayLoop)
         if result.succeeded {
             failures = 0
             if state == .down {
@@ -141,7 +146,7 @@ public struct CheckerStateMachine: Sendable {
                     decision.messages.append(line("TCP connection to ", .realServer, " success."))
                     becomeUp(&decision)
                 } else {
-                    decision.delay = timers.delayBeforeRetry
+                    decision.delay = delayBeforeRetry
                 }
             } else if !hasRun {
                 decision.messages.append(line("TCP connection to ", .realServer, " success."))
@@ -165,7 +170,7 @@ public struct CheckerStateMachine: Sendable {
                     becomeDown(&decision)
                 } else {
                     failures += 1
-                    decision.delay = timers.delayBeforeRetry
+                    decision.delay = delayBeforeRetry
                 }
             }
         }
@@ -176,7 +181,7 @@ public struct CheckerStateMachine: Sendable {
     // MARK: - MISC_CHECK
 
     private mutating func recordMisc(_ result: ProbeResult) -> CheckDecision {
-        var decision = makeDecision(delay: timers.delayLoop)
+        var decision = makeDecision(delay: delayLoop)
         decision.delayFromStart = true
         let code = result.exitCode
         let succeeded: Bool
@@ -205,7 +210,7 @@ public struct CheckerStateMachine: Sendable {
                     decision.messages.append(CheckLogLine(prefix + [.text("succeeded.")]))
                     becomeUp(&decision)
                 } else {
-                    decision.delay = timers.delayBeforeRetry
+                    decision.delay = delayBeforeRetry
                 }
             } else if !hasRun {
                 decision.messages.append(CheckLogLine(prefix + [.text("succeeded.")]))
@@ -229,7 +234,7 @@ public struct CheckerStateMachine: Sendable {
                     becomeDown(&decision)
                 } else {
                     failures += 1
-                    decision.delay = timers.delayBeforeRetry
+                    decision.delay = delayBeforeRetry
                     // keepalived's per-attempt wording (logged with log_all_failures).
                     let retries = fallThreshold - 1
                     let progress =
@@ -262,7 +267,7 @@ public struct CheckerStateMachine: Sendable {
     // MARK: - HTTP_GET / SSL_GET
 
     private mutating func recordHTTP(_ result: ProbeResult) -> CheckDecision {
-        var decision = makeDecision(delay: timers.delayLoop)
+        var decision = makeDecision(delay: delayLoop)
         let current = min(urlIndex, max(urls.count - 1, 0))
         let path = urls.indices.contains(current) ? urls[current].path : "/"
         if result.succeeded {
@@ -314,14 +319,14 @@ public struct CheckerStateMachine: Sendable {
                     failedURL = current
                     urlIndex = current
                     becomeDown(&decision)
-                    decision.delay = max(timers.delayBeforeRetry, timers.delayLoop)
+                    decision.delay = max(delayBeforeRetry, delayLoop)
                 } else {
-                    decision.delay = timers.delayBeforeRetry
+                    decision.delay = delayBeforeRetry
                 }
             } else {
                 if failedURL == nil { failedURL = current }
                 urlIndex = failedURL ?? current
-                decision.delay = max(timers.delayBeforeRetry, timers.delayLoop)
+                decision.delay = max(delayBeforeRetry, delayLoop)
             }
         }
         decision.nextURLIndex = urlIndex
