@@ -42,7 +42,7 @@ public struct CheckTransition: Hashable, Sendable {
 }
 
 /// A checker's current status, as ``CheckEngine/status()`` reports it.
-public struct CheckerStatus: Hashable, Sendable {
+public struct CheckerStatus: Hashable, Sendable, CustomStringConvertible {
     /// The subscriber.
     public var checker: CheckerID
     /// Its spec.
@@ -59,6 +59,21 @@ public struct CheckerStatus: Hashable, Sendable {
     public var lastFailure: ProbeFailure?
     /// How many subscribers share this checker's probe.
     public var sharedBy: Int
+
+    /// One line for a status dump, e.g.
+    /// `[10.0.0.2]:tcp:80 of [10.0.0.1]:tcp:80 #0: TCP_CHECK up, last probe 1.2 ms, shared by 2`.
+    public var description: String {
+        var line = "\(checker): \(spec.probe.kind.rawValue) \(state.rawValue)"
+        if !hasRun { line += " (not yet run)" }
+        if let weight { line += ", dynamic weight \(weight)" }
+        if let lastLatency {
+            let millis = Double(lastLatency.components.seconds) * 1000 + Double(lastLatency.components.attoseconds) / 1e15
+            line += ", last probe \((millis * 10).rounded() / 10) ms"
+        }
+        if let lastFailure { line += ", last failure: \(lastFailure)" }
+        if sharedBy > 1 { line += ", shared by \(sharedBy)" }
+        return line
+    }
 }
 
 /// What ``CheckEngine/apply(_:)`` did.
