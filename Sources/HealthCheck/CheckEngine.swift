@@ -1,0 +1,337 @@
+import Logging
+import NIOCore
+import NIOPosix
+
+/// Runs every checker on one event loop: timers, sockets and MISC children are all non-blocking, so a single
+/// thread serves thousands of checks (no thread or task per check).
+///
+/// Identical checks (equal ``CheckSpec``: same type, target, parameters and timers) are deduplicated: one
+/// probe and one state machine serve every subscriber, and each subscriber receives its own
+/// ``CheckTransition``.
+///
+/// ```swift
+/// let engine = CheckEngine(logger: logger)
+/// Task { for await change in engine.transitions { director.apply(change) } }
+/// await engine.apply(configs)          // start-up and every reload
+/// await engine.remove(id)              // or add(_:) one checker
+/// await engine.shutdown()
+/// ```
+public final class CheckEngine: Sendable {
+    /// Every state change and dynamic weight change, in order. Consume it from one task.
+    public let transitions: AsyncStream<CheckTransition>
+    private let eventLoop: any EventLoop
+    private let ownedGroup: MultiThreadedEventLoopGroup?
+    private let core: EngineCore
+
+    /// Creates an engine.
+    /// - Parameters:
+    ///   - eventLoopGroup: where to run; nil creates (and owns) a one-thread `MultiThreadedEventLoopGroup`.
+    ///     One event loop of the group runs every check.
+    ///   - prober: the probe implementation (``NIOCheckProber`` by default; tests inject fakes).
+    ///   - random: source of the warmup jitter in 0...1.
+    ///   - probeObserver: called on the engine's event loop after every probe with its subscribers and result
+    ///     (for latency metrics); keep it cheap and non-blocking.
+    ///   - logger: receives keepalived's log lines at `info`, and per-attempt failures at `debug` (at `info`
+    ///     with `log_all_failures`).
+    public init(
+        eventLoopGroup: (any EventLoopGroup)? = nil,
+        prober: any CheckProber = NIOCheckProber(),
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0...1) },
+        probeObserver: (@Sendable (_ checkers: [CheckerID], _ result: ProbeResult) -> Void)? = nil,
+        logger: Logger = Logger(label: "lvsd.healthcheck")
+    ) {
+        let owned: MultiThreadedEventLoopGroup?
+        let loop: any EventLoop
+        if let eventLoopGroup {
+            owned = nil
+            loop = eventLoopGroup.next()
+        } else {
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+            owned = group
+            loop = group.next()
+        }
+        let (stream, continuation) = AsyncStream.makeStream(of: CheckTransition.self, bufferingPolicy: .unbounded)
+        self.transitions = stream
+        self.eventLoop = loop
+        self.ownedGroup = owned
+        self.core = EngineCore(
+            eventLoop: loop,
+            prober: prober,
+            random: random,
+            probeObserver: probeObserver,
+            logger: logger,
+            continuation: continuation
+        )
+    }
+
+    /// Adds a checker, or replaces the spec of an existing one (a changed spec starts fresh, as in
+    /// keepalived). Returns the checker's state now (a checker joining a shared probe gets its state).
+    @discardableResult
+    public func add(_ config: CheckerConfig) async -> CheckState {
+        await onLoop(default: config.spec.timers.alpha ? .down : .up) { $0.add(config) }
+    }
+
+    /// Removes a checker. Its probe stops when it had no other subscriber.
+    public func remove(_ id: CheckerID) async {
+        await onLoop(default: ()) { $0.unsubscribe(id) }
+    }
+
+    /// Makes the running set equal to `configs`: new checkers start, missing ones stop, changed ones restart
+    /// fresh, and unchanged ones keep their state and schedule (config reload).
+    @discardableResult
+    public func apply(_ configs: [CheckerConfig]) async -> CheckReloadSummary {
+        await onLoop(default: CheckReloadSummary()) { $0.apply(configs) }
+    }
+
+    /// The status of every checker.
+    public func status() async -> [CheckerStatus] {
+        await onLoop(default: []) { $0.status() }
+    }
+
+    /// The state of one checker, or nil when unknown.
+    public func state(of id: CheckerID) async -> CheckState? {
+        await onLoop(default: nil) { $0.state(of: id) }
+    }
+
+    /// Stops every checker, kills running MISC scripts, finishes ``transitions`` and, when the engine owns its
+    /// event loop, shuts it down.
+    public func shutdown() async {
+        await onLoop(default: ()) { $0.stop() }
+        core.prober.shutdown()
+        try? await ownedGroup?.shutdownGracefully()
+    }
+
+    deinit {
+        // An engine dropped without shutdown() must not leak its thread.
+        ownedGroup?.shutdownGracefully { _ in }
+    }
+
+    private func onLoop<T: Sendable>(default value: T, _ body: @escaping @Sendable (EngineCore) -> T) async -> T {
+        let core = self.core
+        return (try? await eventLoop.submit { body(core) }.get()) ?? value
+    }
+}
+
+/// One deduplicated checker: its spec, state machine, subscribers and timer.
+final class CheckGroup: @unchecked Sendable {
+    let spec: CheckSpec
+    var machine: CheckerStateMachine
+    var subscribers: [CheckerID] = []
+    var timer: Scheduled<Void>?
+    var active = true
+    var lastLatency: Duration?
+    var lastFailure: ProbeFailure?
+
+    init(spec: CheckSpec) {
+        self.spec = spec
+        self.machine = CheckerStateMachine(spec: spec)
+    }
+}
+
+/// The engine's state; confined to its event loop (every method runs there).
+final class EngineCore: @unchecked Sendable {
+    private let eventLoop: any EventLoop
+    let prober: any CheckProber
+    private let random: @Sendable () -> Double
+    private let probeObserver: (@Sendable ([CheckerID], ProbeResult) -> Void)?
+    private let logger: Logger
+    private let continuation: AsyncStream<CheckTransition>.Continuation
+    private var groups: [CheckSpec: CheckGroup] = [:]
+    private var subscriptions: [CheckerID: CheckSpec] = [:]
+    private var stopped = false
+
+    init(
+        eventLoop: any EventLoop,
+        prober: any CheckProber,
+        random: @escaping @Sendable () -> Double,
+        probeObserver: (@Sendable ([CheckerID], ProbeResult) -> Void)?,
+        logger: Logger,
+        continuation: AsyncStream<CheckTransition>.Continuation
+    ) {
+        self.eventLoop = eventLoop
+        self.prober = prober
+        self.random = random
+        self.probeObserver = probeObserver
+        self.logger = logger
+        self.continuation = continuation
+    }
+
+    func add(_ config: CheckerConfig) -> CheckState {
+        eventLoop.preconditionInEventLoop()
+        if let current = subscriptions[config.id] {
+            if current == config.spec, let group = groups[current] { return group.machine.state }
+            unsubscribe(config.id)
+        }
+        return subscribe(config.id, to: config.spec)
+    }
+
+    func apply(_ configs: [CheckerConfig]) -> CheckReloadSummary {
+        eventLoop.preconditionInEventLoop()
+        var summary = CheckReloadSummary()
+        var wanted: [CheckerID: CheckSpec] = [:]
+        for config in configs { wanted[config.id] = config.spec }
+        // Detach first and delete empty groups last, so that a probe whose spec survives under another
+        // subscriber identity (say, a real server moved to another virtual server) keeps its state.
+        // Everything here is O(n) in the number of checkers (keepalived's reload was O(n²), #2318).
+        var changed = Set<CheckerID>()
+        for (id, spec) in subscriptions where wanted[id] != spec {
+            detach(id)
+            if wanted[id] == nil {
+                summary.removed.append(id)
+            } else {
+                changed.insert(id)
+                summary.changed.append(id)
+            }
+        }
+        var added = Set<CheckerID>()
+        for config in configs where subscriptions[config.id] == nil {
+            _ = subscribe(config.id, to: config.spec)
+            if !changed.contains(config.id) {
+                added.insert(config.id)
+                summary.added.append(config.id)
+            }
+        }
+        removeEmptyGroups()
+        var seen = Set<CheckerID>()
+        summary.kept = configs.map(\.id).filter { id in
+            !added.contains(id) && !changed.contains(id) && seen.insert(id).inserted
+        }
+        return summary
+    }
+
+    func unsubscribe(_ id: CheckerID) {
+        eventLoop.preconditionInEventLoop()
+        detach(id)
+        removeEmptyGroups()
+    }
+
+    private func detach(_ id: CheckerID) {
+        guard let spec = subscriptions.removeValue(forKey: id), let group = groups[spec] else { return }
+        group.subscribers.removeAll { $0 == id }
+    }
+
+    private func removeEmptyGroups() {
+        for (spec, group) in groups where group.subscribers.isEmpty {
+            group.active = false
+            group.timer?.cancel()
+            groups[spec] = nil
+        }
+    }
+
+    func status() -> [CheckerStatus] {
+        subscriptions.sorted { $0.key.description < $1.key.description }.compactMap { id, spec in
+            guard let group = groups[spec] else { return nil }
+            return CheckerStatus(
+                checker: id,
+                spec: spec,
+                state: group.machine.state,
+                hasRun: group.machine.hasRun,
+                weight: group.machine.weight,
+                lastLatency: group.lastLatency,
+                lastFailure: group.lastFailure,
+                sharedBy: group.subscribers.count
+            )
+        }
+    }
+
+    func state(of id: CheckerID) -> CheckState? {
+        subscriptions[id].flatMap { groups[$0]?.machine.state }
+    }
+
+    func stop() {
+        stopped = true
+        for group in groups.values {
+            group.active = false
+            group.timer?.cancel()
+        }
+        groups = [:]
+        subscriptions = [:]
+        continuation.finish()
+    }
+
+    private func subscribe(_ id: CheckerID, to spec: CheckSpec) -> CheckState {
+        let group: CheckGroup
+        if let existing = groups[spec] {
+            group = existing
+        } else {
+            group = CheckGroup(spec: spec)
+            groups[spec] = group
+            if !stopped { schedule(group, after: group.machine.initialDelay(random: random())) }
+        }
+        group.subscribers.append(id)
+        subscriptions[id] = spec
+        logger.info("Activating healthchecker for service \(id.realServer) for VS \(id.virtualServer)")
+        return group.machine.state
+    }
+
+    private func schedule(_ group: CheckGroup, after delay: Duration) {
+        group.timer = eventLoop.scheduleTask(in: TimeAmount(delay)) { [self] in
+            self.run(group)
+        }
+    }
+
+    private func run(_ group: CheckGroup) {
+        guard group.active else { return }
+        let start = eventLoop.now
+        let timers = group.spec.timers
+        prober.probe(
+            group.spec.probe,
+            urlIndex: group.machine.urlIndex,
+            defaultTimeout: timers.delayLoop,
+            on: eventLoop
+        )
+        .hop(to: eventLoop)
+        .whenComplete { [self] result in
+            guard group.active else { return }
+            let probeResult: ProbeResult
+            switch result {
+            case .success(let value): probeResult = value
+            case .failure(let error):
+                probeResult = .failed(
+                    .ioError("prober error: \(error)"),
+                    latency: .nanoseconds((self.eventLoop.now - start).nanoseconds)
+                )
+            }
+            self.handle(probeResult, for: group, startedAt: start)
+        }
+    }
+
+    private func handle(_ result: ProbeResult, for group: CheckGroup, startedAt start: NIODeadline) {
+        let previous = group.machine.state
+        let decision = group.machine.record(result)
+        group.lastLatency = result.latency
+        group.lastFailure = result.failure
+        probeObserver?(group.subscribers, result)
+        for id in group.subscribers {
+            if let failure = decision.failureMessage {
+                if group.spec.timers.logAllFailures {
+                    logger.info("\(failure.rendered(for: id))")
+                } else {
+                    logger.debug("\(failure.rendered(for: id))")
+                }
+            }
+            let messages = decision.messages.map { $0.rendered(for: id) }
+            for message in messages { logger.info("\(message)") }
+            if decision.transition != nil || decision.weightChanged {
+                continuation.yield(
+                    CheckTransition(
+                        checker: id,
+                        state: group.machine.state,
+                        previousState: previous,
+                        weight: decision.weight,
+                        failure: decision.transition == .down ? result.failure : nil,
+                        reason: result.failure.map { "\($0)" } ?? "success",
+                        latency: result.latency,
+                        messages: messages
+                    )
+                )
+            }
+        }
+        var delay = decision.delay
+        if decision.delayFromStart {
+            let elapsed = Duration.nanoseconds((eventLoop.now - start).nanoseconds)
+            delay = max(delay - elapsed, .microseconds(1))
+        }
+        schedule(group, after: delay)
+    }
+}

@@ -1,0 +1,50 @@
+import NIOCore
+
+/// Runs single probe attempts. The engine calls it on its event loop; the returned future always succeeds
+/// with a ``ProbeResult`` (failures are results, not errors). Tests substitute scripted probers.
+public protocol CheckProber: Sendable {
+    /// Runs one attempt of `probe` (for HTTP, of the URL at `urlIndex`). `defaultTimeout` is the MISC
+    /// timeout when `misc_timeout` is not set (the checker's `delay_loop`).
+    func probe(_ probe: CheckProbe, urlIndex: Int, defaultTimeout: Duration, on eventLoop: any EventLoop)
+        -> EventLoopFuture<ProbeResult>
+
+    /// Ends whatever the prober still runs (MISC scripts); called by ``CheckEngine/shutdown()``.
+    func shutdown()
+}
+
+extension CheckProber {
+    /// Nothing to end by default.
+    public func shutdown() {}
+}
+
+/// The real prober: NIO sockets for TCP/HTTP/SSL, `posix_spawn` for MISC.
+public struct NIOCheckProber: CheckProber {
+    /// TLS contexts shared by every SSL_GET probe.
+    public let tls: TLSContexts
+
+    /// Creates a prober; pass `tls` to share or customise the TLS contexts.
+    public init(tls: TLSContexts = TLSContexts()) {
+        self.tls = tls
+    }
+
+    /// Runs one attempt on `eventLoop` (hopping there first when called from elsewhere).
+    public func probe(_ probe: CheckProbe, urlIndex: Int, defaultTimeout: Duration, on eventLoop: any EventLoop)
+        -> EventLoopFuture<ProbeResult>
+    {
+        guard eventLoop.inEventLoop else {
+            return eventLoop.flatSubmit {
+                self.probe(probe, urlIndex: urlIndex, defaultTimeout: defaultTimeout, on: eventLoop)
+            }
+        }
+        return switch probe {
+        case .tcp(let check): runTCPProbe(check, on: eventLoop)
+        case .http(let check): runHTTPProbe(check, urlIndex: urlIndex, tls: tls, on: eventLoop)
+        case .misc(let check): runMiscProbe(check, defaultTimeout: defaultTimeout, on: eventLoop)
+        }
+    }
+
+    /// Kills the process group of every MISC script still running.
+    public func shutdown() {
+        killRunningScripts()
+    }
+}

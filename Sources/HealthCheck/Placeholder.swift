@@ -1,1 +1,0 @@
-// HealthCheck: placeholder until its first real file lands.
