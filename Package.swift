@@ -51,7 +51,15 @@ let package = Package(
         .testTarget(name: "IPVSKitTests", dependencies: ["IPVSKit"], exclude: ["Fixtures"]),
         .testTarget(name: "IPVSAdmTests", dependencies: ["IPVSAdm", "IPVSKit"]),
         .testTarget(name: "KeepalivedConfigTests", dependencies: ["KeepalivedConfig"]),
-        .testTarget(name: "HealthCheckTests", dependencies: ["HealthCheck"]),
+        .testTarget(name: "HealthCheckTests", dependencies: [
+            "HealthCheck",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "DirectorTests", dependencies: ["Director"]),
         // Runs only inside the test VM (scripts/test.sh): needs root and a kernel with IPVS.
         .testTarget(name: "KernelTests", dependencies: ["IPVSKit", "IPVSAdm", "KeepalivedConfig", "Director"]),
