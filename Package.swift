@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // libnl-genl-3 / libnl-3 from Debian's -dev packages.
@@ -43,16 +44,33 @@ let package = Package(
             "IPVSKit", "KeepalivedConfig", "HealthCheck",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // lvsd's outward faces: Prometheus /metrics over HTTP, the root-only control socket, systemd notification.
+        .target(name: "Observability", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "lvsctl", dependencies: ["IPVSKit", "IPVSAdm", "KeepalivedConfig"]),
         .executableTarget(name: "lvsd", dependencies: [
-            "IPVSKit", "KeepalivedConfig", "HealthCheck", "Director",
+            "IPVSKit", "KeepalivedConfig", "HealthCheck", "Director", "Observability",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "IPVSKitTests", dependencies: ["IPVSKit"], exclude: ["Fixtures"]),
         .testTarget(name: "IPVSAdmTests", dependencies: ["IPVSAdm", "IPVSKit"]),
         .testTarget(name: "KeepalivedConfigTests", dependencies: ["KeepalivedConfig"]),
-        .testTarget(name: "HealthCheckTests", dependencies: ["HealthCheck"]),
+        .testTarget(name: "HealthCheckTests", dependencies: [
+            "HealthCheck",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "DirectorTests", dependencies: ["Director"]),
+        .testTarget(name: "ObservabilityTests", dependencies: ["Observability"]),
         // Runs only inside the test VM (scripts/test.sh): needs root and a kernel with IPVS.
         .testTarget(name: "KernelTests", dependencies: ["IPVSKit", "IPVSAdm", "KeepalivedConfig", "Director"]),
     ],

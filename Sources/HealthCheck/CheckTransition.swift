@@ -40,35 +40,3 @@ public struct CheckTransition: Hashable, Sendable {
         self.messages = messages
     }
 }
-
-/// A checker's current status, as ``CheckEngine/status()`` reports it.
-public struct CheckerStatus: Hashable, Sendable {
-    /// The subscriber.
-    public var checker: CheckerID
-    /// Its spec.
-    public var spec: CheckSpec
-    /// Current state.
-    public var state: CheckState
-    /// True once the checker reached a first verdict.
-    public var hasRun: Bool
-    /// MISC dynamic weight (nil: configured weight).
-    public var weight: Int?
-    /// Latency of the last probe, if any ran.
-    public var lastLatency: Duration?
-    /// The last probe failure, nil after a success.
-    public var lastFailure: ProbeFailure?
-    /// How many subscribers share this checker's probe.
-    public var sharedBy: Int
-}
-
-/// What ``CheckEngine/apply(_:)`` did.
-public struct CheckReloadSummary: Hashable, Sendable {
-    /// Subscribers that were new.
-    public var added: [CheckerID] = []
-    /// Subscribers that are gone.
-    public var removed: [CheckerID] = []
-    /// Subscribers whose spec changed (they restart fresh, as in keepalived).
-    public var changed: [CheckerID] = []
-    /// Subscribers kept with their state.
-    public var kept: [CheckerID] = []
-}

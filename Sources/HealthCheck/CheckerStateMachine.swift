@@ -1,33 +1,3 @@
-/// Up or down, as a checker reports it.
-public enum CheckState: String, Hashable, Sendable {
-    /// The checker passes.
-    case up
-    /// The checker fails.
-    case down
-}
-
-/// What the state machine decided after one probe result.
-public struct CheckDecision: Hashable, Sendable {
-    /// When to run the next probe.
-    public var delay: Duration
-    /// True when ``delay`` counts from the start of the probe just finished (MISC_CHECK), false when it counts
-    /// from its completion (every other checker).
-    public var delayFromStart: Bool
-    /// The new state when the state changed.
-    public var transition: CheckState?
-    /// True when the MISC dynamic weight changed (see ``weight``).
-    public var weightChanged: Bool
-    /// The dynamic weight in force after this result (nil: the configured weight applies).
-    public var weight: Int?
-    /// Lines keepalived logs at INFO for this result (state changes and first results).
-    public var messages: [CheckLogLine]
-    /// The per-attempt failure line (`<msg> server [ip]:tcp:port.`), logged by keepalived only with
-    /// `log_all_failures`.
-    public var failureMessage: CheckLogLine?
-    /// Which URL the next probe fetches (0 for non-HTTP checkers).
-    public var nextURLIndex: Int
-}
-
 /// The per-checker state machine, free of I/O and clocks: feed it probe results, it returns when to probe
 /// next and any transition.
 ///
@@ -73,6 +43,11 @@ public struct CheckerStateMachine: Sendable {
     /// MISC dynamic weight currently applied (nil: the configured weight).
     public private(set) var weight: Int?
     private var lastExitCode: Int32 = 0
+
+    /// The shortest interval used: a zero or negative `delay_loop` would make a checker spin.
+    static let minimumInterval: Duration = .milliseconds(1)
+    private var delayLoop: Duration { max(timers.delayLoop, Self.minimumInterval) }
+    private var delayBeforeRetry: Duration { max(timers.delayBeforeRetry, Self.minimumInterval) }
 
     /// Consecutive failures that make an up checker down (`retry + 1`, or `fall`).
     public var fallThreshold: Int {
@@ -132,7 +107,7 @@ public struct CheckerStateMachine: Sendable {
     // MARK: - TCP_CHECK
 
     private mutating func recordTCP(_ result: ProbeResult) -> CheckDecision {
-        var decision = makeDecision(delay: timers.delayLoop)
+        var decision = makeDecision(delay: delayLoop)
         if result.succeeded {
             failures = 0
             if state == .down {
@@ -141,7 +116,7 @@ public struct CheckerStateMachine: Sendable {
                     decision.messages.append(line("TCP connection to ", .realServer, " success."))
                     becomeUp(&decision)
                 } else {
-                    decision.delay = timers.delayBeforeRetry
+                    decision.delay = delayBeforeRetry
                 }
             } else if !hasRun {
                 decision.messages.append(line("TCP connection to ", .realServer, " success."))
@@ -165,7 +140,7 @@ public struct CheckerStateMachine: Sendable {
                     becomeDown(&decision)
                 } else {
                     failures += 1
-                    decision.delay = timers.delayBeforeRetry
+                    decision.delay = delayBeforeRetry
                 }
             }
         }
@@ -176,7 +151,7 @@ public struct CheckerStateMachine: Sendable {
     // MARK: - MISC_CHECK
 
     private mutating func recordMisc(_ result: ProbeResult) -> CheckDecision {
-        var decision = makeDecision(delay: timers.delayLoop)
+        var decision = makeDecision(delay: delayLoop)
         decision.delayFromStart = true
         let code = result.exitCode
         let succeeded: Bool
@@ -205,7 +180,7 @@ public struct CheckerStateMachine: Sendable {
                     decision.messages.append(CheckLogLine(prefix + [.text("succeeded.")]))
                     becomeUp(&decision)
                 } else {
-                    decision.delay = timers.delayBeforeRetry
+                    decision.delay = delayBeforeRetry
                 }
             } else if !hasRun {
                 decision.messages.append(CheckLogLine(prefix + [.text("succeeded.")]))
@@ -229,7 +204,7 @@ public struct CheckerStateMachine: Sendable {
                     becomeDown(&decision)
                 } else {
                     failures += 1
-                    decision.delay = timers.delayBeforeRetry
+                    decision.delay = delayBeforeRetry
                     // keepalived's per-attempt wording (logged with log_all_failures).
                     let retries = fallThreshold - 1
                     let progress =
@@ -262,7 +237,7 @@ public struct CheckerStateMachine: Sendable {
     // MARK: - HTTP_GET / SSL_GET
 
     private mutating func recordHTTP(_ result: ProbeResult) -> CheckDecision {
-        var decision = makeDecision(delay: timers.delayLoop)
+        var decision = makeDecision(delay: delayLoop)
         let current = min(urlIndex, max(urls.count - 1, 0))
         let path = urls.indices.contains(current) ? urls[current].path : "/"
         if result.succeeded {
@@ -314,14 +289,14 @@ public struct CheckerStateMachine: Sendable {
                     failedURL = current
                     urlIndex = current
                     becomeDown(&decision)
-                    decision.delay = max(timers.delayBeforeRetry, timers.delayLoop)
+                    decision.delay = max(delayBeforeRetry, delayLoop)
                 } else {
-                    decision.delay = timers.delayBeforeRetry
+                    decision.delay = delayBeforeRetry
                 }
             } else {
                 if failedURL == nil { failedURL = current }
                 urlIndex = failedURL ?? current
-                decision.delay = max(timers.delayBeforeRetry, timers.delayLoop)
+                decision.delay = max(delayBeforeRetry, delayLoop)
             }
         }
         decision.nextURLIndex = urlIndex

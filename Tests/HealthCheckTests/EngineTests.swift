@@ -94,6 +94,8 @@ struct EngineTests {
         #expect(changes.first?.messages == ["TCP_CHECK on service [127.0.0.1]:tcp:1 failed."])
         let status = await engine.status()
         #expect(status.count == 2 && status.allSatisfy { $0.sharedBy == 2 && $0.state == .down })
+        #expect(status.first?.description.hasPrefix("[127.0.0.1]:tcp:1 of [10.0.0.1]:tcp:80 #0: TCP_CHECK down") == true)
+        #expect(status.first?.description.hasSuffix("last failure: connection refused, shared by 2") == true)
         try await Task.sleep(for: .milliseconds(200))
         let probes = prober.count(first.spec.probe)
         #expect(probes >= 2 && probes <= 8)  // one probe per 50 ms cycle, not two

@@ -147,3 +147,12 @@ struct StateMachineRiseFallTests {
         #expect(machine.riseThreshold == 2)
     }
 }
+
+@Suite("State machine: degenerate timers")
+struct DegenerateTimerTests {
+    @Test func zeroDelaysNeverSpin() {
+        var timeline = FakeTimeline(tcpSpec(CheckTimers(delayLoop: .zero, delayBeforeRetry: .seconds(-1), retry: 2)))
+        #expect(timeline.pass().delay == .milliseconds(1))
+        #expect(timeline.fail().delay == .milliseconds(1))
+    }
+}

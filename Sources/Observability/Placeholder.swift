@@ -1,0 +1,1 @@
+// Observability: placeholder until its first real file lands.
