@@ -40,7 +40,7 @@ case .version:
     print(lvsdVersion)
     exit(0)
 case .subcommand(let name, let arguments):
-    exit(runSubcommand(name, arguments: arguments))
+    exit(await runSubcommand(name, arguments: arguments))
 case .run(let options):
     if options.configTest {
         let outcome = ConfigTest.run(path: options.configFile)
@@ -53,5 +53,5 @@ case .run(let options):
         printError("lvsd: \(options.configFile): configuration has errors; not starting")
         exit(1)
     }
-    exit(runDaemon(options: options, config: result.configuration))
+    exit(await runDaemon(options: options, config: result.configuration))
 }
