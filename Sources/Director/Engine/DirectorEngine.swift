@@ -213,6 +213,20 @@ public struct DirectorEngine: Sendable {
         }
     }
 
+    /// keepalived's notify-FIFO line for a state-change action: `RS [10.0.0.2]:tcp:80 [10.0.0.1]:tcp:80 UP` or
+    /// `VS [10.0.0.1]:tcp:80 DOWN` (with a trailing newline, as written to the FIFO); `nil` for other actions.
+    public func fifoLine(for action: DirectorAction) -> String? {
+        switch action {
+        case .realServerChanged(let id, let up):
+            let proto = byID[id.virtualServer].map { servers[$0].spec.protocolName } ?? "none"
+            return "RS \(formatRealServer(id.destination, protocolName: proto)) \(id.virtualServer) \(up ? "UP" : "DOWN")\n"
+        case .quorumChanged(let id, let up):
+            return "VS \(id) \(up ? "UP" : "DOWN")\n"
+        default:
+            return nil
+        }
+    }
+
     /// The state of one checker, or `nil` if unknown.
     public func checkerState(_ rs: RealServerID, _ checker: CheckerID) -> CheckerState? {
         guard let v = byID[rs.virtualServer], let i = servers[v].index[rs.destination] else { return nil }
