@@ -194,3 +194,24 @@ struct ReconcilerTests {
         #expect(u.operations == [.deleteService(web)])
     }
 }
+
+@Suite("Director: scale")
+struct ScaleTests {
+    @Test func thousandServersStartAndFlapQuickly() throws {
+        let servers = (0..<1000).map { n in
+            RealServerSpec(address: ip("10.1.\(n / 250).\(n % 250 + 1)"), port: 80, checkers: [CheckerSpec(id: "tcp")])
+        }
+        let k = FakeKernel()
+        let d = Director(kernel: k)
+        let clock = ContinuousClock()
+        let started = clock.now
+        _ = try d.start([vs(servers)])
+        #expect(k.entries.first?.destinations.count == 1000, "every server is in the table after start")
+        let events = servers.map { CheckerEvent(realServer: RealServerID(webID, $0.address, 80), checker: "tcp", up: false) }
+        for e in events { _ = d.handle(e) }
+        #expect(k.entries.first?.destinations.isEmpty == true)
+        _ = d.handle(events.map { var e = $0; e.up = true; return e })
+        #expect(k.entries.first?.destinations.count == 1000)
+        #expect(clock.now - started < .seconds(30))
+    }
+}
