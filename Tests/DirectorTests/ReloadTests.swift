@@ -186,6 +186,15 @@ struct DrainTests {
         #expect(e.drainingServers.isEmpty)
     }
 
+    @Test func switchingDrainOffRemovesWhatIsDraining() throws {
+        var e = DirectorEngine()
+        _ = try e.load([vs([rs(2), rs(3)], drain: .seconds(30))], now: .now)
+        _ = try e.load([vs([rs(2)], drain: .seconds(30))], now: .now)
+        let r = try e.load([vs([rs(2)])], now: .now)
+        #expect(logs(r.actions) == ["Removing drained service [10.0.0.3]:tcp:80 from VS [10.0.0.1]:tcp:80: drain_timeout no longer configured"])
+        #expect(e.weights() == ["10.0.0.2": 1])
+    }
+
     @Test func failedServerRemovedWithoutInhibitHasNothingToDrain() throws {
         var e = DirectorEngine()
         _ = try e.load([vs([rs(2), rs(3)], drain: .seconds(30))], now: .now)

@@ -60,13 +60,15 @@ enum Reload {
         vs.table = old.table
         vs.draining = old.draining
         vs.provisional = old.provisional.filter { vs.index[$0.key] != nil }
-        if spec.drainTimeout == nil {
-            // Draining is switched off: what was draining goes now.
-            vs.draining.removeAll()
-        }
-        for key in vs.draining.keys where vs.index[key] != nil {
-            actions.append(.log(.info, "Service \(vs.fmt(key)) of VS \(vs.name) is configured again; draining stopped"))
-            vs.draining[key] = nil
+        for key in vs.draining.keys.sorted(by: { ($0.address, $0.port) < ($1.address, $1.port) }) {
+            if vs.index[key] != nil {
+                actions.append(.log(.info, "Service \(vs.fmt(key)) of VS \(vs.name) is configured again; draining stopped"))
+                vs.draining[key] = nil
+            } else if spec.drainTimeout == nil {
+                // Draining is switched off: what was draining goes now, as keepalived would have done.
+                actions.append(.log(.info, "Removing drained service \(vs.fmt(key)) from VS \(vs.name): drain_timeout no longer configured"))
+                vs.draining[key] = nil
+            }
         }
 
         // Kept real servers: carry their state over.
