@@ -184,6 +184,21 @@ struct ReconcilerTests {
         #expect(k.entries.first?.destinations.map(\.address) == [ip("10.0.0.2")])
     }
 
+    @Test func removedVirtualServerIsDeletedByTickOnceDrained() throws {
+        let k = FakeKernel()
+        let d = Director(kernel: k)
+        _ = try d.start([vs([rs(2)], drain: .seconds(10))])
+        k.mutate { $0[0].destinations[0].activeConnections = 2 }
+        let u = try d.reload([])
+        #expect(u.operations.map(\.description) == ["set-dest TCP 10.0.0.1:80 -> 10.0.0.2:80"])
+        #expect(k.entries.first?.destinations.map(\.weight) == [0])
+        k.mutate { $0[0].destinations[0].activeConnections = 0 }
+        let t = d.tick()
+        #expect(t.logLines.last == "Removing Virtual Server [10.0.0.1]:tcp:80: drained")
+        #expect(t.operations == [.deleteService(web)])
+        #expect(k.entries.isEmpty)
+    }
+
     @Test func shutdownDeletesOnlyManagedServices() throws {
         let k = busyKernel()
         let d = Director(kernel: k)
