@@ -295,6 +295,28 @@ struct DirectorKernelTests {
         #expect(try ns.client().table().first { $0.service.key == dns }?.destinations.map(\.address) == [ip("10.9.0.3")])
     }
 
+    @Test func removedVirtualServerDrainsThenGoes() throws {
+        let ns = try Self.network("drainvs")
+        try ns.ipvsadm("--set", "0", "0", "2")
+        let dns = ServiceKey.address(.udp, Self.vip, port: 53)
+        let spec = VirtualServerSpec(service: Service(key: dns, scheduler: "rr"), forwarding: .route,
+                                     realServers: [RealServerSpec(address: ip("10.9.0.2"), port: 53, forwarding: .route)],
+                                     drainTimeout: .seconds(600))
+        let director = Director(kernel: try ns.client())
+        _ = try director.start([spec])
+        try ns.exec("/usr/bin/python3", ["-c", "import socket\ns=socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\ns.sendto(b'x', ('10.9.0.1', 53))"])
+        _ = try director.reload([])
+        #expect(try ns.ipvsadm("-Sn") == "-A -u 10.9.0.1:53 -s rr\n-a -u 10.9.0.1:53 -r 10.9.0.2:53 -g -w 0\n")
+        var done: [String] = []
+        for _ in 0..<20 where done.isEmpty {
+            try ns.exec("/bin/sleep", ["0.5"])
+            done = director.tick().logLines
+        }
+        #expect(done == ["Removing drained service [10.9.0.2]:udp:53 from VS [10.9.0.1]:udp:53: no connections left",
+                         "Removing Virtual Server [10.9.0.1]:udp:53: drained"])
+        #expect(try ns.ipvsadm("-Sn") == "")
+    }
+
     @Test func tickRepairsHandEdits() throws {
         let ns = try Self.network("drift")
         let director = Director(kernel: try ns.client())
