@@ -1,1 +1,0 @@
-// Director: placeholder until its first real file lands.

@@ -1,0 +1,20 @@
+import IPVSKit
+
+/// What one call to ``Director`` did.
+public struct DirectorUpdate: Sendable {
+    /// Log lines, scripts to run and state notifications, in order.
+    public var actions: [DirectorAction] = []
+    /// The kernel operations that succeeded, in order.
+    public var operations: [IPVSOperation] = []
+    /// Kernel operations that failed (each also logged as an error action).
+    public var failures: [String] = []
+    /// For a start or reload: which checkers to start, keep and stop.
+    public var load: LoadResult?
+
+    /// The log lines among ``actions``.
+    public var logLines: [String] { actions.compactMap(\.logLine) }
+    /// The scripts among ``actions``.
+    public var scripts: [ScriptCommand] {
+        actions.compactMap { if case .runScript(let s) = $0 { return s } else { return nil } }
+    }
+}
