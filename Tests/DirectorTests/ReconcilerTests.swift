@@ -184,6 +184,21 @@ struct ReconcilerTests {
         #expect(k.entries.first?.destinations.map(\.address) == [ip("10.0.0.2")])
     }
 
+    @Test func removedVirtualServerIsDeletedByTickOnceDrained() throws {
+        let k = FakeKernel()
+        let d = Director(kernel: k)
+        _ = try d.start([vs([rs(2)], drain: .seconds(10))])
+        k.mutate { $0[0].destinations[0].activeConnections = 2 }
+        let u = try d.reload([])
+        #expect(u.operations.map(\.description) == ["set-dest TCP 10.0.0.1:80 -> 10.0.0.2:80"])
+        #expect(k.entries.first?.destinations.map(\.weight) == [0])
+        k.mutate { $0[0].destinations[0].activeConnections = 0 }
+        let t = d.tick()
+        #expect(t.logLines.last == "Removing Virtual Server [10.0.0.1]:tcp:80: drained")
+        #expect(t.operations == [.deleteService(web)])
+        #expect(k.entries.isEmpty)
+    }
+
     @Test func shutdownDeletesOnlyManagedServices() throws {
         let k = busyKernel()
         let d = Director(kernel: k)
@@ -192,5 +207,26 @@ struct ReconcilerTests {
         #expect(k.entries.map(\.service.key) == [.address(.udp, ip("192.0.2.1"), port: 53)])
         #expect(u.logLines.count == 2)
         #expect(u.operations == [.deleteService(web)])
+    }
+}
+
+@Suite("Director: scale")
+struct ScaleTests {
+    @Test func thousandServersStartAndFlapQuickly() throws {
+        let servers = (0..<1000).map { n in
+            RealServerSpec(address: ip("10.1.\(n / 250).\(n % 250 + 1)"), port: 80, checkers: [CheckerSpec(id: "tcp")])
+        }
+        let k = FakeKernel()
+        let d = Director(kernel: k)
+        let clock = ContinuousClock()
+        let started = clock.now
+        _ = try d.start([vs(servers)])
+        #expect(k.entries.first?.destinations.count == 1000, "every server is in the table after start")
+        let events = servers.map { CheckerEvent(realServer: RealServerID(webID, $0.address, 80), checker: "tcp", up: false) }
+        for e in events { _ = d.handle(e) }
+        #expect(k.entries.first?.destinations.isEmpty == true)
+        _ = d.handle(events.map { var e = $0; e.up = true; return e })
+        #expect(k.entries.first?.destinations.count == 1000)
+        #expect(clock.now - started < .seconds(30))
     }
 }

@@ -186,6 +186,46 @@ struct DrainTests {
         #expect(e.drainingServers.isEmpty)
     }
 
+    @Test func switchingDrainOffRemovesWhatIsDraining() throws {
+        var e = DirectorEngine()
+        _ = try e.load([vs([rs(2), rs(3)], drain: .seconds(30))], now: .now)
+        _ = try e.load([vs([rs(2)], drain: .seconds(30))], now: .now)
+        let r = try e.load([vs([rs(2)])], now: .now)
+        #expect(logs(r.actions) == ["Removing drained service [10.0.0.3]:tcp:80 from VS [10.0.0.1]:tcp:80: drain_timeout no longer configured"])
+        #expect(e.weights() == ["10.0.0.2": 1])
+    }
+
+    @Test func removedVirtualServerDrainsBeforeItsServiceIsDeleted() throws {
+        var e = DirectorEngine()
+        let other = ServiceKey.address(.tcp, ip("10.0.0.100"), port: 443)
+        let keep = vs([rs(7)], key: other)
+        _ = try e.load([vs([rs(2), rs(3)], drain: .seconds(30)), keep], now: .now)
+        let r = try e.load([keep], now: .now)
+        #expect(logs(r.actions) == ["Removing Virtual Server [10.0.0.1]:tcp:80",
+                                    "Draining service [10.0.0.2]:tcp:80 of VS [10.0.0.1]:tcp:80: weight 0 until its connections end or 30.0 seconds pass",
+                                    "Draining service [10.0.0.3]:tcp:80 of VS [10.0.0.1]:tcp:80: weight 0 until its connections end or 30.0 seconds pass"])
+        #expect(e.weights() == ["10.0.0.2": 0, "10.0.0.3": 0])
+        #expect(Set(e.managedServices) == [web, other])
+        let busy = kernel(e, connections: [2: (1, 0)])
+        #expect(logs(e.updateDrains(kernel: busy, now: .now)) == ["Removing drained service [10.0.0.3]:tcp:80 from VS [10.0.0.1]:tcp:80: no connections left"])
+        #expect(e.managedServices.contains(web))
+        let idle = kernel(e, connections: [:])
+        #expect(logs(e.updateDrains(kernel: idle, now: .now)) == ["Removing drained service [10.0.0.2]:tcp:80 from VS [10.0.0.1]:tcp:80: no connections left",
+                                                                  "Removing Virtual Server [10.0.0.1]:tcp:80: drained"])
+        #expect(e.managedServices == [other])
+    }
+
+    @Test func drainingVirtualServerConfiguredAgainComesBack() throws {
+        var e = DirectorEngine()
+        _ = try e.load([vs([rs(2), rs(3)], drain: .seconds(30))], now: .now)
+        _ = try e.load([], now: .now)
+        #expect(e.weights() == ["10.0.0.2": 0, "10.0.0.3": 0])
+        let r = try e.load([vs([rs(2)], drain: .seconds(30))], now: .now)
+        #expect(logs(r.actions).contains("Service [10.0.0.2]:tcp:80 of VS [10.0.0.1]:tcp:80 is configured again; draining stopped"))
+        #expect(logs(r.actions).contains("Adding service [10.0.0.2]:tcp:80 to VS [10.0.0.1]:tcp:80"))
+        #expect(e.weights() == ["10.0.0.2": 1, "10.0.0.3": 0], "10.0.0.3 keeps draining")
+    }
+
     @Test func failedServerRemovedWithoutInhibitHasNothingToDrain() throws {
         var e = DirectorEngine()
         _ = try e.load([vs([rs(2), rs(3)], drain: .seconds(30))], now: .now)

@@ -81,6 +81,13 @@ struct TransitionTests {
         #expect(e.weights()["10.0.0.2"] == Int32.max)
     }
 
+    @Test func fifoLinesUseKeepalivedsFormat() throws {
+        var e = DirectorEngine()
+        _ = try e.load([vs([rs(2)])], now: clock.now)
+        let lines = e.handle(down(2)).compactMap { e.fifoLine(for: $0) }
+        #expect(lines == ["RS [10.0.0.2]:tcp:80 [10.0.0.1]:tcp:80 DOWN\n", "VS [10.0.0.1]:tcp:80 DOWN\n"])
+    }
+
     @Test func eventsForUnknownServersOrCheckersAreIgnored() throws {
         var e = DirectorEngine()
         _ = try e.load([vs([rs(2)])], now: clock.now)

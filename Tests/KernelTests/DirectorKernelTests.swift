@@ -1,4 +1,5 @@
 import Director
+import Foundation
 import IPVSKit
 import Testing
 
@@ -100,6 +101,99 @@ struct DirectorKernelTests {
         #expect(conns > 0)
     }
 
+    /// A program running in the background inside a namespace.
+    final class Background {
+        let process = Process()
+        let output: Pipe?
+        init(_ ns: TestNamespace, _ args: [String], capture: Bool = true) throws {
+            process.executableURL = URL(fileURLWithPath: "/sbin/ip")
+            process.arguments = ["netns", "exec", ns.name] + args
+            output = capture ? Pipe() : nil
+            process.standardOutput = output ?? FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+        }
+        /// Waits for the program (terminating it after `seconds`) and returns what it printed.
+        func finish(within seconds: Double) -> String {
+            let deadline = Date().addingTimeInterval(seconds)
+            while process.isRunning && Date() < deadline { usleep(100_000) }
+            // SIGKILL: the child may inherit a signal mask that blocks SIGTERM.
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+            guard let output else { return "" }
+            return String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        }
+        deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+    }
+
+    @Test func establishedConnectionSurvivesRestartAndReload() throws {
+        // Director namespace with the client; server namespace holding the VIP on lo (direct routing).
+        let ns = try TestNamespace("estab")
+        let server = try TestNamespace("estab-rs")
+        for args in [["link", "add", "v0", "type", "veth", "peer", "name", "v1", "netns", server.name],
+                     ["addr", "add", "10.9.0.254/24", "dev", "v0"], ["link", "set", "v0", "up"]] {
+            let r = try ns.exec("/sbin/ip", args)
+            guard r.status == 0 else { throw TestFailure("ip \(args): \(r.stderr)") }
+        }
+        for args in [["addr", "add", "10.9.0.2/24", "dev", "v1"], ["link", "set", "v1", "up"],
+                     ["addr", "add", "10.9.0.1/32", "dev", "lo"]] {
+            let r = try server.exec("/sbin/ip", args)
+            guard r.status == 0 else { throw TestFailure("ip \(args): \(r.stderr)") }
+        }
+        let echo = """
+            import socket, threading
+            s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("10.9.0.1", 80)); s.listen(8)
+            def serve(c):
+                while True:
+                    d = c.recv(100)
+                    if not d: return
+                    c.sendall(d)
+            while True:
+                c, _ = s.accept(); threading.Thread(target=serve, args=(c,), daemon=True).start()
+            """
+        let go = "/tmp/\(ns.name)-go"
+        let client = """
+            import socket, time, os
+            for _ in range(100):
+                try:
+                    c = socket.create_connection(("10.9.0.1", 80), timeout=2); break
+                except OSError: time.sleep(0.1)
+            c.sendall(b"a"); print(c.recv(10).decode(), flush=True)
+            while not os.path.exists("\(go)"): time.sleep(0.1)
+            c.sendall(b"b"); print(c.recv(10).decode(), flush=True)
+            """
+        let specs = [Self.spec([Self.real(2), Self.real(3, weight: 0)])]
+        do {
+            let first = Director(kernel: try ns.client())
+            _ = try first.start(specs)
+        }
+        let echoServer = try Background(server, ["/usr/bin/python3", "-c", echo], capture: false)
+        let clientProcess = try Background(ns, ["/usr/bin/python3", "-c", client])
+        var established = false
+        for _ in 0..<100 where !established {
+            usleep(100_000)
+            let d = try Self.entry(ns)?.destinations.first { $0.address == ip("10.9.0.2") }
+            established = (d?.activeConnections ?? 0) > 0
+        }
+        #expect(established, "the client's connection is in the IPVS table")
+
+        // kill -9 and start again: everything adopted, nothing sent to the kernel.
+        let second = Director(kernel: try ns.client())
+        #expect(try second.start(specs).operations.isEmpty)
+        // Reload with a new weight and scheduler: edits in place.
+        let u = try second.reload([Self.spec([Self.real(2, weight: 3), Self.real(3, weight: 0)], scheduler: "rr")])
+        #expect(u.operations.map(\.description) == ["set-service TCP 10.9.0.1:80", "set-dest TCP 10.9.0.1:80 -> 10.9.0.2:80"])
+
+        let kept = try Self.entry(ns)?.destinations.first { $0.address == ip("10.9.0.2") }
+        #expect((kept?.activeConnections ?? 0) > 0, "the connection entry survived restart and reload")
+        _ = FileManager.default.createFile(atPath: go, contents: Data())
+        defer { try? FileManager.default.removeItem(atPath: go) }
+        let out = clientProcess.finish(within: 20)
+        _ = echoServer.finish(within: 0)
+        #expect(out == "a\nb\n", "the same TCP connection still works after restart and reload")
+    }
+
     @Test func inhibitKeepsWeightZeroWhileRemovalDeletes() throws {
         let ns = try Self.network("inhibit")
         let director = Director(kernel: try ns.client())
@@ -199,6 +293,28 @@ struct DirectorKernelTests {
         }
         #expect(done == ["Removing drained service [10.9.0.2]:udp:53 from VS [10.9.0.1]:udp:53: no connections left"])
         #expect(try ns.client().table().first { $0.service.key == dns }?.destinations.map(\.address) == [ip("10.9.0.3")])
+    }
+
+    @Test func removedVirtualServerDrainsThenGoes() throws {
+        let ns = try Self.network("drainvs")
+        try ns.ipvsadm("--set", "0", "0", "2")
+        let dns = ServiceKey.address(.udp, Self.vip, port: 53)
+        let spec = VirtualServerSpec(service: Service(key: dns, scheduler: "rr"), forwarding: .route,
+                                     realServers: [RealServerSpec(address: ip("10.9.0.2"), port: 53, forwarding: .route)],
+                                     drainTimeout: .seconds(600))
+        let director = Director(kernel: try ns.client())
+        _ = try director.start([spec])
+        try ns.exec("/usr/bin/python3", ["-c", "import socket\ns=socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\ns.sendto(b'x', ('10.9.0.1', 53))"])
+        _ = try director.reload([])
+        #expect(try ns.ipvsadm("-Sn") == "-A -u 10.9.0.1:53 -s rr\n-a -u 10.9.0.1:53 -r 10.9.0.2:53 -g -w 0\n")
+        var done: [String] = []
+        for _ in 0..<20 where done.isEmpty {
+            try ns.exec("/bin/sleep", ["0.5"])
+            done = director.tick().logLines
+        }
+        #expect(done == ["Removing drained service [10.9.0.2]:udp:53 from VS [10.9.0.1]:udp:53: no connections left",
+                         "Removing Virtual Server [10.9.0.1]:udp:53: drained"])
+        #expect(try ns.ipvsadm("-Sn") == "")
     }
 
     @Test func tickRepairsHandEdits() throws {

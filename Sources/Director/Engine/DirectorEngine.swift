@@ -16,6 +16,9 @@ import IPVSKit
 /// ```
 public struct DirectorEngine: Sendable {
     var servers: [VirtualServerState] = []
+    /// Virtual servers removed from the configuration whose real servers are draining (`drain_timeout`); their
+    /// services are deleted when the last one is drained.
+    var retiring: [VirtualServerState] = []
     var byID: [VirtualServerID: Int] = [:]
     /// Whether ``load(_:now:)`` has run: later loads are reloads.
     public private(set) var isLoaded = false
@@ -27,10 +30,10 @@ public struct DirectorEngine: Sendable {
     public var specs: [VirtualServerSpec] { servers.map(\.spec) }
 
     /// Every kernel service the director manages now.
-    public var managedServices: [ServiceKey] { servers.flatMap(\.spec.serviceKeys) }
+    public var managedServices: [ServiceKey] { (servers + retiring).flatMap(\.spec.serviceKeys) }
 
     /// The table the kernel should have for the managed services: complete destination lists.
-    public func desiredTable() -> [ServiceEntry] { servers.flatMap(\.entries) }
+    public func desiredTable() -> [ServiceEntry] { (servers + retiring).flatMap(\.entries) }
 
     /// The part of ``desiredTable()`` that belongs to the given virtual servers.
     public func desiredTable(for ids: Set<VirtualServerID>) -> [ServiceEntry] {
@@ -39,7 +42,7 @@ public struct DirectorEngine: Sendable {
 
     /// Real servers of removed configuration entries that are being drained.
     public var drainingServers: [DrainingServer] {
-        servers.flatMap { $0.draining.values.sorted { ($0.id.destination.address, $0.id.destination.port) < ($1.id.destination.address, $1.id.destination.port) } }
+        (servers + retiring).flatMap { $0.draining.values.sorted { ($0.id.destination.address, $0.id.destination.port) < ($1.id.destination.address, $1.id.destination.port) } }
     }
 
     // MARK: - Configuration
@@ -57,7 +60,7 @@ public struct DirectorEngine: Sendable {
             for i in servers.indices { servers[i].initialise(into: &actions) }
             isLoaded = true
         } else {
-            servers = Reload.apply(old: servers, new: valid, now: now, actions: &actions)
+            servers = Reload.apply(old: servers, retiring: &retiring, new: valid, now: now, actions: &actions)
         }
         byID = [:]
         for (i, s) in servers.enumerated() { byID[s.id] = i }
@@ -161,29 +164,40 @@ public struct DirectorEngine: Sendable {
         var byKey: [ServiceKey: ServiceEntry] = [:]
         for e in kernel { byKey[e.service.key] = e }
         for v in servers.indices where !servers[v].draining.isEmpty {
-            let vs = servers[v]
-            for (key, drain) in vs.draining.sorted(by: { ($0.key.address, $0.key.port) < ($1.key.address, $1.key.port) }) {
-                var present = false
-                var connections: UInt64 = 0
-                for sk in vs.spec.serviceKeys {
-                    if let d = byKey[sk]?.destinations.first(where: { $0.key == key }) {
-                        present = true
-                        connections += UInt64(d.activeConnections) + UInt64(d.inactiveConnections)
-                    }
-                }
-                if !present {
-                    actions.append(.log(.info, "Drained service \(vs.fmt(key)) of VS \(vs.name) is no longer in the kernel table"))
-                } else if connections == 0 {
-                    actions.append(.log(.info, "Removing drained service \(vs.fmt(key)) from VS \(vs.name): no connections left"))
-                } else if now >= drain.deadline {
-                    actions.append(.log(.info, "Removing drained service \(vs.fmt(key)) from VS \(vs.name): drain timeout passed with \(connections) connections"))
-                } else {
-                    continue
-                }
-                servers[v].draining[key] = nil
+            Self.updateDrains(of: &servers[v], kernel: byKey, now: now, into: &actions)
+        }
+        for v in retiring.indices {
+            Self.updateDrains(of: &retiring[v], kernel: byKey, now: now, into: &actions)
+            if retiring[v].draining.isEmpty {
+                actions.append(.log(.info, "Removing Virtual Server \(retiring[v].name): drained"))
             }
         }
+        retiring.removeAll { $0.draining.isEmpty }
         return actions
+    }
+
+    private static func updateDrains(of vs: inout VirtualServerState, kernel byKey: [ServiceKey: ServiceEntry],
+                                     now: ContinuousClock.Instant, into actions: inout [DirectorAction]) {
+        for (key, drain) in vs.draining.sorted(by: { ($0.key.address, $0.key.port) < ($1.key.address, $1.key.port) }) {
+            var present = false
+            var connections: UInt64 = 0
+            for sk in vs.spec.serviceKeys {
+                if let d = byKey[sk]?.destinations.first(where: { $0.key == key }) {
+                    present = true
+                    connections += UInt64(d.activeConnections) + UInt64(d.inactiveConnections)
+                }
+            }
+            if !present {
+                actions.append(.log(.info, "Drained service \(vs.fmt(key)) of VS \(vs.name) is no longer in the kernel table"))
+            } else if connections == 0 {
+                actions.append(.log(.info, "Removing drained service \(vs.fmt(key)) from VS \(vs.name): no connections left"))
+            } else if now >= drain.deadline {
+                actions.append(.log(.info, "Removing drained service \(vs.fmt(key)) from VS \(vs.name): drain timeout passed with \(connections) connections"))
+            } else {
+                continue
+            }
+            vs.draining[key] = nil
+        }
     }
 
     // MARK: - Shutdown
@@ -194,6 +208,7 @@ public struct DirectorEngine: Sendable {
     public mutating func shutdown() -> [DirectorAction] {
         var actions: [DirectorAction] = []
         for v in servers.indices { servers[v].clearAll(stopping: true, into: &actions) }
+        for v in retiring.indices { retiring[v].clearAll(stopping: true, into: &actions) }
         return actions
     }
 
@@ -210,6 +225,20 @@ public struct DirectorEngine: Sendable {
                                      checkers: rs.checkers)
                 },
                 draining: vs.draining.values.map(\.id.destination))
+        }
+    }
+
+    /// keepalived's notify-FIFO line for a state-change action: `RS [10.0.0.2]:tcp:80 [10.0.0.1]:tcp:80 UP` or
+    /// `VS [10.0.0.1]:tcp:80 DOWN` (with a trailing newline, as written to the FIFO); `nil` for other actions.
+    public func fifoLine(for action: DirectorAction) -> String? {
+        switch action {
+        case .realServerChanged(let id, let up):
+            let proto = byID[id.virtualServer].map { servers[$0].spec.protocolName } ?? "none"
+            return "RS \(formatRealServer(id.destination, protocolName: proto)) \(id.virtualServer) \(up ? "UP" : "DOWN")\n"
+        case .quorumChanged(let id, let up):
+            return "VS \(id) \(up ? "UP" : "DOWN")\n"
+        default:
+            return nil
         }
     }
 

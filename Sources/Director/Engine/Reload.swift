@@ -3,10 +3,24 @@ import IPVSKit
 /// keepalived's `clear_diff_services`: turn the old state into the new configuration's, keeping the state of what
 /// is unchanged.
 enum Reload {
-    static func apply(old: [VirtualServerState], new: [VirtualServerSpec], now: ContinuousClock.Instant,
-                      actions: inout [DirectorAction]) -> [VirtualServerState] {
+    static func apply(old: [VirtualServerState], retiring: inout [VirtualServerState], new: [VirtualServerSpec],
+                      now: ContinuousClock.Instant, actions: inout [DirectorAction]) -> [VirtualServerState] {
         let newIDs = Set(new.map(\.id))
+        let newKeys = Set(new.flatMap(\.serviceKeys))
         var oldByID: [VirtualServerID: VirtualServerState] = [:]
+        // A draining virtual server configured again is reloaded like a kept one; one whose services are now
+        // claimed by another virtual server is dropped.
+        var stillRetiring: [VirtualServerState] = []
+        for vs in retiring {
+            if newIDs.contains(vs.id) {
+                oldByID[vs.id] = vs
+            } else if vs.spec.serviceKeys.contains(where: newKeys.contains) {
+                actions.append(.log(.info, "Removing Virtual Server \(vs.name): its services are configured again; draining stopped"))
+            } else {
+                stillRetiring.append(vs)
+            }
+        }
+        retiring = stillRetiring
         for var vs in old {
             if newIDs.contains(vs.id) {
                 oldByID[vs.id] = vs
@@ -16,6 +30,13 @@ enum Reload {
                 actions.append(.log(.info, "Removing Virtual Server Group [\(name)]"))
             } else {
                 actions.append(.log(.info, "Removing Virtual Server \(vs.name)"))
+            }
+            if let timeout = vs.spec.drainTimeout, !vs.spec.serviceKeys.contains(where: newKeys.contains) {
+                retire(&vs, timeout: timeout, now: now, actions: &actions)
+                if !vs.draining.isEmpty {
+                    retiring.append(vs)
+                    continue
+                }
             }
             vs.clearAll(stopping: false, into: &actions)
         }
@@ -30,6 +51,30 @@ enum Reload {
             }
         }
         return out
+    }
+
+    /// A removed virtual server with `drain_timeout`: every destination it has in the table stays at weight 0
+    /// until drained; servers and quorum are notified as keepalived does when it removes them.
+    static func retire(_ vs: inout VirtualServerState, timeout: Duration, now: ContinuousClock.Instant,
+                       actions: inout [DirectorAction]) {
+        for (key, current) in vs.table.sorted(by: { ($0.key.address, $0.key.port) < ($1.key.address, $1.key.port) }) {
+            actions.append(.log(.info, "Draining service \(vs.fmt(key)) of VS \(vs.name): weight 0 until its connections end or \(timeout) pass"))
+            var dest = current
+            dest.weight = 0
+            vs.draining[key] = DrainingServer(id: vs.rsID(key), since: now, deadline: now + timeout, destination: dest)
+        }
+        vs.table.removeAll()
+        vs.provisional.removeAll()
+        vs.sorry?.set = false
+        vs.sorry?.alive = false
+        for i in vs.servers.indices {
+            vs.servers[i].set = false
+            if vs.servers[i].alive {
+                vs.servers[i].alive = false
+                vs.rsNotifies(i, into: &actions)
+            }
+        }
+        vs.updateVSNotifies(stopping: false, into: &actions)
     }
 
     /// One kept virtual server.
@@ -60,13 +105,15 @@ enum Reload {
         vs.table = old.table
         vs.draining = old.draining
         vs.provisional = old.provisional.filter { vs.index[$0.key] != nil }
-        if spec.drainTimeout == nil {
-            // Draining is switched off: what was draining goes now.
-            vs.draining.removeAll()
-        }
-        for key in vs.draining.keys where vs.index[key] != nil {
-            actions.append(.log(.info, "Service \(vs.fmt(key)) of VS \(vs.name) is configured again; draining stopped"))
-            vs.draining[key] = nil
+        for key in vs.draining.keys.sorted(by: { ($0.address, $0.port) < ($1.address, $1.port) }) {
+            if vs.index[key] != nil {
+                actions.append(.log(.info, "Service \(vs.fmt(key)) of VS \(vs.name) is configured again; draining stopped"))
+                vs.draining[key] = nil
+            } else if spec.drainTimeout == nil {
+                // Draining is switched off: what was draining goes now, as keepalived would have done.
+                actions.append(.log(.info, "Removing drained service \(vs.fmt(key)) from VS \(vs.name): drain_timeout no longer configured"))
+                vs.draining[key] = nil
+            }
         }
 
         // Kept real servers: carry their state over.

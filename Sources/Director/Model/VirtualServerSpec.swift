@@ -41,7 +41,9 @@ public struct VirtualServerSpec: Hashable, Sendable {
     /// `inhibit_on_failure` (inherited by real servers).
     public var inhibitOnFailure: Bool
     /// lvsd's `drain_timeout`: a real server removed from the configuration is set to weight 0 and deleted when its
-    /// connections reach 0 or this much time has passed. `nil`: deleted at once, as keepalived does.
+    /// connections (active + inactive) reach 0 or this much time has passed; when the whole virtual server is
+    /// removed, all its destinations drain that way and the service is deleted after the last. `nil`: deleted at
+    /// once, as keepalived does.
     public var drainTimeout: Duration?
 
     /// Creates a virtual server description with keepalived's defaults.

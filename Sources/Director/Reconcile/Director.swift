@@ -65,10 +65,10 @@ public final class Director: Sendable {
             var engine = st.engine
             let before = Set(engine.managedServices)
             let load = try engine.load(specs, now: now)
-            let retired = before.subtracting(engine.managedServices)
             var update = DirectorUpdate(actions: load.actions, load: load)
             let current = try readTable()
             update.actions += engine.updateDrains(kernel: current, now: now)
+            let retired = before.subtracting(engine.managedServices)
             try apply(engine, retired: retired, current: current, into: &update, strict: true)
             st.engine = engine
             return update
@@ -110,15 +110,19 @@ public final class Director: Sendable {
             let wanted = st.engine.desiredTable()
             let currentManaged = managedPart(of: current, engine: st.engine)
             let drift = TablePlan(current: currentManaged, desired: wanted, prune: false)
+            let before = Set(st.engine.managedServices)
             update.actions += st.engine.updateDrains(kernel: current, now: now)
+            let retired = before.subtracting(st.engine.managedServices)
+            let present = Set(current.map(\.service.key))
             guard repairDrift else {
                 // Only the drains' deletions are applied.
-                let drained = TablePlan(current: wanted, desired: st.engine.desiredTable(), prune: false)
+                var drained = TablePlan(current: wanted, desired: st.engine.desiredTable(), prune: false)
+                drained.operations = retired.filter(present.contains).map { .deleteService($0) } + drained.operations
                 runPlan(drained, current: current, into: &update)
                 return update
             }
             update.actions += describe(drift, current: currentManaged, engine: st.engine)
-            try? apply(st.engine, retired: [], current: current, into: &update, strict: false)
+            try? apply(st.engine, retired: retired, current: current, into: &update, strict: false)
             return update
         }
     }
