@@ -51,7 +51,8 @@ public struct KeepalivedSetup: Sendable {
                     }
                     let spec = CheckSpec(probe: probe, timers: KeepalivedSetup.timers(for: checker, kind: probe.kind))
                     let healthID = HealthCheck.CheckerID(virtualServer: vsID.description,
-                                                         realServer: "[\(dest.address)]:\(dest.port)", index: index)
+                                                         realServer: "[\(dest.address)]:\(vs.protocolType.keepalivedName):\(dest.port)",
+                                                         index: index)
                     let directorID = CheckerID("\(probe.kind.rawValue)#\(index)-\(KeepalivedSetup.fingerprint(spec))")
                     checkers.append(HealthCheck.CheckerConfig(id: healthID, spec: spec))
                     routes[healthID] = Route(realServer: rsID, checker: directorID)
