@@ -4,8 +4,9 @@ import Testing
 
 /// lvsd against real servers in a private network namespace, and the same scenario against keepalived from
 /// Debian's package: good HTTP, wrong body, closed port, a server that accepts and never answers, TLS.
-@Suite("Kernel: lvsd end to end")
-struct LvsdEndToEndTests {
+/// Exclusive: timing-sensitive (checker intervals of 1 s in a TCG VM), so it runs without other tests' load.
+@Suite("Kernel: lvsd end to end (exclusive)")
+struct ExclusiveLvsdEndToEndTests {
     /// The scenario's servers and configuration, in namespace `ns` under directory `dir`.
     struct Scenario {
         let ns: TestNamespace
@@ -41,7 +42,7 @@ struct LvsdEndToEndTests {
                 """], log: "\(dir)/silent.log")
             servers["tls"] = try Background(ns, "openssl", ["s_server", "-accept", "10.10.0.2:8443", "-cert", "\(dir)/cert.pem", "-key", "\(dir)/key.pem", "-www", "-quiet"], log: "\(dir)/tls.log")
             // Port 8003 stays closed.
-            #expect(waitUntil(10) { (try? ns.exec("curl", ["-s", "-o", "/dev/null", "--max-time", "1", "http://10.10.0.2:8001/"]).status) == 0 })
+            #expect(waitUntil(30) { (try? ns.exec("curl", ["-s", "-o", "/dev/null", "--max-time", "1", "http://10.10.0.2:8001/"]).status) == 0 })
         }
 
         func config() -> String {

@@ -39,17 +39,27 @@ struct KernelTrafficTests {
         #expect(service.stats.inPackets > 0)
         #expect(service.stats.outBytes > service.stats.inBytes)  // responses are bigger than requests
 
-        // Cross-check every counter with ipvsadm --stats --exact (read right after ours; estimator may tick between,
-        // so compare a snapshot taken with no traffic flowing).
+        // Cross-check every counter with ipvsadm --stats --exact. The kernel's estimator can fold in late packets
+        // between two reads, so compare a snapshot that ours read identically before and after ipvsadm's.
         let dest = try #require(try ipvs.destinations(of: key).first)
-        let listing = try ns.ipvsadm("-Ln", "--stats", "--exact")
-        let lines = listing.split(separator: "\n")
-        let svcLine = try #require(lines.first { $0.hasPrefix("TCP  10.10.0.1:80") })
-        let destLine = try #require(lines.first { $0.contains("-> 10.10.0.2:8000") })
-        let s = service.stats
-        #expect(svcLine.split(separator: " ").suffix(5).map { UInt64($0) } == [s.connections, s.inPackets, s.outPackets, s.inBytes, s.outBytes])
-        let d = dest.stats
-        #expect(destLine.split(separator: " ").suffix(5).map { UInt64($0) } == [d.connections, d.inPackets, d.outPackets, d.inBytes, d.outBytes])
+        var compared = false
+        for _ in 0..<20 where !compared {
+            let before = try #require(try ipvs.service(key)).stats
+            let destBefore = try #require(try ipvs.destinations(of: key).first).stats
+            let listing = try ns.ipvsadm("-Ln", "--stats", "--exact")
+            let after = try #require(try ipvs.service(key)).stats
+            let destAfter = try #require(try ipvs.destinations(of: key).first).stats
+            guard before == after, destBefore == destAfter else { usleep(500_000); continue }
+            compared = true
+            let lines = listing.split(separator: "\n")
+            let svcLine = try #require(lines.first { $0.hasPrefix("TCP  10.10.0.1:80") })
+            let destLine = try #require(lines.first { $0.contains("-> 10.10.0.2:8000") })
+            let s = before
+            #expect(svcLine.split(separator: " ").suffix(5).map { UInt64($0) } == [s.connections, s.inPackets, s.outPackets, s.inBytes, s.outBytes])
+            let d = destBefore
+            #expect(destLine.split(separator: " ").suffix(5).map { UInt64($0) } == [d.connections, d.inPackets, d.outPackets, d.inBytes, d.outBytes])
+        }
+        #expect(compared, "the counters never held still long enough to compare")
         #expect(dest.activeConnections + dest.inactiveConnections >= 1)
 
         try ipvs.zero(key)
