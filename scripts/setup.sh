@@ -5,7 +5,7 @@ pkgs=(
     qemu-system-x86 linux-image-amd64 busybox-static kmod cpio   # the real-kernel test VM
     libnl-genl-3-dev libnl-3-dev pkg-config                       # IPVSKit's transport
     ipvsadm keepalived                                            # reference behaviour
-    iproute2 curl openssl python3 procps                          # lab and end-to-end tests
+    iproute2 curl openssl python3 procps bc                       # lab, end-to-end tests, benchmarks
 )
 missing=()
 for p in "${pkgs[@]}"; do

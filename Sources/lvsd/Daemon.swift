@@ -54,10 +54,19 @@ actor DirectorDaemon {
         process(director.handle(event))
     }
 
-    /// Periodic work: drains, and every few ticks the repair of hand edits to managed entries.
+    /// Seconds between two repairs of hand edits to managed entries (each reads the whole kernel table).
+    static let driftRepairInterval = 30
+
+    /// Periodic work, once a second: drains while any real server drains (they need the kernel's connection
+    /// counts), and every ``driftRepairInterval`` seconds the repair of drift. Otherwise nothing: a steady
+    /// director reads nothing from the kernel.
     func tick() {
         ticks += 1
-        process(director.tick(repairDrift: ticks % 5 == 0))
+        if ticks % Self.driftRepairInterval == 0 {
+            process(director.tick(repairDrift: true))
+        } else if director.isDraining {
+            process(director.tick(repairDrift: false))
+        }
     }
 
     /// SIGHUP: re-reads the configuration; a configuration with errors is refused whole and nothing of it applied.

@@ -31,6 +31,10 @@ public final class Director: Sendable {
     /// The engine's current state (a copy).
     public var engine: DirectorEngine { state.withLock { $0.engine } }
 
+    /// Whether any real server is draining, so that ``tick(now:repairDrift:)`` has work without drift repair.
+    /// Cheap: no kernel read.
+    public var isDraining: Bool { state.withLock { !$0.engine.drainingServers.isEmpty } }
+
     /// The table the director wants for its services.
     public func desiredTable() -> [ServiceEntry] { state.withLock { $0.engine.desiredTable() } }
 

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# lvsd against keepalived on the same work, in one VM run: both check the same 1,000 real servers (TCP_CHECK,
+# delay_loop 1) for 20 s. Prints, for each daemon, how long after its start all 1,000 real servers were in the
+# kernel table and how much CPU time (user+system, all its processes) it used over the 20 s, then the ratios
+# lvsd/keepalived (goals: both <= 1).
+#
+#   bench/lvsd-bench.sh            # builds lvsd (release) on the host, then runs inside the test VM
+#   BENCH_SECONDS=20 BENCH_SERVERS=1000 bench/lvsd-bench.sh
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$here"
+servers=${BENCH_SERVERS:-1000}
+seconds=${BENCH_SECONDS:-20}
+
+if [ "${LVS_IN_VM:-}" != 1 ] && [ ! -e /proc/net/ip_vs ]; then
+    bash scripts/setup.sh >/dev/null
+    echo "bench: building lvsd (release)"
+    swift build -c release --product lvsd >/dev/null
+    export BENCH_LVSD="$(swift build -c release --show-bin-path)/lvsd"
+    exec bash scripts/vm.sh --timeout 900 -- env BENCH_LVSD="$BENCH_LVSD" BENCH_SERVERS="$servers" BENCH_SECONDS="$seconds" bash bench/lvsd-bench.sh
+fi
+lvsd=${BENCH_LVSD:-$(swift build -c release --show-bin-path)/lvsd}
+work=$(mktemp -d /tmp/lvsd-bench.XXXXXX)
+ns=lvsbench
+cleanup() {
+    pkill -KILL -f "$work/" 2>/dev/null || true
+    ip netns delete "$ns" 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+ip netns add "$ns"
+ip -n "$ns" link set lo up
+{
+    echo "addr add 10.30.0.1/32 dev lo"
+    for i in $(seq 0 $((servers - 1))); do echo "addr add 10.20.$((i / 250)).$((i % 250 + 1))/32 dev lo"; done
+} > "$work/addrs"
+ip -n "$ns" -batch "$work/addrs"
+
+# One accepting server for every real-server address: accept, close.
+cat > "$work/server.py" <<'PY'
+import asyncio
+async def handle(reader, writer):
+    writer.close()
+async def main():
+    server = await asyncio.start_server(handle, "0.0.0.0", 8080, backlog=4096)
+    async with server:
+        await server.serve_forever()
+asyncio.run(main())
+PY
+ip netns exec "$ns" python3 "$work/server.py" &
+sleep 1
+
+{
+    echo "virtual_server 10.30.0.1 80 {"
+    echo "    delay_loop 1"
+    echo "    lvs_sched wlc"
+    echo "    lvs_method NAT"
+    echo "    protocol TCP"
+    for i in $(seq 0 $((servers - 1))); do
+        echo "    real_server 10.20.$((i / 250)).$((i % 250 + 1)) 8080 {"
+        echo "        weight 1"
+        echo "        TCP_CHECK {"
+        echo "            connect_timeout 3"
+        echo "        }"
+        echo "    }"
+    done
+    echo "}"
+} > "$work/keepalived.conf"
+
+# CPU ticks (utime+stime) of a process and all its descendants.
+tree_ticks() {
+    local root=$1 total=0 pid
+    local pids="$root $(ps -o pid= --ppid "$root" 2>/dev/null || true)"
+    for pid in $pids; do
+        if [ -r "/proc/$pid/stat" ]; then
+            total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
+        fi
+    done
+    echo "$total"
+}
+
+run_one() {
+    local name=$1; shift
+    ip netns exec "$ns" ipvsadm -C
+    local start end pid count
+    start=$(date +%s.%N)
+    ip netns exec "$ns" "$@" > "$work/$name.log" 2>&1 &
+    pid=$!
+    end=""
+    while :; do
+        count=$(ip netns exec "$ns" ipvsadm -Ln | grep -c -- '->' || true)
+        count=$((count > 0 ? count - 1 : 0))   # the title line also has '->'
+        if [ "$count" -ge "$servers" ]; then end=$(date +%s.%N); break; fi
+        if [ "$(echo "$(date +%s.%N) - $start > 60" | bc)" = 1 ]; then break; fi
+        sleep 0.05
+    done
+    local t0 t1
+    t0=$(tree_ticks "$pid")
+    sleep "$seconds"
+    t1=$(tree_ticks "$pid")
+    local hz; hz=$(getconf CLK_TCK)
+    local cpu; cpu=$(echo "scale=3; ($t1 - $t0) / $hz" | bc)
+    local up; up=$(ip netns exec "$ns" ipvsadm -Ln | grep -c -- '-> 10.20' || true)
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    local took="never"
+    [ -n "$end" ] && took=$(echo "scale=3; ($end - $start) / 1" | bc)
+    printf '%-11s %14s %18s %16s\n' "$name" "$took" "$cpu" "$up"
+    echo "$took $cpu" > "$work/$name.result"
+}
+
+echo "bench: $servers real servers, TCP_CHECK, delay_loop 1, ${seconds}s per daemon (kernel $(uname -r))"
+printf '%-11s %14s %18s %16s\n' daemon "all-in-table(s)" "cpu-in-${seconds}s(s)" "in-table-at-end"
+run_one keepalived keepalived -n -l -f "$work/keepalived.conf" -p "$work/ka.pid" -c "$work/kac.pid" --vrrp_pid "$work/kav.pid"
+run_one lvsd "$lvsd" -n -l -f "$work/keepalived.conf" -p "$work/lvsd.pid"
+read -r ka_t ka_c < "$work/keepalived.result"
+read -r l_t l_c < "$work/lvsd.result"
+ratio() { if [ "$1" = never ] || [ "$2" = never ] || [ "$(echo "$2 == 0" | bc)" = 1 ]; then echo n/a; else echo "scale=2; $1 / $2" | bc; fi; }
+echo "ratio lvsd/keepalived: time to table $(ratio "$l_t" "$ka_t"), cpu $(ratio "$l_c" "$ka_c")  (goal: both <= 1)"
