@@ -126,14 +126,11 @@ public struct KeepalivedSetup: Sendable {
         }
     }
 
-    /// A short, stable digest of a checker's settings: a changed checker gets a new id, so a reload starts it
-    /// fresh, as keepalived's checker `compare()` does.
+    /// A short digest of a checker's settings: a changed checker gets a new id, so a reload starts it fresh, as
+    /// keepalived's checker `compare()` does. Ids are compared only within one lvsd process (a restart adopts
+    /// kernel entries, not checker state), so the process-seeded `Hasher` is enough, and far cheaper than
+    /// rendering the spec as text for thousands of checkers.
     static func fingerprint(_ spec: CheckSpec) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in String(describing: spec).utf8 {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01B3
-        }
-        return String(hash, radix: 16)
+        String(UInt(bitPattern: spec.hashValue), radix: 16)
     }
 }
