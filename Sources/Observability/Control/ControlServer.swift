@@ -106,12 +106,12 @@ public final class ControlServer: Sendable {
     public init(
         configuration: Configuration,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        logger: Logger,
+        logger: Logger? = nil,
         handler: @escaping Handler
     ) {
         self.configuration = configuration
         self.group = group
-        self.logger = logger
+        self.logger = logger ?? .silent
         self.handler = handler
     }
 
@@ -133,6 +133,7 @@ public final class ControlServer: Sendable {
             do {
                 server = try await ServerBootstrap(group: self.group)
                     .serverChannelOption(.backlog, value: 16)
+                    .childChannelOption(.allowRemoteHalfClosure, value: true)
                     .bind(unixDomainSocketPath: path) { channel in
                         channel.eventLoop.makeCompletedFuture {
                             try channel.pipeline.syncOperations.addHandler(

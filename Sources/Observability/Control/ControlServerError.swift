@@ -29,6 +29,12 @@ public struct ControlServerError: Error, Sendable, Hashable, CustomStringConvert
     /// The socket path.
     public let path: String
 
+    /// Creates an error.
+    public init(kind: Kind, path: String) {
+        self.kind = kind
+        self.path = path
+    }
+
     /// A one-line message naming the socket path.
     public var description: String {
         switch self.kind {

@@ -72,13 +72,13 @@ public final class MetricsServer: Sendable {
     public init(
         configuration: MetricsServerConfiguration,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        logger: Logger,
+        logger: Logger? = nil,
         render: @escaping Render,
         liveness: @escaping LivenessCheck = { .alive }
     ) {
         self.configuration = configuration
         self.group = group
-        self.logger = logger
+        self.logger = logger ?? .silent
         self.render = render
         self.liveness = liveness
     }
@@ -88,7 +88,7 @@ public final class MetricsServer: Sendable {
         configuration: MetricsServerConfiguration,
         metrics: LvsdMetrics,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        logger: Logger,
+        logger: Logger? = nil,
         liveness: @escaping LivenessCheck = { .alive }
     ) {
         self.init(
