@@ -212,20 +212,23 @@ public final class ControlServer: Sendable {
         defer { readDeadline.cancel() }
         do {
             try await connection.executeThenClose { inbound, outbound in
-                if let refusal = await Self.refusal(of: channel, allowed: configuration.allowedUIDs) {
-                    logger.notice("control socket: refused peer", metadata: ["reason": "\(refusal)"])
-                    try await outbound.write(ByteBuffer(string: ControlReply(status: .denied, body: refusal + "\n").wireText))
-                    return
-                }
+                let refusal = await Self.refusal(of: channel, allowed: configuration.allowedUIDs)
                 let reply: ControlReply
                 var lines = inbound.makeAsyncIterator()
                 do {
+                    // The line is read even from a refused peer: closing with its request unread would reset
+                    // the connection, and the peer would never see why it was refused.
                     guard let line = try await lines.next() else { return }  // closed, or timed out
                     readDeadline.cancel()
-                    reply = await Self.reply(to: line, configuration: configuration, handler: handler)
+                    if let refusal {
+                        logger.notice("control socket: refused peer", metadata: ["reason": "\(refusal)"])
+                        reply = ControlReply(status: .denied, body: refusal + "\n")
+                    } else {
+                        reply = await Self.reply(to: line, configuration: configuration, handler: handler)
+                    }
                 } catch let error as ControlRequestError {
                     readDeadline.cancel()
-                    reply = .failure(error.description)
+                    reply = refusal.map { ControlReply(status: .denied, body: $0 + "\n") } ?? .failure(error.description)
                 }
                 try await outbound.write(ByteBuffer(string: reply.wireText))
             }

@@ -40,6 +40,7 @@ public struct MetricsServerConfiguration: Sendable, Hashable {
     ///   is not a number from 0 to 65535, or an IPv6 address lacks its closing bracket.
     public init(listenAddress text: String) throws(MetricsServerError) {
         let invalid = MetricsServerError(kind: .invalidListenAddress(text))
+        guard !text.isEmpty else { throw invalid }
         var host: Substring
         var portText: Substring?
         if text.hasPrefix("[") {

@@ -1,5 +1,4 @@
 import Foundation
-import Dispatch
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,12 +10,14 @@ enum TestSocket {
         var description: String
     }
 
-    /// Runs blocking work off the cooperative thread pool.
+    /// Runs blocking work on a thread of its own: neither the cooperative pool nor Dispatch's global queue
+    /// (whose width on Linux is the core count, so a few blocked reads would starve the rest of the tests).
     static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
+            let thread = Thread {
                 continuation.resume(with: Result { try work() })
             }
+            thread.start()
         }
     }
 
