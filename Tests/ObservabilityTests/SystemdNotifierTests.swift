@@ -30,8 +30,10 @@ private final class FakeNotifySocket {
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
     }
 
-    /// The next datagram, or nil after two seconds.
-    func receive() -> String? {
+    /// The next datagram, or nil after `timeout` seconds.
+    func receive(timeout: Double = 2) -> String? {
+        var tv = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - Double(Int(timeout))) * 1_000_000))
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         var buffer = [UInt8](repeating: 0, count: 4096)
         let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
         return n >= 0 ? String(decoding: buffer[0..<n], as: UTF8.self) : nil
@@ -85,6 +87,23 @@ private final class FakeNotifySocket {
         let low = UInt64(before.tv_sec) * 1_000_000 + UInt64(before.tv_nsec) / 1000
         let high = UInt64(after.tv_sec) * 1_000_000 + UInt64(after.tv_nsec) / 1000
         #expect((low...high).contains(usec))
+    }
+
+    @Test func theWatchdogLoopPingsAtHalfTheIntervalUntilCancelled() async throws {
+        let socket = try FakeNotifySocket(abstract: true)
+        let notifier = SystemdNotifier(environment: ["NOTIFY_SOCKET": socket.name, "WATCHDOG_USEC": "200000"])
+        let loop = Task { await notifier.runWatchdog() }
+        try await Task.sleep(for: .milliseconds(250))
+        loop.cancel()
+        await loop.value
+        var pings = 0
+        while let message = socket.receive(timeout: 0.05) {
+            #expect(message == "WATCHDOG=1\n")
+            pings += 1
+        }
+        #expect((2...4).contains(pings))  // at 0, 100 and 200 ms
+        // Without WATCHDOG_USEC the loop returns at once.
+        await SystemdNotifier(environment: ["NOTIFY_SOCKET": socket.name]).runWatchdog()
     }
 
     @Test func invalidInputIsRejectedWithAClearError() throws {

@@ -92,6 +92,28 @@ public struct SystemdNotifier: Sendable {
         try self.send(["WATCHDOG=1"])
     }
 
+    /// Sends `WATCHDOG=1` every half ``watchdogInterval`` until the calling task is cancelled.
+    ///
+    /// Returns at once when the watchdog is not enabled. Send failures are ignored: systemd restarts a daemon
+    /// whose keep-alives stop arriving, which is the right outcome either way. Run it in a task of its own:
+    ///
+    /// ```swift
+    /// let watchdog = Task { await notifier.runWatchdog() }
+    /// ...
+    /// watchdog.cancel()
+    /// ```
+    public func runWatchdog() async {
+        guard self.isEnabled, let interval = self.watchdogInterval else { return }
+        while !Task.isCancelled {
+            try? self.watchdog()
+            do {
+                try await Task.sleep(for: interval / 2)
+            } catch {
+                return
+            }
+        }
+    }
+
     /// Sends raw `KEY=value` assignments in one datagram, one per line.
     ///
     /// - Throws: ``SystemdNotifyError`` when an assignment contains a newline or has no `=`, or the datagram
