@@ -13,6 +13,7 @@ extension StatusReport {
     /// ```
     /// lvsd 1.0.0, pid 4242, up since 2026-11-22T03:00:00Z
     /// config /etc/keepalived/keepalived.conf, loaded 2026-11-22T03:00:00Z
+    /// status at 2026-11-22T03:05:00Z
     ///
     /// TCP 10.0.0.1:80  scheduler rr  forwarding NAT  quorum up (1)  in kernel
     ///   counters: 12 conns, 340 packets in, 300 packets out, 20480 bytes in, 96000 bytes out
