@@ -1,1 +1,0 @@
-// Observability: placeholder until its first real file lands.
