@@ -19,6 +19,8 @@ public struct LvsdOptions: Hashable, Sendable {
     public var pidFile: String?
     /// `--metrics-address IP:PORT` (lvsd extension; overrides `lvsd_metrics_address`).
     public var metricsAddress: MetricsAddress?
+    /// `--control-socket PATH` (lvsd extension): the root-only socket `lvsd status` talks to.
+    public var controlSocket: String = "/run/lvsd.sock"
 
     /// Defaults: `/etc/keepalived/keepalived.conf`, daemonise, syslog.
     public init() {}
@@ -62,6 +64,7 @@ public enum LvsdCommandLine {
           -t, --config-test            check the configuration for obvious errors and exit
           -p, --pid=FILE               use the specified pidfile
               --metrics-address=IP:PORT  serve Prometheus metrics there (overrides lvsd_metrics_address)
+              --control-socket=PATH      the socket 'lvsd status' uses (default /run/lvsd.sock)
           -v, --version                display the version number
           -h, --help                   display this help message
 
@@ -116,6 +119,12 @@ public enum LvsdCommandLine {
                         throw CommandLineError("invalid --metrics-address '\(text)': expected IP:PORT")
                     }
                     options.metricsAddress = address
+                case "control-socket":
+                    let path = try value(for: argument, inline: inline)
+                    guard path.hasPrefix("/"), path.utf8.count < 108 else {
+                        throw CommandLineError("invalid --control-socket '\(path)': expected an absolute path under 108 bytes")
+                    }
+                    options.controlSocket = path
                 case "version": return .version
                 case "help": return .help
                 default: throw CommandLineError("unrecognized option '--\(name)'")

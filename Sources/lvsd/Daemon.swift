@@ -1,9 +1,11 @@
 import Director
 import Foundation
+import Synchronization
 import HealthCheck
 import IPVSKit
 import KeepalivedConfig
 import Logging
+import Observability
 
 /// The running director: the config's virtual servers in the kernel, kept in step with the health checkers.
 ///
@@ -16,14 +18,26 @@ actor DirectorDaemon {
     let director: Director
     let engine: CheckEngine
     let scripts: ScriptRunner
+    let ipvs: IPVSClient
+    let metrics: LvsdMetrics
+    let notifier = SystemdNotifier()
+    let startedAt = Date()
+    private(set) var configLoadedAt = Date()
+    private(set) var lastReload: ReloadStatus?
     private(set) var setup: KeepalivedSetup
+    /// The virtual servers as last applied, readable without entering the actor (for metrics scrapes).
+    let published: PublishedSpecs
     private var ticks = 0
 
     init(options: LvsdOptions, configuration: KeepalivedConfiguration, ipvs: IPVSClient, logger: Logger) {
         self.options = options
         self.logger = logger
+        self.ipvs = ipvs
         director = Director(kernel: ipvs)
+        let metrics = LvsdMetrics(version: lvsdVersion)
+        self.metrics = metrics
         setup = KeepalivedSetup(configuration: configuration)
+        published = PublishedSpecs(setup.virtualServers)
         var prober = NIOCheckProber()
         if let ssl = configuration.ssl {
             do {
@@ -33,7 +47,11 @@ actor DirectorDaemon {
                 logger.error("SSL: cannot load the global SSL context (\(ssl.location)): \(error); SSL_GET uses no client certificate")
             }
         }
-        engine = CheckEngine(prober: prober, logger: logger)
+        engine = CheckEngine(prober: prober, probeObserver: { checkers, result in
+            for c in checkers {
+                metrics.recordCheck(checker: "\(c.virtualServer)#\(c.index)", realServer: c.realServer, latency: result.latency)
+            }
+        }, logger: logger)
         scripts = ScriptRunner(logger: logger)
     }
 
@@ -43,6 +61,7 @@ actor DirectorDaemon {
         let update = try director.start(setup.virtualServers)
         process(update)
         _ = await engine.apply(setup.checkers)
+        publishStates()
         logger.info("Starting lvsd: \(setup.virtualServers.count) virtual servers, \(setup.checkers.count) checkers")
     }
 
@@ -74,41 +93,53 @@ actor DirectorDaemon {
         logger.info("Reloading lvsd from \(options.configFile)")
         let result = KeepalivedConfigParser.parse(file: options.configFile)
         for d in result.diagnostics { logger.log(level: d.severity == .error ? .error : .warning, "\(d.formatted())") }
+        try? notifier.reloading()
+        defer { try? notifier.ready(status: "running") }
         guard !result.hasErrors else {
             logger.error("Reload refused: \(options.configFile) has errors; the running configuration is unchanged")
+            refused("\(result.errors.count) configuration errors")
             return
         }
         let next = KeepalivedSetup(configuration: result.configuration)
         do throws(DirectorError) {
             let update = try director.reload(next.virtualServers)
             setup = next
+            published.set(next.virtualServers)
+            configLoadedAt = Date()
+            lastReload = ReloadStatus(at: Date(), result: .ok)
+            metrics.recordReload(.ok)
             process(update)
             let summary = await engine.apply(next.checkers)
+            publishStates()
             logger.info("Reload done: checkers added \(summary.added.count), removed \(summary.removed.count), changed \(summary.changed.count), kept \(summary.kept.count)")
         } catch {
             logger.error("Reload refused: \(error); the running configuration is unchanged")
+            refused("\(error)")
         }
+    }
+
+    /// Sets every real server's up/down gauge and every quorum gauge from the director's state (transitions keep
+    /// them current afterwards).
+    private func publishStates() {
+        for vs in director.status() {
+            metrics.setQuorum(virtualServer: vs.id.description, up: vs.quorumUp)
+            for rs in vs.realServers {
+                metrics.setRealServer(virtualServer: vs.id.description, realServer: rs.id.destination.description, up: rs.alive)
+            }
+        }
+    }
+
+    private func refused(_ why: String) {
+        lastReload = ReloadStatus(at: Date(), result: .refused, message: why)
+        metrics.recordReload(.refused)
     }
 
     /// SIGTERM: stops the checkers and removes from the kernel what lvsd added, as keepalived does.
     func shutdown() async {
         logger.info("Stopping lvsd")
+        try? notifier.stopping()
         await engine.shutdown()
         process(director.shutdown())
-    }
-
-    /// SIGUSR1: the state of every virtual and real server.
-    func statusLines() -> [String] {
-        var lines: [String] = []
-        for vs in director.status() {
-            lines.append("VS \(vs.id): quorum \(vs.quorumUp ? "up" : "down"), live weight \(vs.liveWeight)\(vs.sorryServerActive ? ", sorry server active" : "")")
-            for rs in vs.realServers {
-                let weight = rs.tableWeight.map { "weight \($0)" } ?? "not in table"
-                lines.append("  RS [\(rs.id.destination.address)]:\(rs.id.destination.port) \(rs.alive ? "alive" : "down"), \(weight)")
-            }
-            for d in vs.draining { lines.append("  draining \(d)") }
-        }
-        return lines
     }
 
     private func process(_ update: DirectorUpdate) {
@@ -122,8 +153,12 @@ actor DirectorDaemon {
                 }
             case .runScript(let command):
                 scripts.run(command)
-            case .realServerChanged, .quorumChanged:
-                break
+            case .realServerChanged(let id, let up):
+                let vs = id.virtualServer.description, rs = id.destination.description
+                metrics.setRealServer(virtualServer: vs, realServer: rs, up: up)
+                metrics.recordTransition(virtualServer: vs, realServer: rs, direction: up ? .up : .down)
+            case .quorumChanged(let id, let up):
+                metrics.setQuorum(virtualServer: id.description, up: up)
             }
         }
     }
@@ -158,6 +193,23 @@ func runDaemon(options: LvsdOptions, config: KeepalivedConfiguration) async -> I
         logger.error("cannot start: \(error)")
         return 1
     }
+    let metricsServer = await startMetricsServer(options: options, config: config, daemon: daemon, ipvs: ipvs, logger: logger)
+    let control = ControlServer(configuration: .init(path: options.controlSocket), logger: logger) { request in
+        switch request {
+        case .status(let format):
+            let report = await daemon.statusReport()
+            return ControlReply(status: .ok, body: format == .json ? report.renderJSON() : report.renderText())
+        case .reload:
+            await daemon.reload()
+            return ControlReply(status: .ok, body: "reloaded\n")
+        case .help:
+            return ControlReply(status: .ok, body: "status [json] | reload\n")
+        }
+    }
+    do throws(ControlServerError) { try await control.start() } catch {
+        logger.warning("control socket: \(error); 'lvsd status' will not work")
+    }
+    try? daemon.notifier.ready(status: "running")
     let transitions = Task {
         for await transition in daemon.engine.transitions {
             await daemon.handle(transition)
@@ -175,15 +227,39 @@ func runDaemon(options: LvsdOptions, config: KeepalivedConfiguration) async -> I
         case .reload:
             await daemon.reload()
         case .dumpStatus:
-            for line in await daemon.statusLines() { logger.info("\(line)") }
+            for line in await daemon.statusReport().renderText().split(separator: "\n") { logger.info("\(line)") }
         case .stop:
             ticker.cancel()
             await daemon.shutdown()
             transitions.cancel()
+            await control.stop()
+            await metricsServer?.stop()
             return 0
         }
     }
     return 0
+}
+
+/// Starts the Prometheus endpoint when `--metrics-address` or `lvsd_metrics_address` asks for one.
+func startMetricsServer(options: LvsdOptions, config: KeepalivedConfiguration, daemon: DirectorDaemon, ipvs: IPVSClient,
+                        logger: Logger) async -> MetricsServer? {
+    guard let address = options.metricsAddress ?? config.globalDefinitions.metricsAddress else { return nil }
+    let metrics = daemon.metrics
+    let published = daemon.published
+    let host = address.address.description
+    let server = MetricsServer(configuration: MetricsServerConfiguration(host: host, port: Int(address.port)), logger: logger,
+                               render: {
+        refreshKernelMetrics(metrics, ipvs: ipvs, managed: { published.get() })
+        return metrics.render()
+    })
+    do {
+        let bound = try await server.start()
+        logger.info("Serving Prometheus metrics on http://\(bound)/metrics")
+        return server
+    } catch {
+        logger.error("metrics endpoint \(address): \(error)")
+        return nil
+    }
 }
 
 /// Runs a sub-command (`genhash`, `status`); returns the process exit status.
@@ -200,8 +276,39 @@ func runSubcommand(_ name: String, arguments: [String]) async -> Int32 {
             printError(GenhashOptions.usage)
             return 1
         }
+    case "status":
+        var json = false
+        var path = ControlServer.defaultPath
+        var rest = arguments[...]
+        while let a = rest.popFirst() {
+            switch a {
+            case "--json", "-j": json = true
+            case "--socket", "-s":
+                guard let p = rest.popFirst() else { printError("lvsd status: --socket needs a path"); return 2 }
+                path = p
+            default:
+                printError("lvsd status: unknown argument '\(a)' (usage: lvsd status [--json] [--socket PATH])")
+                return 2
+            }
+        }
+        do throws(ControlClientError) {
+            let reply = try await ControlClient.send(.status(json ? .json : .text), path: path)
+            if reply.isSuccess { print(reply.body, terminator: "") } else { printError("lvsd status: \(reply.body)") }
+            return reply.isSuccess ? 0 : 1
+        } catch {
+            printError("lvsd status: \(error)")
+            return 1
+        }
     default:
-        printError("lvsd: '\(name)' not implemented yet")
+        printError("lvsd: unknown sub-command '\(name)'")
         return 1
     }
+}
+
+/// The applied virtual servers, shared with the metrics endpoint's render closure (which runs off the actor).
+final class PublishedSpecs: Sendable {
+    private let value: Mutex<[VirtualServerSpec]>
+    init(_ specs: [VirtualServerSpec]) { value = Mutex(specs) }
+    func get() -> [VirtualServerSpec] { value.withLock { $0 } }
+    func set(_ specs: [VirtualServerSpec]) { value.withLock { $0 = specs } }
 }

@@ -131,7 +131,9 @@ struct ExclusiveLvsdEndToEndTests {
     func startDaemon(_ which: Daemon, _ s: Scenario, config: String) throws -> Background {
         switch which {
         case .lvsd:
-            return try Background(s.ns, productPath("lvsd"), ["-n", "-l", "-f", config, "-p", "\(s.dir)/lvsd.pid"], log: "\(s.dir)/lvsd.log")
+            return try Background(s.ns, productPath("lvsd"), ["-n", "-l", "-f", config, "-p", "\(s.dir)/lvsd.pid",
+                                                               "--control-socket", "\(s.dir)/lvsd.sock",
+                                                               "--metrics-address", "10.10.0.1:9595"], log: "\(s.dir)/lvsd.log")
         case .keepalived:
             return try Background(s.ns, "keepalived", ["-n", "-l", "-C", "-f", config, "-p", "\(s.dir)/ka.pid", "-c", "\(s.dir)/ka-check.pid",
                                                         "--vrrp_pid", "\(s.dir)/ka-vrrp.pid"], log: "\(s.dir)/keepalived.log")
@@ -186,13 +188,33 @@ struct ExclusiveLvsdEndToEndTests {
         #expect(try waitUntil(30) { try savedTable(s.ns).contains("-a -t 10.10.0.1:80 -r 10.10.0.2:8001 -m -w 3") }, "\(daemon.log)")
 
         // Real traffic, so the service has counters to lose.
-        for _ in 0..<5 { _ = try s.ns.exec("curl", ["-s", "-o", "/dev/null", "--max-time", "3", "http://10.10.0.1/"]) }
+        var served = 0
+        for _ in 0..<40 where served < 5 {
+            let r = try s.ns.exec("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "3", "http://10.10.0.1/"])
+            if r.stdout == "200" { served += 1 } else { usleep(250_000) }
+        }
+        #expect(served == 5, "\(daemon.log)")
         let key = "TCP  10.10.0.1:80"
         func connections() throws -> UInt64 {
             let line = try s.ns.ipvsadm("-Ln", "--stats", "--exact").split(separator: "\n").first { $0.hasPrefix(key) }
             return line.flatMap { $0.split(separator: " ").dropFirst(2).first.flatMap { UInt64($0) } } ?? 0
         }
-        #expect(try waitUntil(10) { try connections() >= 5 })
+        #expect(try waitUntil(15) { try connections() >= 5 }, "\((try? s.ns.ipvsadm("-Ln", "--stats", "--exact")) ?? "")")
+
+        // The outward faces: Prometheus metrics, the status socket, SIGUSR1.
+        let scrape = try s.ns.exec("curl", ["-s", "--max-time", "5", "http://10.10.0.1:9595/metrics"])
+        #expect(scrape.stdout.contains("lvsd_real_server_up{"), "\(scrape.stdout.prefix(2000))")
+        #expect(scrape.stdout.contains("lvsd_real_server_weight{"), "\(scrape.stdout.prefix(2000))")
+        #expect(scrape.stdout.contains("lvsd_service_connections_total{"), "\(scrape.stdout.prefix(3000))")
+        let status = try s.ns.exec(productPath("lvsd"), ["status", "--json", "--socket", "\(s.dir)/lvsd.sock"])
+        #expect(status.status == 0, "\(status.stderr)")
+        #expect(status.stdout.contains("\"[10.10.0.1]:tcp:80\""), "\(status.stdout)")
+        #expect(status.stdout.contains("10.10.0.2:8001"), "\(status.stdout)")
+        let noDaemon = try s.ns.exec(productPath("lvsd"), ["status", "--socket", "\(s.dir)/nobody.sock"])
+        #expect(noDaemon.status == 1)
+        #expect(noDaemon.stderr.contains("\(s.dir)/nobody.sock"), "\(noDaemon.stderr)")
+        daemon.signal(SIGUSR1)
+        #expect(waitUntil(10) { daemon.log.contains("10.10.0.2:8001") && daemon.log.contains("[10.10.0.1]:tcp:80") }, "\(daemon.log)")
 
         // Weight edit by SIGHUP: in place.
         _ = try s.write(single.replacingOccurrences(of: "weight 3", with: "weight 9"), to: "keepalived.conf")
