@@ -15,7 +15,7 @@
 #
 # Settings (environment variables):
 #   VIP=10.30.1.100  VPORT=80  IFACE=eth0 (interface facing the clients)
-#   RIPS="10.30.2.11 10.30.2.12"  WEIGHT=1  SCHED=wlc
+#   RIPS="10.30.2.11 10.30.2.12"  WEIGHT=1  SCHED=wrr
 #   LVSCTL=lvsctl    (any ipvsadm-compatible tool: LVSCTL=ipvsadm works the same)
 set -euo pipefail
 
@@ -24,7 +24,7 @@ VPORT=${VPORT:-80}
 IFACE=${IFACE:-eth0}
 RIPS=${RIPS:-10.30.2.11 10.30.2.12}
 WEIGHT=${WEIGHT:-1}
-SCHED=${SCHED:-wlc}
+SCHED=${SCHED:-wrr}
 LVSCTL=${LVSCTL:-lvsctl}
 
 die() { echo "director.sh: $*" >&2; exit 1; }
