@@ -348,14 +348,20 @@ kernel_has_service() {
     in_ns director grep -q "^TCP  $hex " /proc/net/ip_vs
 }
 
+# "ADDRESS:PORT FORWARD WEIGHT" lines as one readable phrase.
+describe() {
+    if [ -z "$1" ]; then echo "no real servers"; return; fi
+    awk '{ printf "%s%s %s weight %s", (NR > 1 ? ", " : "[") , $1, $2, $3 } END { print "]" }' <<<"$1"
+}
+
 # Fails unless the table (CLI listing and kernel agreeing) has exactly rs1 and rs2 with weights W1 and W2.
 check_table() {
     local w1=$1 w2=$2 listed kernel expected
     expected=$(printf '%s:80 %s %s\n' "$RS1" "$FORWARD" "$w1" "$RS2" "$FORWARD" "$w2" | sort)
     listed=$(listed_destinations) || fail "$LAB_CTL -Ln -t $VIP:80 failed: $(listing 2>&1 | head -n 3)"
     kernel=$(kernel_destinations)
-    [ "$kernel" = "$expected" ] || fail "kernel table (/proc/net/ip_vs) is [$(echo "$kernel" | tr '\n' ';')], expected [$(echo "$expected" | tr '\n' ';')]"
-    [ "$listed" = "$expected" ] || fail "$LAB_CTL -Ln shows [$(echo "$listed" | tr '\n' ';')], expected [$(echo "$expected" | tr '\n' ';')]; it printed: $(listing 2>&1 | head -n 8)"
+    [ "$kernel" = "$expected" ] || fail "the kernel table (/proc/net/ip_vs) has $(describe "$kernel") for $VIP:80, expected $(describe "$expected")"
+    [ "$listed" = "$expected" ] || fail "$LAB_CTL -Ln shows $(describe "$listed") for $VIP:80, expected $(describe "$expected") (the kernel agrees with the expectation); it printed: $(listing 2>&1 | head -n 8)"
 }
 
 table_holds() { [ "$(listed_destinations 2>/dev/null)" = "$1" ] && [ "$(kernel_destinations)" = "$1" ]; }
@@ -365,7 +371,7 @@ wait_weights() {
     local w1=$1 w2=$2 start=$SECONDS expected
     expected=$(printf '%s:80 %s %s\n' "$RS1" "$FORWARD" "$w1" "$RS2" "$FORWARD" "$w2" | sort)
     until table_holds "$expected"; do
-        kill -0 "$DAEMON_PID" 2>/dev/null || fail "$LAB_DIRECTOR exited (see its log)"
+        check_daemon_running
         if [ $((SECONDS - start)) -ge "$WAIT_DAEMON" ]; then
             # Names what differs (CLI or kernel, which weight); if the table holds just now, so be it.
             STEP="$STEP (waited ${WAIT_DAEMON}s for weights rs1=$w1 rs2=$w2)"
@@ -382,7 +388,7 @@ hold_weights() {
     local w1=$1 w2=$2 until=$((SECONDS + $3)) expected
     expected=$(printf '%s:80 %s %s\n' "$RS1" "$FORWARD" "$w1" "$RS2" "$FORWARD" "$w2" | sort)
     while [ "$SECONDS" -lt "$until" ]; do
-        kill -0 "$DAEMON_PID" 2>/dev/null || fail "$LAB_DIRECTOR exited (see its log)"
+        check_daemon_running
         table_holds "$expected" || check_table "$w1" "$w2"
         sleep 0.5
     done
@@ -438,21 +444,34 @@ expect_only() {
     [ "${!count}" -eq "$REQUESTS" ] || fail "expected all $REQUESTS answers from $name"
 }
 
+# Fails, with its exit status and last words, if the daemon is no longer running.
+check_daemon_running() {
+    [ -n "$DAEMON_PID" ] || return 0
+    # A process that exited but is not yet reaped still answers kill -0: look at its state too.
+    if kill -0 "$DAEMON_PID" 2>/dev/null && [ "$(ps -o stat= -p "$DAEMON_PID" 2>/dev/null | cut -c1)" != Z ]; then
+        return 0
+    fi
+    local rc=0
+    wait "$DAEMON_PID" || rc=$?
+    DAEMON_PID=""
+    fail "$LAB_DIRECTOR exited with status $rc instead of running; its last words: $(tail -n 3 "$MODE_LOGS/director.log" | tr '\n' ' ')"
+}
+
 start_daemon() {
-    local config=$EXAMPLES/$MODE/keepalived.conf
+    local config=$EXAMPLES/$MODE/keepalived.conf pidfile
     local -a command
     read -r -a command <<<"$(daemon_command "$config" "$RUNDIR")"
+    pidfile=$RUNDIR/$LAB_DIRECTOR.pid
     log "  $LAB_DIRECTOR: ${command[*]}"
     ip netns exec "$(namespace director)" "${command[@]}" >"$MODE_LOGS/director.log" 2>&1 &
     DAEMON_PID=$!
-    # A daemon that cannot start exits at once; one that runs is still there a moment later.
-    sleep 2
-    if ! kill -0 "$DAEMON_PID" 2>/dev/null; then
-        local rc=0
-        wait "$DAEMON_PID" || rc=$?
-        DAEMON_PID=""
-        fail "$LAB_DIRECTOR exited with status $rc instead of running: $(tail -n 3 "$MODE_LOGS/director.log" | tr '\n' ' ')"
-    fi
+    # Started = running and its pid file (-p) written; a daemon that cannot start exits instead.
+    local deadline=$((SECONDS + WAIT_DAEMON))
+    until [ "$(cat "$pidfile" 2>/dev/null)" = "$DAEMON_PID" ]; do
+        check_daemon_running
+        [ "$SECONDS" -lt "$deadline" ] || fail "$LAB_DIRECTOR runs but did not write its pid ($DAEMON_PID) to $pidfile within ${WAIT_DAEMON}s"
+        sleep 0.3
+    done
 }
 
 run_mode() {
@@ -510,7 +529,7 @@ run_mode() {
     # Its first checks run within delay_loop (1 s) of the start: the table must still show both real servers
     # up after they have had time to run a few times.
     wait_weights 1 1
-    hold_weights 1 1 2
+    hold_weights 1 1 3
 
     step "traffic: both real servers answer"
     expect_both_answer
