@@ -125,6 +125,7 @@ MODE=""
 RUNDIR=""
 MODE_STARTED=$SECONDS
 STEP=""
+LAB_MODES=()
 DAEMON_PID=""
 declare -A WEB_PID=()
 
@@ -156,27 +157,41 @@ mode_nodes() {
     esac
 }
 
-add_node() {
-    local ns
-    ns=$(namespace "$1")
-    ip netns add "$ns" || fail "cannot create namespace $ns"
-    ip -n "$ns" link set lo up
-}
+# The topology is collected as ip batch commands (one ip process per namespace instead of one per command: each
+# process start costs under qemu's emulation) and applied by create_topology.
+declare -A NODE_BATCH=()
+SWITCH_BATCH=""
 
 add_bridge() {
-    ip -n "$(namespace switch)" link add "$1" type bridge || fail "cannot create bridge $1 (modprobe bridge?)"
-    ip -n "$(namespace switch)" link set "$1" up
+    SWITCH_BATCH+="link add $1 type bridge"$'\n'"link set $1 up"$'\n'
 }
 
 # Connects NODE's interface IFNAME to bridge BRIDGE in the switch namespace, with address ADDR/LEN.
 attach() {
     local node=$1 ifname=$2 bridge=$3 address=$4
     local port="${bridge#br-}-$node"
-    ip -n "$(namespace switch)" link add "$port" type veth peer name "$ifname" netns "$(namespace "$node")" \
-        || fail "cannot create the veth pair for $node $ifname"
-    ip -n "$(namespace switch)" link set "$port" master "$bridge" up
-    ip -n "$(namespace "$node")" addr add "$address" dev "$ifname"
-    ip -n "$(namespace "$node")" link set "$ifname" up
+    SWITCH_BATCH+="link add $port type veth peer name $ifname netns $(namespace "$node")"$'\n'
+    SWITCH_BATCH+="link set $port master $bridge up"$'\n'
+    node_command "$node" "addr add $address dev $ifname"
+    node_command "$node" "link set $ifname up"
+}
+
+# Adds an ip command (without "ip") to run in NODE's namespace.
+node_command() { NODE_BATCH[$1]+="$2"$'\n'; }
+
+create_topology() {
+    local node ns
+    for node in $(mode_nodes); do
+        ns=$(namespace "$node")
+        ip netns add "$ns" || fail "cannot create namespace $ns"
+        NODE_BATCH[$node]="link set lo up"$'\n'"${NODE_BATCH[$node]:-}"
+    done
+    ip -n "$(namespace switch)" -b - <<<"$SWITCH_BATCH" \
+        || fail "cannot create the bridges and veth pairs (modprobe bridge veth?): ip -b: $SWITCH_BATCH"
+    for node in $(mode_nodes); do
+        ip -n "$(namespace "$node")" -b - <<<"${NODE_BATCH[$node]}" \
+            || fail "cannot configure $node's interfaces: ip -b: ${NODE_BATCH[$node]}"
+    done
 }
 
 # Per-mode addresses and script settings.
@@ -234,25 +249,37 @@ build_topology_tun() {
     attach router eth1 br-priv 10.30.2.1/24
     attach rs1 eth0 br-priv 10.30.2.11/24
     attach rs2 eth0 br-priv 10.30.2.12/24
-    in_ns director ip route add 10.30.2.0/24 via 10.30.1.1
-    in_ns rs1 ip route add default via 10.30.2.1
-    in_ns rs2 ip route add default via 10.30.2.1
-    # The router forwards; the real servers' replies come from the VIP, which the router reaches by its other
-    # interface, so it must not filter by reverse path.
+    node_command director "route add 10.30.2.0/24 via 10.30.1.1"
+    node_command rs1 "route add default via 10.30.2.1"
+    node_command rs2 "route add default via 10.30.2.1"
+}
+
+# After create_topology: the router forwards; the real servers' replies come from the VIP, which the router reaches
+# by its other interface, so it must not filter by reverse path.
+configure_router_tun() {
     # shellcheck disable=SC2016 # expanded by the inner shell
     in_ns router sh -c 'echo 1 > /proc/sys/net/ipv4/ip_forward
         for f in /proc/sys/net/ipv4/conf/*/rp_filter; do echo 0 > "$f"; done'
 }
 
-remove_namespaces() {
+# Kills whatever still runs in the mode's namespaces: only the lab's own processes can be there.
+kill_namespace_processes() {
     local node ns pid
     for node in $(mode_nodes); do
         ns=$(namespace "$node")
         [ -e "/run/netns/$ns" ] || continue
-        # Only the lab's own processes can be in the lab's namespaces.
         for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
-        ip netns del "$ns" 2>/dev/null || true
     done
+}
+
+remove_namespaces() {
+    local node ns
+    kill_namespace_processes
+    for node in $(mode_nodes); do
+        ns=$(namespace "$node")
+        [ -e "/run/netns/$ns" ] && ip netns del "$ns" 2>/dev/null
+    done
+    return 0
 }
 
 # Stops process PID with SIGTERM, then SIGKILL after WAIT_STOP seconds; returns 1 if it needed SIGKILL.
@@ -282,7 +309,9 @@ cleanup_mode() {
             in_ns "$name" env "${RS_ENV[@]}" "$EXAMPLES/$MODE/realserver.sh" stop >/dev/null 2>&1
         done
     fi
-    remove_namespaces
+    # The namespaces themselves are deleted when the whole lab ends (remove_all_namespaces): the kernel tears a
+    # namespace down in the background, and under emulation that stalls the next mode's set-up for many seconds.
+    kill_namespace_processes
     [ -n "$RUNDIR" ] && rm -rf "$RUNDIR"
     exit "$rc"
 }
@@ -490,8 +519,9 @@ run_mode() {
     step "build namespaces: $(mode_nodes | sed 's/ /, /g')"
     remove_namespaces
     local node
-    for node in $(mode_nodes); do add_node "$node"; done
     "build_topology_$MODE"
+    create_topology
+    [ "$MODE" != tun ] || configure_router_tun
 
     step "real servers: $MODE/realserver.sh start on rs1 and rs2"
     # Both at once (they are independent hosts); each one's status is checked.
@@ -569,6 +599,11 @@ run_mode() {
 
 # ---------------------------------------------------------------------------------------------------------------
 
+remove_all_namespaces() {
+    local mode
+    for mode in "${LAB_MODES[@]}"; do MODE=$mode remove_namespaces; done
+}
+
 main() {
     local -a modes=()
     local arg
@@ -608,6 +643,8 @@ main() {
     say "director daemon: $LAB_DIRECTOR ($DAEMON); CLI: $LAB_CTL ($CTL); kernel $(uname -r); logs: $LOGDIR"
 
     local mode rc failed=0 started=$SECONDS
+    LAB_MODES=("${modes[@]}")
+    trap remove_all_namespaces EXIT
     local -a summary=()
     for mode in "${modes[@]}"; do
         set +e
