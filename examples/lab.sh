@@ -1,0 +1,670 @@
+#!/usr/bin/env bash
+# The end-to-end lab: an LVS director, two real servers and a client in network namespaces on one machine, for
+# each forwarding method (DR, NAT, TUN), set up with the example scripts themselves and kept healthy by the
+# director daemon with the example keepalived.conf.
+#
+#   examples/lab.sh [dr|nat|tun|all]...        (default: all)
+#
+# For each mode: realserver.sh start on both real servers, a web server on each answering with its own name,
+# director.sh start (twice: the second run must change nothing), the daemon started in the foreground, then
+# 20 requests to the VIP (both real servers must answer), one web server stopped (the daemon must set its
+# weight to 0 and every request must reach the survivor), restarted (back in rotation: both answer again), and
+# the teardown with the scripts' stop commands. Every check reads the kernel table (the CLI's -Ln listing, checked
+# against /proc/net/ip_vs) or what the client received. Exits 0 only if every step of every mode held.
+#
+# Environment:
+#   LAB_DIRECTOR=lvsd|keepalived   the director daemon (default lvsd, built with swift build)
+#   LAB_CTL=lvsctl|ipvsadm         the ipvsadm-compatible CLI given to director.sh and used for the checks
+#                                  (default lvsctl, built with swift build)
+#   LAB_BIN=DIR                    where lvsd and lvsctl are (default: swift build --show-bin-path)
+#   LAB_VM=auto|yes|no             run inside scripts/vm.sh: auto = only when this kernel has no IPVS or we are not
+#                                  root (default auto)
+#   LAB_LOGDIR=DIR                 keep the daemon, web server and client logs there (default: a new /tmp dir)
+#
+# The lab installs its prerequisites (scripts/setup.sh) and builds lvsd/lvsctl when it needs them. Everything it
+# creates lives in namespaces named lab-<mode>-*, which it deletes on exit, also on failure or interruption. The
+# addresses (10.10.0.0/24, 10.20.1.0/24, 10.20.2.0/24, 10.30.1.0/24, 10.30.2.0/24) exist only inside them.
+set -euo pipefail
+shopt -s inherit_errexit
+
+EXAMPLES=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+PROJECT=$(cd "$EXAMPLES/.." && pwd)
+LAB_DIRECTOR=${LAB_DIRECTOR:-lvsd}
+LAB_CTL=${LAB_CTL:-lvsctl}
+LAB_BIN=${LAB_BIN:-}
+LAB_VM=${LAB_VM:-auto}
+LAB_LOGDIR=${LAB_LOGDIR:-}
+
+REQUESTS=20                # requests per round
+WAIT_SERVER=20             # seconds for a web server to start answering
+WAIT_DAEMON=25             # seconds for the daemon to react to a real server going down or coming back
+WAIT_STOP=10               # seconds for a process to exit after SIGTERM
+
+usage() {
+    echo "usage: examples/lab.sh [dr|nat|tun|all]...   (LAB_DIRECTOR=lvsd|keepalived, LAB_CTL=lvsctl|ipvsadm)" >&2
+    exit 2
+}
+
+say() { echo "[lab] $*"; }
+
+die() { echo "[lab] error: $*" >&2; exit 1; }
+
+# ---------------------------------------------------------------------------------------------------------------
+# Preparation on the host: prerequisites, build, and the choice between running here and running in the VM.
+
+install_prerequisites() {
+    say "prerequisites: scripts/setup.sh"
+    "$PROJECT/scripts/setup.sh" || die "scripts/setup.sh failed: the lab's prerequisites are not installed"
+}
+
+needs_swift_build() { [ "$LAB_DIRECTOR" = lvsd ] || [ "$LAB_CTL" = lvsctl ]; }
+
+build_tools() {
+    local log
+    log=$(mktemp /tmp/lvs-lab-build.XXXXXX)
+    say "building lvsd and lvsctl: swift build (log: $log)"
+    if ! (cd "$PROJECT" && swift build) >"$log" 2>&1; then
+        tail -n 30 "$log" >&2
+        die "swift build failed (full log: $log)"
+    fi
+    LAB_BIN=$(cd "$PROJECT" && swift build --show-bin-path)
+    rm -f "$log"
+}
+
+kernel_has_ipvs() {
+    [ -e /proc/net/ip_vs ] && return 0
+    [ "$(id -u)" -eq 0 ] && modprobe ip_vs 2>/dev/null && [ -e /proc/net/ip_vs ]
+}
+
+run_in_vm() {
+    say "this kernel has no IPVS (or we are not root): running the lab inside the test VM (scripts/vm.sh)"
+    local -a passed=(LAB_DIRECTOR="$LAB_DIRECTOR" LAB_CTL="$LAB_CTL" LAB_VM=no)
+    [ -n "$LAB_BIN" ] && passed+=(LAB_BIN="$LAB_BIN")
+    [ -n "$LAB_LOGDIR" ] && passed+=(LAB_LOGDIR="$LAB_LOGDIR")
+    local rc=0
+    "$PROJECT/scripts/vm.sh" --timeout 900 -- env "${passed[@]}" bash examples/lab.sh "$@" || rc=$?
+    exit "$rc"
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Tools under test.
+
+resolve_tools() {
+    case "$LAB_DIRECTOR" in
+        lvsd) DAEMON=$LAB_BIN/lvsd ;;
+        keepalived) DAEMON=$(command -v keepalived) || die "keepalived not installed (scripts/setup.sh installs it)" ;;
+        *) die "LAB_DIRECTOR must be lvsd or keepalived, not '$LAB_DIRECTOR'" ;;
+    esac
+    case "$LAB_CTL" in
+        lvsctl) CTL=$LAB_BIN/lvsctl ;;
+        ipvsadm) CTL=$(command -v ipvsadm) || die "ipvsadm not installed (scripts/setup.sh installs it)" ;;
+        *) die "LAB_CTL must be lvsctl or ipvsadm, not '$LAB_CTL'" ;;
+    esac
+    [ -x "$DAEMON" ] || die "director daemon $DAEMON not found (LAB_BIN=$LAB_BIN)"
+    [ -x "$CTL" ] || die "CLI $CTL not found (LAB_BIN=$LAB_BIN)"
+    local tool
+    for tool in ip python3 curl awk sort; do
+        command -v "$tool" >/dev/null || die "$tool not installed (scripts/setup.sh installs it)"
+    done
+}
+
+# The daemon's command line: foreground, log to the console (captured in a file), detailed logging.
+daemon_command() {
+    local config=$1 rundir=$2
+    case "$LAB_DIRECTOR" in
+        lvsd) echo "$DAEMON" -n -l -D -f "$config" -p "$rundir/lvsd.pid" ;;
+        keepalived) echo "$DAEMON" -n -l -G -D -C -f "$config" -p "$rundir/keepalived.pid" \
+            -c "$rundir/checkers.pid" -r "$rundir/vrrp.pid" ;;
+    esac
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# One mode's run. Everything below runs in a subshell per mode, with its own EXIT trap.
+
+MODE=""
+RUNDIR=""
+MODE_STARTED=$SECONDS
+STEP=""
+LAB_MODES=()
+DAEMON_PID=""
+declare -A WEB_PID=()
+
+log() { echo "[$MODE] $*"; }
+
+# Step lines carry the seconds since the mode started.
+step() { STEP=$1; echo "[$MODE +$((SECONDS - MODE_STARTED))s] $1"; }
+
+
+fail() {
+    echo "[$MODE] FAILED at step '$STEP': $*" >&2
+    if [ -s "$MODE_LOGS/director.log" ]; then
+        echo "[$MODE] last lines of the director daemon's log ($MODE_LOGS/director.log):" >&2
+        tail -n 15 "$MODE_LOGS/director.log" | sed 's/^/    /' >&2
+    fi
+    echo "$STEP: $*" > "$MODE_LOGS/failed"
+    exit 1
+}
+
+namespace() { echo "lab-$MODE-$1"; }
+
+# Runs a command in one of the mode's namespaces: in_ns NODE COMMAND...
+in_ns() { local node=$1; shift; ip netns exec "$(namespace "$node")" "$@"; }
+
+mode_nodes() {
+    case "$MODE" in
+        tun) echo switch router client director rs1 rs2 ;;
+        *) echo switch client director rs1 rs2 ;;
+    esac
+}
+
+# The topology is collected as ip batch commands (one ip process per namespace instead of one per command: each
+# process start costs under qemu's emulation) and applied by create_topology.
+declare -A NODE_BATCH=()
+SWITCH_BATCH=""
+
+add_bridge() {
+    SWITCH_BATCH+="link add $1 type bridge"$'\n'"link set $1 up"$'\n'
+}
+
+# Connects NODE's interface IFNAME to bridge BRIDGE in the switch namespace, with address ADDR/LEN.
+attach() {
+    local node=$1 ifname=$2 bridge=$3 address=$4
+    local port="${bridge#br-}-$node"
+    SWITCH_BATCH+="link add $port type veth peer name $ifname netns $(namespace "$node")"$'\n'
+    SWITCH_BATCH+="link set $port master $bridge up"$'\n'
+    node_command "$node" "addr add $address dev $ifname"
+    node_command "$node" "link set $ifname up"
+}
+
+# Adds an ip command (without "ip") to run in NODE's namespace.
+node_command() { NODE_BATCH[$1]+="$2"$'\n'; }
+
+create_topology() {
+    local node ns
+    for node in $(mode_nodes); do
+        ns=$(namespace "$node")
+        ip netns add "$ns" || fail "cannot create namespace $ns"
+        NODE_BATCH[$node]="link set lo up"$'\n'"${NODE_BATCH[$node]:-}"
+    done
+    ip -n "$(namespace switch)" -b - <<<"$SWITCH_BATCH" \
+        || fail "cannot create the bridges and veth pairs (modprobe bridge veth?): ip -b: $SWITCH_BATCH"
+    for node in $(mode_nodes); do
+        ip -n "$(namespace "$node")" -b - <<<"${NODE_BATCH[$node]}" \
+            || fail "cannot configure $node's interfaces: ip -b: ${NODE_BATCH[$node]}"
+    done
+}
+
+# Per-mode addresses and script settings.
+configure_mode() {
+    case "$MODE" in
+        dr)
+            VIP=10.10.0.100; RS1=10.10.0.11; RS2=10.10.0.12; FORWARD=Route
+            DIRECTOR_ENV=(VIP="$VIP" IFACE=eth0 RIPS="$RS1 $RS2")
+            RS_ENV=(VIP="$VIP" IFACE=eth0)
+            ;;
+        nat)
+            VIP=10.20.1.100; RS1=10.20.2.11; RS2=10.20.2.12; FORWARD=Masq
+            DIRECTOR_ENV=(VIP="$VIP" IFACE=eth0 RIPS="$RS1 $RS2")
+            RS_ENV=(GATEWAY=10.20.2.1)
+            ;;
+        tun)
+            VIP=10.30.1.100; RS1=10.30.2.11; RS2=10.30.2.12; FORWARD=Tunnel
+            DIRECTOR_ENV=(VIP="$VIP" IFACE=eth0 RIPS="$RS1 $RS2")
+            RS_ENV=(VIP="$VIP" IFACE=eth0)
+            ;;
+    esac
+    DIRECTOR_ENV+=(LVSCTL="$CTL")
+    declare -gA RIP=([rs1]=$RS1 [rs2]=$RS2)
+}
+
+#   client 10.10.0.10 --+
+#   director 10.10.0.2 -+-- br-lan (one segment) -- rs1 10.10.0.11, rs2 10.10.0.12      VIP 10.10.0.100
+build_topology_dr() {
+    add_bridge br-lan
+    attach client eth0 br-lan 10.10.0.10/24
+    attach director eth0 br-lan 10.10.0.2/24
+    attach rs1 eth0 br-lan 10.10.0.11/24
+    attach rs2 eth0 br-lan 10.10.0.12/24
+}
+
+#   client 10.20.1.10 -- br-pub -- eth0 10.20.1.2 [director] eth1 10.20.2.1 -- br-priv -- rs1 .11, rs2 .12
+build_topology_nat() {
+    add_bridge br-pub
+    add_bridge br-priv
+    attach client eth0 br-pub 10.20.1.10/24
+    attach director eth0 br-pub 10.20.1.2/24
+    attach director eth1 br-priv 10.20.2.1/24
+    attach rs1 eth0 br-priv 10.20.2.11/24
+    attach rs2 eth0 br-priv 10.20.2.12/24
+}
+
+#   client 10.30.1.10, director 10.30.1.2 -- br-pub -- eth0 10.30.1.1 [router] eth1 10.30.2.1 -- br-priv --
+#   rs1 10.30.2.11, rs2 10.30.2.12: the real servers are on another network, reached through the router.
+build_topology_tun() {
+    add_bridge br-pub
+    add_bridge br-priv
+    attach client eth0 br-pub 10.30.1.10/24
+    attach director eth0 br-pub 10.30.1.2/24
+    attach router eth0 br-pub 10.30.1.1/24
+    attach router eth1 br-priv 10.30.2.1/24
+    attach rs1 eth0 br-priv 10.30.2.11/24
+    attach rs2 eth0 br-priv 10.30.2.12/24
+    node_command director "route add 10.30.2.0/24 via 10.30.1.1"
+    node_command rs1 "route add default via 10.30.2.1"
+    node_command rs2 "route add default via 10.30.2.1"
+}
+
+# After create_topology: the router forwards; the real servers' replies come from the VIP, which the router reaches
+# by its other interface, so it must not filter by reverse path.
+configure_router_tun() {
+    # shellcheck disable=SC2016 # expanded by the inner shell
+    in_ns router sh -c 'echo 1 > /proc/sys/net/ipv4/ip_forward
+        for f in /proc/sys/net/ipv4/conf/*/rp_filter; do echo 0 > "$f"; done'
+}
+
+# Kills whatever still runs in the mode's namespaces: only the lab's own processes can be there.
+kill_namespace_processes() {
+    local node ns pid
+    for node in $(mode_nodes); do
+        ns=$(namespace "$node")
+        [ -e "/run/netns/$ns" ] || continue
+        for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
+    done
+}
+
+remove_namespaces() {
+    local node ns
+    kill_namespace_processes
+    for node in $(mode_nodes); do
+        ns=$(namespace "$node")
+        [ -e "/run/netns/$ns" ] && ip netns del "$ns" 2>/dev/null
+    done
+    return 0
+}
+
+# Stops process PID with SIGTERM, then SIGKILL after WAIT_STOP seconds; returns 1 if it needed SIGKILL.
+stop_process() {
+    local pid=$1 deadline=$((SECONDS + WAIT_STOP))
+    kill -TERM "$pid" 2>/dev/null || return 0
+    while kill -0 "$pid" 2>/dev/null; do
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            kill -KILL "$pid" 2>/dev/null || true
+            wait "$pid" 2>/dev/null || true
+            return 1
+        fi
+        sleep 0.2
+    done
+    wait "$pid" 2>/dev/null || true
+}
+
+cleanup_mode() {
+    local rc=$? name
+    trap - EXIT
+    set +e
+    [ -n "$DAEMON_PID" ] && stop_process "$DAEMON_PID"
+    for name in "${!WEB_PID[@]}"; do stop_process "${WEB_PID[$name]}"; done
+    if [ -e "/run/netns/$(namespace director)" ]; then
+        in_ns director env "${DIRECTOR_ENV[@]}" "$EXAMPLES/$MODE/director.sh" stop >/dev/null 2>&1
+        for name in rs1 rs2; do
+            in_ns "$name" env "${RS_ENV[@]}" "$EXAMPLES/$MODE/realserver.sh" stop >/dev/null 2>&1
+        done
+    fi
+    # The namespaces themselves are deleted when the whole lab ends (remove_all_namespaces): the kernel tears a
+    # namespace down in the background, and under emulation that stalls the next mode's set-up for many seconds.
+    kill_namespace_processes
+    [ -n "$RUNDIR" ] && rm -rf "$RUNDIR"
+    exit "$rc"
+}
+
+start_web_server() {
+    local name=$1
+    mkdir -p "$MODE_LOGS/www-$name"
+    echo "$name" > "$MODE_LOGS/www-$name/index.html"
+    # ip netns exec, not in_ns: $! must be the server itself (ip execs it), not a subshell around a function.
+    ip netns exec "$(namespace "$name")" python3 -m http.server 80 --bind 0.0.0.0 --directory "$MODE_LOGS/www-$name" \
+        >>"$MODE_LOGS/web-$name.log" 2>&1 &
+    WEB_PID[$name]=$!
+}
+
+stop_web_server() {
+    local name=$1
+    stop_process "${WEB_PID[$name]}" || fail "the web server on $name needed SIGKILL"
+    unset "WEB_PID[$name]"
+}
+
+# Waits until NAME's web server answers on its own address with its name.
+wait_web_server() {
+    local name=$1 deadline=$((SECONDS + WAIT_SERVER)) body
+    while :; do
+        body=$(in_ns "$name" curl -s --noproxy '*' -m 2 "http://${RIP[$name]}/" 2>/dev/null || true)
+        [ "$body" = "$name" ] && return 0
+        kill -0 "${WEB_PID[$name]}" 2>/dev/null || fail "the web server on $name exited (log: $MODE_LOGS/web-$name.log)"
+        [ "$SECONDS" -ge "$deadline" ] && fail "the web server on $name did not answer within ${WAIT_SERVER}s"
+        sleep 0.3
+    done
+}
+
+# The CLI's listing of the virtual service.
+listing() { in_ns director "$CTL" -Ln -t "$VIP:80"; }
+
+# The real servers of the virtual service as "ADDRESS:PORT FORWARD WEIGHT" lines, sorted, from the CLI's -Ln.
+listed_destinations() {
+    listing | awk '$1 == "->" && $2 != "RemoteAddress:Port" { print $2, $3, $4 }' | sort
+}
+
+# The same, from the kernel's /proc/net/ip_vs (hexadecimal addresses and ports).
+kernel_destinations() {
+    local want service="" proto addr forward weight rest h
+    # shellcheck disable=SC2086 # the VIP's four octets as four arguments
+    want=$(printf '%02X%02X%02X%02X:0050' ${VIP//./ })
+    in_ns director cat /proc/net/ip_vs | while read -r proto addr forward weight rest; do
+        case "$proto" in
+            TCP|UDP|SCTP|FWM) service="$proto $addr" ;;
+            "->")
+                [ "$service" = "TCP $want" ] || continue
+                h=${addr%:*}
+                printf '%d.%d.%d.%d:%d %s %s\n' "0x${h:0:2}" "0x${h:2:2}" "0x${h:4:2}" "0x${h:6:2}" \
+                    "0x${addr#*:}" "$forward" "$weight"
+                ;;
+        esac
+    done | sort
+}
+
+kernel_has_service() {
+    local hex
+    # shellcheck disable=SC2086 # the VIP's four octets as four arguments
+    hex=$(printf '%02X%02X%02X%02X:0050' ${VIP//./ })
+    in_ns director grep -q "^TCP  $hex " /proc/net/ip_vs
+}
+
+# "ADDRESS:PORT FORWARD WEIGHT" lines as one readable phrase.
+describe() {
+    if [ -z "$1" ]; then echo "no real servers"; return; fi
+    awk '{ printf "%s%s %s weight %s", (NR > 1 ? ", " : "[") , $1, $2, $3 } END { print "]" }' <<<"$1"
+}
+
+# Fails unless the table (CLI listing and kernel agreeing) has exactly rs1 and rs2 with weights W1 and W2.
+check_table() {
+    local w1=$1 w2=$2 listed kernel expected
+    expected=$(printf '%s:80 %s %s\n' "$RS1" "$FORWARD" "$w1" "$RS2" "$FORWARD" "$w2" | sort)
+    listed=$(listed_destinations) || fail "$LAB_CTL -Ln -t $VIP:80 failed: $(listing 2>&1 | head -n 3)"
+    kernel=$(kernel_destinations)
+    [ "$kernel" = "$expected" ] || fail "the kernel table (/proc/net/ip_vs) has $(describe "$kernel") for $VIP:80, expected $(describe "$expected")"
+    [ "$listed" = "$expected" ] || fail "$LAB_CTL -Ln shows $(describe "$listed") for $VIP:80, expected $(describe "$expected") (the kernel agrees with the expectation); it printed: $(listing 2>&1 | head -n 8)"
+}
+
+table_holds() { [ "$(listed_destinations 2>/dev/null)" = "$1" ] && [ "$(kernel_destinations)" = "$1" ]; }
+
+# Waits (bounded) until the daemon has set the weights to W1 and W2; prints the seconds it took.
+wait_weights() {
+    local w1=$1 w2=$2 start=$SECONDS expected
+    expected=$(printf '%s:80 %s %s\n' "$RS1" "$FORWARD" "$w1" "$RS2" "$FORWARD" "$w2" | sort)
+    until table_holds "$expected"; do
+        check_daemon_running
+        if [ $((SECONDS - start)) -ge "$WAIT_DAEMON" ]; then
+            # Names what differs (CLI or kernel, which weight); if the table holds just now, so be it.
+            STEP="$STEP (waited ${WAIT_DAEMON}s for weights rs1=$w1 rs2=$w2)"
+            check_table "$w1" "$w2"
+            break
+        fi
+        sleep 0.5
+    done
+    WAITED=$((SECONDS - start))
+}
+
+# Fails if the table leaves weights W1 and W2 during the next SECS seconds.
+hold_weights() {
+    local w1=$1 w2=$2 until=$((SECONDS + $3)) expected
+    expected=$(printf '%s:80 %s %s\n' "$RS1" "$FORWARD" "$w1" "$RS2" "$FORWARD" "$w2" | sort)
+    while [ "$SECONDS" -lt "$until" ]; do
+        check_daemon_running
+        table_holds "$expected" || check_table "$w1" "$w2"
+        sleep 0.5
+    done
+}
+
+show_table() { listing | sed 's/^/    /'; }
+
+# The client: REQUESTS HTTP/1.0 requests to the VIP, each on a new connection; one line per request, the body or
+# FAILED. One python process with plain sockets rather than one curl per request: process start-up and imports
+# dominate under qemu's emulation.
+CLIENT_PROGRAM='
+import socket, sys
+vip, count = sys.argv[1], int(sys.argv[2])
+for _ in range(count):
+    try:
+        with socket.create_connection((vip, 80), timeout=3) as connection:
+            connection.sendall(b"GET / HTTP/1.0\r\nHost: " + vip.encode() + b"\r\n\r\n")
+            response = b""
+            while chunk := connection.recv(4096):
+                response += chunk
+        head, _, body = response.partition(b"\r\n\r\n")
+        if not head.startswith(b"HTTP/1.0 200 ") and not head.startswith(b"HTTP/1.1 200 "):
+            raise OSError("unexpected response: %r" % head[:40])
+        print(body.decode().strip(), flush=True)
+    except OSError as error:
+        print("FAILED", flush=True)
+        print("request failed:", error, file=sys.stderr, flush=True)
+'
+
+# Sends REQUESTS requests to the VIP from the client; sets ANSWERS_rs1, ANSWERS_rs2, ANSWERS_failed, ANSWERS_other.
+send_requests() {
+    local out
+    out=$(in_ns client python3 -c "$CLIENT_PROGRAM" "$VIP" "$REQUESTS" 2>>"$MODE_LOGS/client.log")
+    ANSWERS_rs1=$(grep -cx rs1 <<<"$out" || true)
+    ANSWERS_rs2=$(grep -cx rs2 <<<"$out" || true)
+    ANSWERS_failed=$(grep -cx FAILED <<<"$out" || true)
+    ANSWERS_other=$((REQUESTS - ANSWERS_rs1 - ANSWERS_rs2 - ANSWERS_failed))
+    log "$REQUESTS requests: rs1=$ANSWERS_rs1 rs2=$ANSWERS_rs2 failed=$ANSWERS_failed"
+    [ "$ANSWERS_other" -eq 0 ] || fail "$ANSWERS_other answers were neither rs1 nor rs2: $(sort <<<"$out" | uniq -c | tr '\n' ' ')"
+}
+
+expect_both_answer() {
+    send_requests
+    [ "$ANSWERS_failed" -eq 0 ] || fail "$ANSWERS_failed of $REQUESTS requests failed"
+    if [ "$ANSWERS_rs1" -eq 0 ] || [ "$ANSWERS_rs2" -eq 0 ]; then fail "not both real servers answered"; fi
+}
+
+expect_only() {
+    local name=$1 count
+    send_requests
+    [ "$ANSWERS_failed" -eq 0 ] || fail "$ANSWERS_failed of $REQUESTS requests failed"
+    count=ANSWERS_$name
+    [ "${!count}" -eq "$REQUESTS" ] || fail "expected all $REQUESTS answers from $name"
+}
+
+# Fails, with its exit status and last words, if the daemon is no longer running.
+check_daemon_running() {
+    [ -n "$DAEMON_PID" ] || return 0
+    # A process that exited but is not yet reaped still answers kill -0: look at its state too.
+    if kill -0 "$DAEMON_PID" 2>/dev/null && [ "$(ps -o stat= -p "$DAEMON_PID" 2>/dev/null | cut -c1)" != Z ]; then
+        return 0
+    fi
+    local rc=0
+    wait "$DAEMON_PID" || rc=$?
+    DAEMON_PID=""
+    fail "$LAB_DIRECTOR exited with status $rc instead of running; its last words: $(tail -n 3 "$MODE_LOGS/director.log" | tr '\n' ' ')"
+}
+
+start_daemon() {
+    local config=$EXAMPLES/$MODE/keepalived.conf pidfile
+    local -a command
+    read -r -a command <<<"$(daemon_command "$config" "$RUNDIR")"
+    pidfile=$RUNDIR/$LAB_DIRECTOR.pid
+    log "  $LAB_DIRECTOR: ${command[*]}"
+    ip netns exec "$(namespace director)" "${command[@]}" >"$MODE_LOGS/director.log" 2>&1 &
+    DAEMON_PID=$!
+    # Started = running and its pid file (-p) written; a daemon that cannot start exits instead.
+    local deadline=$((SECONDS + WAIT_DAEMON))
+    until [ "$(cat "$pidfile" 2>/dev/null)" = "$DAEMON_PID" ]; do
+        check_daemon_running
+        [ "$SECONDS" -lt "$deadline" ] || fail "$LAB_DIRECTOR runs but did not write its pid ($DAEMON_PID) to $pidfile within ${WAIT_DAEMON}s"
+        sleep 0.3
+    done
+}
+
+run_mode() {
+    MODE=$1
+    MODE_LOGS=$LOGDIR/$MODE
+    rm -rf "$MODE_LOGS"
+    mkdir -p "$MODE_LOGS"
+    RUNDIR=$(mktemp -d /tmp/lvs-lab-run.XXXXXX)     # the daemon's pid files: fresh for every run
+    configure_mode
+    trap cleanup_mode EXIT
+    trap 'fail "interrupted"' INT TERM
+    set -E
+    trap 'fail "command failed with status $?: $BASH_COMMAND"' ERR
+    MODE_STARTED=$SECONDS
+
+    step "build namespaces: $(mode_nodes | sed 's/ /, /g')"
+    remove_namespaces
+    local node
+    "build_topology_$MODE"
+    create_topology
+    [ "$MODE" != tun ] || configure_router_tun
+
+    step "real servers: $MODE/realserver.sh start on rs1 and rs2"
+    # Both at once (they are independent hosts); each one's status is checked.
+    local -A setup_pid=()
+    for node in rs1 rs2; do
+        ip netns exec "$(namespace "$node")" env "${RS_ENV[@]}" "$EXAMPLES/$MODE/realserver.sh" start &
+        setup_pid[$node]=$!
+    done
+    for node in rs1 rs2; do
+        wait "${setup_pid[$node]}" || fail "realserver.sh start failed on $node"
+    done
+
+    step "web servers: rs1 and rs2 answer with their names"
+    start_web_server rs1
+    start_web_server rs2
+    wait_web_server rs1
+    wait_web_server rs2
+
+    step "director: $MODE/director.sh start with $LAB_CTL"
+    in_ns director env "${DIRECTOR_ENV[@]}" "$EXAMPLES/$MODE/director.sh" start || fail "director.sh start failed"
+    check_table 1 1
+    log "  $LAB_CTL -Ln:"
+    show_table
+
+    step "director: director.sh start again changes nothing"
+    local before after
+    before=$(listing)
+    in_ns director env "${DIRECTOR_ENV[@]}" "$EXAMPLES/$MODE/director.sh" start || fail "second director.sh start failed"
+    after=$(listing)
+    [ "$before" = "$after" ] || fail "the listing changed: before [$before] after [$after]"
+    check_table 1 1
+
+    step "director daemon: $LAB_DIRECTOR with $MODE/keepalived.conf keeps both real servers in"
+    start_daemon
+    # Its first checks run within delay_loop (1 s) of the start: the table must still show both real servers
+    # up after they have had time to run a few times.
+    wait_weights 1 1
+    hold_weights 1 1 3
+
+    step "traffic: both real servers answer"
+    expect_both_answer
+
+    step "failure: stop rs1's web server, $LAB_DIRECTOR sets its weight to 0"
+    stop_web_server rs1
+    wait_weights 0 1
+    log "  rs1 weight 0 after ${WAITED}s; $LAB_CTL -Ln:"
+    show_table
+
+    step "traffic: every request goes to rs2"
+    expect_only rs2
+
+    step "recovery: restart rs1's web server, $LAB_DIRECTOR restores its weight"
+    start_web_server rs1
+    wait_web_server rs1
+    wait_weights 1 1
+    log "  rs1 weight 1 after ${WAITED}s; $LAB_CTL -Ln:"
+    show_table
+
+    step "traffic: both real servers answer again"
+    expect_both_answer
+
+    step "teardown: stop $LAB_DIRECTOR, director.sh stop, realserver.sh stop"
+    stop_process "$DAEMON_PID" || fail "$LAB_DIRECTOR needed SIGKILL to stop"
+    DAEMON_PID=""
+    in_ns director env "${DIRECTOR_ENV[@]}" "$EXAMPLES/$MODE/director.sh" stop || fail "director.sh stop failed"
+    [ -z "$(kernel_destinations)" ] || fail "real servers of $VIP:80 are still in the kernel table"
+    ! kernel_has_service || fail "the virtual service $VIP:80 is still in the kernel table"
+    ! in_ns director ip -o addr show | grep -qF " $VIP/32 " || fail "the VIP is still on the director"
+    for node in rs1 rs2; do
+        in_ns "$node" env "${RS_ENV[@]}" "$EXAMPLES/$MODE/realserver.sh" stop || fail "realserver.sh stop failed on $node"
+    done
+
+    log "passed in $((SECONDS - MODE_STARTED))s"
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+
+remove_all_namespaces() {
+    local mode
+    for mode in "${LAB_MODES[@]}"; do MODE=$mode remove_namespaces; done
+}
+
+main() {
+    local -a modes=()
+    local arg
+    for arg in "$@"; do
+        case "$arg" in
+            dr|nat|tun) modes+=("$arg") ;;
+            all) modes+=(dr nat tun) ;;
+            -h|--help) usage ;;
+            *) echo "lab.sh: unknown mode '$arg'" >&2; usage ;;
+        esac
+    done
+    [ ${#modes[@]} -gt 0 ] || modes=(dr nat tun)
+    case "$LAB_DIRECTOR" in lvsd|keepalived) ;; *) die "LAB_DIRECTOR must be lvsd or keepalived, not '$LAB_DIRECTOR'" ;; esac
+    case "$LAB_CTL" in lvsctl|ipvsadm) ;; *) die "LAB_CTL must be lvsctl or ipvsadm, not '$LAB_CTL'" ;; esac
+
+    if [ -z "${LVS_IN_VM:-}" ]; then
+        install_prerequisites
+        if needs_swift_build && [ -z "$LAB_BIN" ]; then build_tools; fi
+    fi
+    case "$LAB_VM" in
+        yes) [ -z "${LVS_IN_VM:-}" ] && run_in_vm "${modes[@]}" ;;
+        auto) if [ "$(id -u)" -ne 0 ] || ! kernel_has_ipvs; then
+                  [ -n "${LVS_IN_VM:-}" ] && die "no IPVS in this kernel, even inside the VM"
+                  run_in_vm "${modes[@]}"
+              fi ;;
+        no) ;;
+        *) die "LAB_VM must be auto, yes or no" ;;
+    esac
+    [ "$(id -u)" -eq 0 ] || die "the lab needs root (network namespaces, IPVS)"
+    kernel_has_ipvs || die "this kernel has no IPVS (modprobe ip_vs failed)"
+
+    resolve_tools
+    local module
+    for module in veth bridge ipip; do modprobe "$module" 2>/dev/null || true; done
+    LOGDIR=${LAB_LOGDIR:-$(mktemp -d /tmp/lvs-lab.XXXXXX)}
+    mkdir -p "$LOGDIR"
+    say "director daemon: $LAB_DIRECTOR ($DAEMON); CLI: $LAB_CTL ($CTL); kernel $(uname -r); logs: $LOGDIR"
+
+    local mode rc failed=0 started=$SECONDS
+    LAB_MODES=("${modes[@]}")
+    trap remove_all_namespaces EXIT
+    local -a summary=()
+    for mode in "${modes[@]}"; do
+        set +e
+        (set -e; run_mode "$mode")
+        rc=$?
+        set -e
+        if [ "$rc" -eq 0 ]; then
+            summary+=("$mode: passed")
+        else
+            failed=1
+            summary+=("$mode: FAILED at $(cat "$LOGDIR/$mode/failed" 2>/dev/null || echo "an unrecorded step (status $rc)")")
+        fi
+    done
+    for arg in "${summary[@]}"; do say "$arg"; done
+    if [ "$failed" -eq 0 ]; then
+        say "all passed (${modes[*]}) with $LAB_DIRECTOR and $LAB_CTL in $((SECONDS - started))s"
+    else
+        say "FAILED (director daemon $LAB_DIRECTOR, CLI $LAB_CTL) after $((SECONDS - started))s"
+        exit 1
+    fi
+}
+
+main "$@"
