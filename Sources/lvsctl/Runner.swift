@@ -103,7 +103,7 @@ struct Runner {
     func listAll(_ format: ListFormat) -> Int32 {
         do throws(IPVSError) {
             let info = try client.info()
-            let table = try client.table()
+            let table = try readTable(destinationsFromProc: format.isDisjoint(with: Runner.netlinkOnlyFormats) && !json)
             if json {
                 Output.out(JSONListing.table(table, info: info))
             } else {
@@ -114,6 +114,25 @@ struct Runner {
             Output.exit(1)
         }
         return 0
+    }
+}
+
+extension Runner {
+    /// Formats that print something only netlink reports (counters, thresholds, persistence counts, tunnels, and the
+    /// save format's tunnel options).
+    static let netlinkOnlyFormats: ListFormat = [.rule, .stats, .rate, .thresholds, .persistentConn, .tunInfo]
+
+    /// The table: one service dump, then destinations either from `/proc/net/ip_vs` (one read for the whole table)
+    /// or from one netlink dump per service. Services the file does not identify unambiguously fall back to netlink.
+    func readTable(destinationsFromProc: Bool) throws(IPVSError) -> [ServiceEntry] {
+        guard destinationsFromProc else { return try client.table() }
+        let services = try client.services()
+        guard let text = Output.readFile("/proc/net/ip_vs") else { return try client.table() }
+        let fromProc = ProcIPVS.parse(text)
+        return try services.map { (s) throws(IPVSError) -> ServiceEntry in
+            if let d = fromProc[ProcIPVS.Key(s.key)] { return ServiceEntry(service: s, destinations: d) }
+            return ServiceEntry(service: s, destinations: try client.destinations(of: s.key))
+        }
     }
 }
 
