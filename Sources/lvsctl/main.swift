@@ -47,6 +47,9 @@ do throws(IPVSError) {
 }
 
 let runner = Runner(client: client, program: program, json: json)
+if words.first == "apply" {
+    Output.exit(Apply.run(Array(words.dropFirst()), client: client))
+}
 if words.isEmpty {
     _ = runner.listAll([])
     Output.exit(0)
