@@ -5,6 +5,14 @@ import Testing
 /// lvsctl against ipvsadm on real kernels tables: same bytes on stdout and stderr, same exit status.
 @Suite("Kernel: lvsctl differential")
 struct LvsctlDifferentialTests {
+    /// Tables per batch. The default keeps this suite to a few minutes in the TCG VM on an otherwise idle machine;
+    /// `LVSCTL_DIFF_TABLES=N` in the test process's environment runs N per batch instead, e.g.
+    /// `scripts/vm.sh -- env LVSCTL_DIFF_TABLES=20 .build/debug/LVSPackageTests.xctest --testing-library swift-testing --filter LvsctlDifferentialTests`.
+    static let tablesPerBatch: Int = {
+        if let v = ProcessInfo.processInfo.environment["LVSCTL_DIFF_TABLES"], let n = Int(v), n > 0 { return n }
+        return 6
+    }()
+
     /// Every listing option, numeric; the name-resolving forms run on a subset (they are slow in the VM).
     static let listings = [
         "-Ln", "-Sn", "-Ln --stats", "-Ln --rate", "-Ln --thresholds", "-Ln --persistent-conn", "-Ln --tun-info",
@@ -13,14 +21,14 @@ struct LvsctlDifferentialTests {
     ]
     static let namedListings = ["-L", "-S", "-L --stats", "-L --tun-info"]
 
-    /// Tables built by ipvsadm, listed by both tools: 10 batches x 10 tables of 1 to 30 services. Every table is
+    /// Tables built by ipvsadm, listed by both tools: 8 batches of ``tablesPerBatch`` tables of 1 to 30 services. Every table is
     /// listed with -Ln and -Sn and four more listing forms in rotation, so every form runs on many tables.
-    @Test(arguments: 0..<10)
+    @Test(arguments: 0..<8)
     func ipvsadmBuiltTables(batch: Int) throws {
         let ns = try TestNamespace("dif\(batch)")
         let diff = Differential(ns: ns)
         let rotating = Self.listings.filter { $0 != "-Ln" && $0 != "-Sn" }
-        for t in 0..<10 {
+        for t in 0..<Self.tablesPerBatch {
             let seed = UInt64(batch * 1000 + t + 1)
             var sizes = SeededRandom(seed: seed ^ 0xABCD)
             let lines = TableGenerator.table(seed: seed, services: sizes.int(1...30))
@@ -41,13 +49,13 @@ struct LvsctlDifferentialTests {
     }
 
     /// Tables built by lvsctl (`-R` batches, and single commands), read back by ipvsadm: the same as when ipvsadm
-    /// builds them. 6 batches x 8 tables.
+    /// builds them. 4 batches of ``tablesPerBatch`` tables.
     @Test(arguments: 0..<4)
     func lvsctlBuiltTables(batch: Int) throws {
         let byIpvsadm = try TestNamespace("ra\(batch)")
         let byLvsctl = try TestNamespace("rl\(batch)")
         let other = "nsenter --net=\(byIpvsadm.path)"
-        for t in 0..<8 {
+        for t in 0..<Self.tablesPerBatch {
             let seed = UInt64(50_000 + batch * 1000 + t)
             let lines = TableGenerator.table(seed: seed, services: 3 + t * 3)
             let dir = "/tmp/lvsrev-\(seed)-\(UUID().uuidString.prefix(6))"
