@@ -204,20 +204,18 @@ struct Differential {
     }
 }
 
-/// A listing as a set of service blocks (a service line and the destination lines under it). Tables built in two
-/// namespaces hash into the kernel's shared table in different orders, and ipvsadm's non-transitive sort
-/// comparator can then order the same services differently; the blocks themselves must be identical.
+/// A listing as a set of service blocks (a service line and its destination lines, sorted). Tables built in two
+/// namespaces, or restored from a save, reach the kernel's lists in different orders, and ipvsadm's non-transitive
+/// sort comparator (int differences; IPv4 destinations compared with IPv6 ones on their first word only) can then
+/// order the same entries differently; the entries themselves must be identical.
 func serviceBlocks(_ listing: String) -> [String] {
-    var blocks: [String] = []
-    var current = ""
-    for line in listing.split(separator: "\n", omittingEmptySubsequences: false) {
-        if line.hasPrefix("-a ") || line.hasPrefix("  ->") {
-            current += line + "\n"
+    var blocks: [[String]] = []
+    for line in listing.split(separator: "\n") {
+        if line.hasPrefix("-a ") || line.hasPrefix("  ->"), !blocks.isEmpty {
+            blocks[blocks.count - 1].append(String(line))
         } else {
-            if !current.isEmpty { blocks.append(current) }
-            current = line + "\n"
+            blocks.append([String(line)])
         }
     }
-    if !current.isEmpty { blocks.append(current) }
-    return blocks.sorted()
+    return blocks.map { b in ([b[0]] + b.dropFirst().sorted()).joined(separator: "\n") }.sorted()
 }
