@@ -75,9 +75,11 @@ enum ValidityTable {
         "xx xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",  // zero
     ]
 
+    /// The rows as bytes, converted once (per-character String access is slow on a hot path such as `-R`).
+    static let table: [[UInt8]] = rows.map { Array($0.utf8) }
+
     static func entry(_ c: AdmCommand, _ o: AdmOption) -> Character {
-        let row = Array(rows[c.rawValue])
-        return row[o.rawValue]
+        Character(Unicode.Scalar(table[c.rawValue][o.rawValue]))
     }
 
     /// ipvsadm's `generic_opt_check`: the first violation, in option order, as its message.

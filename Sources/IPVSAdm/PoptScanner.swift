@@ -102,13 +102,26 @@ struct PoptScanner {
     private var groupRest: Substring?
     private(set) var leftovers: [String] = []
     private var leftoverIndex = 0
-    private let table: [OptionSpec]
-
     /// `words` excludes the program name.
-    init(_ words: [String], table: [OptionSpec] = ipvsadmOptions) {
+    init(_ words: [String]) {
         self.words = words
-        self.table = table
     }
+
+    /// Short letter -> first option declaring it (popt takes the first match), built once.
+    private static let byShort: [UInt8: OptionSpec] = {
+        var d: [UInt8: OptionSpec] = [:]
+        for o in ipvsadmOptions.reversed() {
+            if let c = o.short?.asciiValue { d[c] = o }
+        }
+        return d
+    }()
+
+    /// Long name -> first option declaring it.
+    private static let byLong: [String: OptionSpec] = {
+        var d: [String: OptionSpec] = [:]
+        for o in ipvsadmOptions.reversed() { d[o.long] = o }
+        return d
+    }()
 
     /// What popt's `poptBadOption(..., POPT_BADOPTION_NOALIAS)` returns: the last word consumed.
     var badOption: String { next > 0 ? words[next - 1] : "" }
@@ -124,7 +137,7 @@ struct PoptScanner {
         while true {
             if let rest = groupRest {
                 groupRest = nil
-                guard let c = rest.first, let spec = table.first(where: { $0.short == c }) else {
+                guard let c = rest.utf8.first, let spec = Self.byShort[c] else {
                     return .error("unknown option")
                 }
                 var after = rest.dropFirst()
@@ -156,7 +169,7 @@ struct PoptScanner {
                 } else {
                     name = body
                 }
-                guard let spec = table.first(where: { $0.long == name }) else { return .error("unknown option") }
+                guard let spec = Self.byLong[String(name)] else { return .error("unknown option") }
                 if spec.argument == .none, inline != nil { return .error("option does not take an argument") }
                 return takeArgument(spec, inline: inline)
             }
