@@ -29,7 +29,7 @@ now() { date +%s%N; }
 ms() { echo $(( ($2 - $1) / 1000000 )); }
 
 t0=$(now); ip netns exec bench-a ipvsadm -R < "$work/table"; t1=$(now)
-ip netns exec bench-l "$lvsctl" -R < "$work/table"; t2=$(now)
+LVSCTL_TIMING=1 ip netns exec bench-l "$lvsctl" -R < "$work/table" 2> "$work/timing"; t2=$(now)
 restore_a=$(ms $t0 $t1); restore_l=$(ms $t1 $t2)
 
 ip netns exec bench-a ipvsadm -Sn > "$work/a.save"
@@ -44,5 +44,6 @@ cmp -s "$work/a.list" "$work/l.list" && listsame=yes || listsame=NO
 echo "lvsctl bench: $services services x 2 destinations ($lvsctl)"
 echo "restore: ipvsadm ${restore_a} ms, lvsctl ${restore_l} ms, ratio $(awk -v a=$restore_a -v b=$restore_l 'BEGIN{printf "%.1fx", a/(b>0?b:1)}') (tables identical: $same)"
 echo "-Ln:     ipvsadm ${list_a} ms, lvsctl ${list_l} ms, ratio $(awk -v a=$list_a -v b=$list_l 'BEGIN{printf "%.1fx", a/(b>0?b:1)}') (output identical: $listsame)"
+cat "$work/timing"
 ip netns delete bench-a; ip netns delete bench-l
 rm -rf "$work"

@@ -1,5 +1,8 @@
 import IPVSAdm
 import IPVSKit
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `-R`: reads `ipvsadm -S` output and ipvsadm command lines from stdin. Table changes are sent as one pipelined
 /// batch (flushed before any listing line, so output keeps its order); errors are printed per line as ipvsadm
@@ -21,6 +24,16 @@ struct Restore {
     }
 
     func run() -> Int32 {
+        let timing = getenv("LVSCTL_TIMING") != nil
+        var parseTime = 0.0, kernelTime = 0.0
+        func now() -> Double {
+            var ts = timespec()
+            clock_gettime(CLOCK_MONOTONIC, &ts)
+            return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+        }
+        defer {
+            if timing { Output.err("lvsctl -R: parse \(Int(parseTime * 1000)) ms, kernel \(Int(kernelTime * 1000)) ms\n") }
+        }
         let input = String(decoding: Output.readAll(fd: 0), as: UTF8.self)
         var parser = runner.parser
         parser.acceptsNegativeFirewallMarks = true
@@ -29,7 +42,9 @@ struct Restore {
 
         func flush() {
             guard !pending.isEmpty else { return }
+            let started = now()
             let results = runner.client.perform(pending)
+            kernelTime += now() - started
             for (op, r) in zip(pending, results) {
                 if case .failure(let e) = r {
                     Output.err(Runner.message(for: e, operation: op) + "\n")
@@ -45,6 +60,8 @@ struct Restore {
             let words = Self.words(of: line)
             if words.isEmpty { continue }
             let invocation: Invocation
+            let parseStarted = now()
+            defer { parseTime += now() - parseStarted }
             do throws(AdmFailure) {
                 invocation = try parser.parse(words)
             } catch {

@@ -10,7 +10,7 @@ struct LvsctlDifferentialTests {
     /// `scripts/vm.sh -- env LVSCTL_DIFF_TABLES=20 .build/debug/LVSPackageTests.xctest --testing-library swift-testing --filter LvsctlDifferentialTests`.
     static let tablesPerBatch: Int = {
         if let v = ProcessInfo.processInfo.environment["LVSCTL_DIFF_TABLES"], let n = Int(v), n > 0 { return n }
-        return 8
+        return 6
     }()
 
     /// Every listing option, numeric; the name-resolving forms run on a subset (they are slow in the VM).
