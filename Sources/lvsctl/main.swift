@@ -1,2 +1,72 @@
+import IPVSAdm
 import IPVSKit
-print("lvsctl: not yet")
+import CIPVSShim
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// lvsctl: ipvsadm 1.31's command line and output, byte for byte, plus --json and --netns NAME.
+var words = Array(CommandLine.arguments.dropFirst())
+let program = CommandLine.arguments.first ?? "lvsctl"
+var json = false
+var namespace: String?
+var i = 0
+while i < words.count {
+    let w = words[i]
+    if w == "--json" {
+        json = true
+        words.remove(at: i)
+    } else if w == "--netns", i + 1 < words.count {
+        namespace = words[i + 1]
+        words.removeSubrange(i...(i + 1))
+    } else if w.hasPrefix("--netns=") {
+        namespace = String(w.dropFirst("--netns=".count))
+        words.remove(at: i)
+    } else {
+        i += 1
+    }
+}
+
+if let namespace {
+    // Enter the namespace for the whole run, so /proc/net/ip_vs_conn is read there too.
+    let path = namespace.contains("/") ? namespace : "/var/run/netns/\(namespace)"
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0, cipvs_setns(fd, cipvs_clone_newnet()) == 0 else {
+        Output.err("lvsctl: cannot enter network namespace \(path): \(IPVSError.strerror(errno))\n")
+        Output.exit(2)
+    }
+    close(fd)
+}
+
+let client: IPVSClient
+do throws(IPVSError) {
+    client = try IPVSClient()
+} catch {
+    Output.err("Can't initialize ipvs: \(IPVSError.strerror(ENOPROTOOPT))\nAre you sure that IP Virtual Server is built in the kernel or as module?\n")
+    Output.exit(2)
+}
+
+let runner = Runner(client: client, program: program, json: json)
+if words.first == "apply" {
+    Output.exit(Apply.run(Array(words.dropFirst()), client: client))
+}
+if words.isEmpty {
+    _ = runner.listAll([])
+    Output.exit(0)
+}
+do throws(AdmFailure) {
+    switch try runner.parser.parse(words) {
+    case .help:
+        Output.out(Usage.text(program: program))
+        Output.exit(0)
+    case .version:
+        Output.out(Usage.version)
+        Output.exit(0)
+    case .command(let ce):
+        let status = runner.run(ce, reading: false)
+        Output.exit(status == 0 ? 0 : 255)
+    }
+} catch {
+    Output.err(error.message)
+    Output.exit(error.status)
+}

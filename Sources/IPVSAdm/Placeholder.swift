@@ -1,1 +1,0 @@
-// IPVSAdm: placeholder until its first real file lands.

@@ -1,0 +1,87 @@
+import IPVSKit
+
+/// ipvsadm's sort order, reproduced exactly: its comparators subtract unsigned values and read the difference as a
+/// signed `int` (so values 2^31 apart compare "backwards"), and glibc's `qsort` is a top-down merge sort, whose
+/// result with such a non-transitive comparator depends on the exact sequence of comparisons. Both are copied here.
+enum IpvsadmSort {
+    /// glibc `msort_with_tmp`: split n/2 | n - n/2, sort both halves, merge taking the left element while
+    /// `compare(left, right) <= 0`.
+    static func mergeSort<T>(_ items: [T], _ compare: (T, T) -> Int32) -> [T] {
+        var a = items
+        var tmp = items
+        sortRange(&a, &tmp, 0, a.count, compare)
+        return a
+    }
+
+    private static func sortRange<T>(_ a: inout [T], _ tmp: inout [T], _ lo: Int, _ n: Int, _ compare: (T, T) -> Int32) {
+        if n <= 1 { return }
+        let n1 = n / 2
+        let n2 = n - n1
+        sortRange(&a, &tmp, lo, n1, compare)
+        sortRange(&a, &tmp, lo + n1, n2, compare)
+        var i = lo, j = lo + n1, k = lo
+        let iEnd = lo + n1, jEnd = lo + n
+        while i < iEnd && j < jEnd {
+            if compare(a[i], a[j]) <= 0 { tmp[k] = a[i]; i += 1 } else { tmp[k] = a[j]; j += 1 }
+            k += 1
+        }
+        while i < iEnd { tmp[k] = a[i]; i += 1; k += 1 }
+        // The rest of the right half is already in place.
+        for x in lo..<k { a[x] = tmp[x] }
+    }
+
+    /// `(int)(a - b)` on 32-bit unsigned values.
+    static func diff(_ a: UInt32, _ b: UInt32) -> Int32 { Int32(bitPattern: a &- b) }
+
+    /// 32-bit word `i` (0...3) of an address as ipvsadm's `union nf_inet_addr` holds it, host order.
+    static func word(_ a: IPAddress, _ i: Int) -> UInt32 {
+        switch a {
+        case .v4(let v): return i == 0 ? v : 0
+        case .v6(let hi, let lo):
+            switch i {
+            case 0: return UInt32(truncatingIfNeeded: hi >> 32)
+            case 1: return UInt32(truncatingIfNeeded: hi)
+            case 2: return UInt32(truncatingIfNeeded: lo >> 32)
+            default: return UInt32(truncatingIfNeeded: lo)
+            }
+        }
+    }
+
+    /// libipvs `ipvs_cmp_services`.
+    static func compareServices(_ s1: Service, _ s2: Service) -> Int32 {
+        let (m1, f1, p1, a1, port1) = fields(s1.key)
+        let (m2, f2, p2, a2, port2) = fields(s2.key)
+        var r = diff(m1, m2)
+        if r != 0 { return r }
+        r = Int32(f1) - Int32(f2)
+        if r != 0 { return r }
+        r = Int32(p1) - Int32(p2)
+        if r != 0 { return r }
+        if f1 == AddressFamily.inet6.rawValue {
+            for i in 0..<4 where r == 0 { r = diff(word(a1, i), word(a2, i)) }
+        } else {
+            r = diff(word(a1, 0), word(a2, 0))
+        }
+        if r != 0 { return r }
+        return Int32(port1) - Int32(port2)
+    }
+
+    private static func fields(_ k: ServiceKey) -> (UInt32, UInt16, UInt16, IPAddress, UInt16) {
+        switch k {
+        case .firewallMark(let m, let f): (m, f.rawValue, 0, .v4(0), 0)
+        case .address(let p, let a, let port): (0, a.family.rawValue, p.rawValue, a, port)
+        }
+    }
+
+    /// libipvs `ipvs_cmp_dests`.
+    static func compareDestinations(_ d1: Destination, _ d2: Destination) -> Int32 {
+        var r: Int32 = 0
+        if d1.address.family == .inet6 {
+            for i in 0..<4 where r == 0 { r = diff(word(d1.address, i), word(d2.address, i)) }
+        } else {
+            r = diff(word(d1.address, 0), word(d2.address, 0))
+        }
+        if r != 0 { return r }
+        return Int32(d1.port) - Int32(d2.port)
+    }
+}
