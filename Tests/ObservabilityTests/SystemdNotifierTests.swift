@@ -93,15 +93,21 @@ private final class FakeNotifySocket {
         let socket = try FakeNotifySocket(abstract: true)
         let notifier = SystemdNotifier(environment: ["NOTIFY_SOCKET": socket.name, "WATCHDOG_USEC": "200000"])
         let loop = Task { await notifier.runWatchdog() }
-        try await Task.sleep(for: .milliseconds(250))
+        // Pings come every 100 ms; on a loaded machine they may come late, so wait (bounded) for two.
+        var pings = 0
+        let deadline = ContinuousClock.now + .seconds(5)
+        while pings < 2, ContinuousClock.now < deadline {
+            if let message = socket.receive(timeout: 0.1) {
+                #expect(message == "WATCHDOG=1\n")
+                pings += 1
+            }
+        }
+        #expect(pings >= 2)
         loop.cancel()
         await loop.value
-        var pings = 0
-        while let message = socket.receive(timeout: 0.05) {
-            #expect(message == "WATCHDOG=1\n")
-            pings += 1
-        }
-        #expect((2...4).contains(pings))  // at 0, 100 and 200 ms
+        // Once cancelled it stops: after draining what was in flight, nothing more arrives.
+        while socket.receive(timeout: 0.05) != nil {}
+        #expect(socket.receive(timeout: 0.4) == nil)
         // Without WATCHDOG_USEC the loop returns at once.
         await SystemdNotifier(environment: ["NOTIFY_SOCKET": socket.name]).runWatchdog()
     }
