@@ -16,3 +16,6 @@ echo "== unit tests (host, no kernel)"
 
 echo "== kernel suite (VM)"
 bash scripts/kernel-suite.sh "$@"
+
+echo "== the lab (examples/lab.sh all: DR, NAT, TUN end to end with lvsd and lvsctl)"
+bash examples/lab.sh all

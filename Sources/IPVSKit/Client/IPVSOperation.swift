@@ -65,13 +65,7 @@ public enum IPVSOperation: Sendable, Hashable, CustomStringConvertible {
             if s.key.family == .inet6, s.flags.contains(.persistent), !(1...128).contains(s.netmask) {
                 throw .invalidArgument("invalid IPv6 persistence prefix length \(s.netmask) for \(s.key): must be 1 to 128")
             }
-            if s.key.family == .inet, s.flags.contains(.persistent) {
-                // An IPv4 netmask must be contiguous ones.
-                let m = s.netmask
-                if m != 0, (~m & (~m &+ 1)) != 0 {
-                    throw .invalidArgument("invalid IPv4 persistence netmask \(IPAddress.v4(m)) for \(s.key)")
-                }
-            }
+            // Any IPv4 netmask is accepted, contiguous or not, as ipvsadm and the kernel accept it.
         case .deleteService(let k):
             try Self.validateKey(k)
         case .zero(let k):

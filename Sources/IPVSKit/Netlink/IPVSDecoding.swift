@@ -109,7 +109,8 @@ enum IPVSDecoder {
         let id = try NetlinkAttributes.require(try a.u32(DaemonAttr.syncID, ctx), "SYNC_ID", ctx)
         var d = SyncDaemon(state: state, interface: ifn, syncID: id)
         d.maxLength = try a.u16(DaemonAttr.maxLen, ctx)
-        if let g = a.raw(DaemonAttr.group), g.count >= 4, let addr = IPAddress(bytes: g, family: .inet), addr != .v4(0) {
+        // ipvsadm prints the group whenever the kernel sends it, 0.0.0.0 included.
+        if let g = a.raw(DaemonAttr.group), g.count >= 4, let addr = IPAddress(bytes: g, family: .inet) {
             d.group = addr
         }
         if let g = a.raw(DaemonAttr.group6), let addr = IPAddress(bytes: g, family: .inet6), addr != .v6(0, 0) {
