@@ -20,15 +20,18 @@ extension CheckProber {
 /// The real prober: a lean epoll connect for TCP (``TCPConnectProber``), NIO sockets for HTTP/SSL,
 /// `posix_spawn` for MISC.
 public struct NIOCheckProber: CheckProber {
-    /// TLS contexts shared by every SSL_GET probe.
-    public let tls: TLSContexts
+    private let tlsSource: LazyTLSContexts
     /// Runs TCP_CHECK connects; nil runs them through NIO channels instead.
     public let connector: TCPConnectProber?
 
-    /// Creates a prober; pass `tls` to share or customise the TLS contexts, and `connector: nil` to run TCP
-    /// checks through NIO channels.
-    public init(tls: TLSContexts = TLSContexts(), connector: TCPConnectProber? = .shared) {
-        self.tls = tls
+    /// TLS contexts shared by every SSL_GET probe (the default ones are made on first use).
+    public var tls: TLSContexts { tlsSource.value }
+
+    /// Creates a prober; pass `tls` to share or customise the TLS contexts (nil: the default contexts, made
+    /// when the first SSL_GET runs, so that a daemon without SSL_GET never loads the system's trust roots), and
+    /// `connector: nil` to run TCP checks through NIO channels.
+    public init(tls: TLSContexts? = nil, connector: TCPConnectProber? = .shared) {
+        self.tlsSource = LazyTLSContexts(tls)
         self.connector = connector
     }
 

@@ -27,8 +27,9 @@ actor DirectorDaemon {
         var prober = NIOCheckProber()
         if let ssl = configuration.ssl {
             do {
-                prober = NIOCheckProber(tls: try TLSContexts.load(certificateFile: ssl.certificateFile, keyFile: ssl.keyFile,
-                                                                    password: ssl.password, caFile: ssl.caFile))
+                let contexts = try TLSContexts.load(certificateFile: ssl.certificateFile, keyFile: ssl.keyFile,
+                                                    password: ssl.password, caFile: ssl.caFile)
+                prober = NIOCheckProber(tls: contexts)
             } catch {
                 logger.error("SSL: cannot load the global SSL context (\(ssl.location)): \(error); SSL_GET uses no client certificate")
             }
