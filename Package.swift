@@ -31,8 +31,11 @@ let package = Package(
         .target(name: "IPVSAdm", dependencies: ["IPVSKit"]),
         // keepalived.conf: lexer, parser, diagnostics, and the LVS configuration model.
         .target(name: "KeepalivedConfig", dependencies: ["IPVSKit"]),
+        // Non-blocking connect, epoll and eventfd for HealthCheck's lean TCP connect prober.
+        .target(name: "CConnectShim"),
         // Health checkers: TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK, and their retry state machine.
         .target(name: "HealthCheck", dependencies: [
+            "CConnectShim",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),

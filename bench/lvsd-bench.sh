@@ -6,6 +6,8 @@
 #
 #   bench/lvsd-bench.sh            # builds lvsd (release) on the host, then runs inside the test VM
 #   BENCH_SECONDS=20 BENCH_SERVERS=1000 bench/lvsd-bench.sh
+#   BENCH_LOGS=DIR bench/lvsd-bench.sh   # also keep both daemons' logs in DIR (a directory under the project)
+#   BENCH_THREADS=1 bench/lvsd-bench.sh  # also print each daemon thread's CPU ticks
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$here"
@@ -17,7 +19,8 @@ if [ "${LVS_IN_VM:-}" != 1 ] && [ ! -e /proc/net/ip_vs ]; then
     echo "bench: building lvsd (release)"
     swift build -c release --product lvsd >/dev/null
     export BENCH_LVSD="$(swift build -c release --show-bin-path)/lvsd"
-    exec bash scripts/vm.sh --timeout 900 -- env BENCH_LVSD="$BENCH_LVSD" BENCH_SERVERS="$servers" BENCH_SECONDS="$seconds" bash bench/lvsd-bench.sh
+    exec bash scripts/vm.sh --timeout 900 -- env BENCH_LVSD="$BENCH_LVSD" BENCH_SERVERS="$servers" BENCH_SECONDS="$seconds" \
+        BENCH_LOGS="${BENCH_LOGS:-}" BENCH_THREADS="${BENCH_THREADS:-}" bash bench/lvsd-bench.sh
 fi
 lvsd=${BENCH_LVSD:-$(swift build -c release --show-bin-path)/lvsd}
 work=$(mktemp -d /tmp/lvsd-bench.XXXXXX)
@@ -36,8 +39,15 @@ ip -n "$ns" link set lo up
 } > "$work/addrs"
 ip -n "$ns" -batch "$work/addrs"
 
-# One accepting server for every real-server address: accept, close.
-cat > "$work/server.py" <<'PY'
+# One accepting server for every real-server address: accept, close. A small C server (bench/accept-close.c, one
+# blocking accept loop per vCPU on SO_REUSEPORT listeners) keeps up with thousands of connects a second even under
+# TCG, so the server is not what limits either daemon; python asyncio is the fallback when no C compiler exists.
+if command -v cc >/dev/null && cc -O2 -pthread -o "$work/accept-close" bench/accept-close.c 2>"$work/cc.log"; then
+    server_kind="C accept-close, $(nproc) threads"
+    ip netns exec "$ns" "$work/accept-close" 8080 "$(nproc)" &
+else
+    server_kind="python asyncio (no C compiler: $(head -1 "$work/cc.log" 2>/dev/null))"
+    cat > "$work/server.py" <<'PYSRV'
 import asyncio
 async def handle(reader, writer):
     writer.close()
@@ -46,8 +56,9 @@ async def main():
     async with server:
         await server.serve_forever()
 asyncio.run(main())
-PY
-ip netns exec "$ns" python3 "$work/server.py" &
+PYSRV
+    ip netns exec "$ns" python3 "$work/server.py" &
+fi
 sleep 1
 
 {
@@ -94,25 +105,53 @@ run_one() {
         if [ "$(echo "$(date +%s.%N) - $start > 60" | bc)" = 1 ]; then break; fi
         sleep 0.05
     done
+    echo "$start" > "$work/$name.start.log"
     local t0 t1
     t0=$(tree_ticks "$pid")
     sleep "$seconds"
     t1=$(tree_ticks "$pid")
+    if [ -n "${BENCH_THREADS:-}" ]; then
+        # Per-thread CPU ticks (utime stime) of the daemon's processes, to see which thread does the work.
+        for p in $pid $(ps -o pid= --ppid "$pid" 2>/dev/null || true); do
+            for t in /proc/$p/task/*; do
+                [ -r "$t/stat" ] && echo "$name thread $(basename "$t") $(sed 's/.*) //' "$t/stat" | awk '{print "utime " $12 " stime " $13}') $(cat "$t/comm" 2>/dev/null)"
+            done
+        done >> "$work/threads"
+    fi
     local hz; hz=$(getconf CLK_TCK)
     local cpu; cpu=$(echo "scale=3; ($t1 - $t0) / $hz" | bc)
     local up; up=$(ip netns exec "$ns" ipvsadm -Ln | grep -c -- '-> 10.20' || true)
+    cp "$work/$name.log" "$work/$name.run.log"   # what it logged while checking (not its shutdown)
     kill -TERM "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
     local took="never"
     [ -n "$end" ] && took=$(echo "scale=3; ($end - $start) / 1" | bc)
     printf '%-11s %14s %18s %16s\n' "$name" "$took" "$cpu" "$up"
+    # Which checks failed, from the daemon's own log (both log keepalived's wording).
+    local removed timeouts failed
+    removed=$(grep -c 'Removing service' "$work/$name.run.log" || true)
+    timeouts=$(grep -c 'TCP connection to .* timeout' "$work/$name.run.log" || true)
+    failed=$(grep -c 'TCP connection to .* failed\|TCP_CHECK on service .* failed' "$work/$name.run.log" || true)
+    echo "$name log: $removed 'Removing service', $timeouts 'TCP connection to ... timeout', $failed other check failures" >> "$work/failures"
     echo "$took $cpu" > "$work/$name.result"
 }
 
-echo "bench: $servers real servers, TCP_CHECK, delay_loop 1, ${seconds}s per daemon (kernel $(uname -r))"
+# The VM reads the host's files over 9p: the first exec of a binary pays for reading it and its shared libraries
+# (seconds under TCG for lvsd's 50 MB binary and Swift/Foundation libraries), and code first touched later (the
+# config parser) faults in from 9p then. Both daemons' binaries and libraries are read whole and exec'd once before
+# timing, so each timed start finds its files in the page cache, as on a running director.
+for bin in "$(command -v keepalived)" "$lvsd"; do
+    cat "$bin" $(ldd "$bin" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// {print $3}') > /dev/null 2>&1 || true
+    "$bin" --version >/dev/null 2>&1 || true
+done
+
+echo "bench: $servers real servers, TCP_CHECK, delay_loop 1, ${seconds}s per daemon (kernel $(uname -r)); server: $server_kind"
 printf '%-11s %14s %18s %16s\n' daemon "all-in-table(s)" "cpu-in-${seconds}s(s)" "in-table-at-end"
 run_one keepalived keepalived -n -l -f "$work/keepalived.conf" -p "$work/ka.pid" -c "$work/kac.pid" --vrrp_pid "$work/kav.pid"
 run_one lvsd "$lvsd" -n -l -f "$work/keepalived.conf" -p "$work/lvsd.pid"
+cat "$work/failures"
+[ -n "${BENCH_THREADS:-}" ] && cat "$work/threads"
+if [ -n "${BENCH_LOGS:-}" ]; then mkdir -p "$BENCH_LOGS" && cp "$work"/*.log "$BENCH_LOGS"/; fi
 read -r ka_t ka_c < "$work/keepalived.result"
 read -r l_t l_c < "$work/lvsd.result"
 ratio() { if [ "$1" = never ] || [ "$2" = never ] || [ "$(echo "$2 == 0" | bc)" = 1 ]; then echo n/a; else echo "scale=2; $1 / $2" | bc; fi; }

@@ -33,12 +33,17 @@ public final class CheckEngine: Sendable {
     ///     (for latency metrics); keep it cheap and non-blocking.
     ///   - logger: receives keepalived's log lines at `info`, and per-attempt failures at `debug` (at `info`
     ///     with `log_all_failures`).
+    ///   - timerSlack: checks are started on a grid of this step (each at the grid point nearest its due time,
+    ///     never before now), so checks due within the same step start in one event-loop wake-up and their
+    ///     probes reach the prober together. Zero (the default) starts each check at its exact time. lvsd uses
+    ///     10 ms: with 1,000 checks a second that is ~100 wake-ups instead of ~1,000, for at most 5 ms of skew.
     public init(
         eventLoopGroup: (any EventLoopGroup)? = nil,
         prober: any CheckProber = NIOCheckProber(),
         random: @escaping @Sendable () -> Double = { Double.random(in: 0...1) },
         probeObserver: (@Sendable (_ checkers: [CheckerID], _ result: ProbeResult) -> Void)? = nil,
-        logger: Logger = Logger(label: "lvsd.healthcheck")
+        logger: Logger = Logger(label: "lvsd.healthcheck"),
+        timerSlack: Duration = .zero
     ) {
         let owned: MultiThreadedEventLoopGroup?
         let loop: any EventLoop
@@ -60,7 +65,8 @@ public final class CheckEngine: Sendable {
             random: random,
             probeObserver: probeObserver,
             logger: logger,
-            continuation: continuation
+            continuation: continuation,
+            timerSlack: TimeAmount(timerSlack).nanoseconds
         )
     }
 
@@ -139,6 +145,8 @@ final class EngineCore: @unchecked Sendable {
     private var groups: [CheckSpec: CheckGroup] = [:]
     private var subscriptions: [CheckerID: CheckSpec] = [:]
     private var stopped = false
+    /// ``CheckEngine/init(eventLoopGroup:prober:random:probeObserver:logger:timerSlack:)``'s grid step, in ns.
+    private let timerSlack: Int64
 
     init(
         eventLoop: any EventLoop,
@@ -146,8 +154,10 @@ final class EngineCore: @unchecked Sendable {
         random: @escaping @Sendable () -> Double,
         probeObserver: (@Sendable ([CheckerID], ProbeResult) -> Void)?,
         logger: Logger,
-        continuation: AsyncStream<CheckTransition>.Continuation
+        continuation: AsyncStream<CheckTransition>.Continuation,
+        timerSlack: Int64 = 0
     ) {
+        self.timerSlack = max(0, timerSlack)
         self.eventLoop = eventLoop
         self.prober = prober
         self.random = random
@@ -265,9 +275,20 @@ final class EngineCore: @unchecked Sendable {
     }
 
     private func schedule(_ group: CheckGroup, after delay: Duration) {
-        group.timer = eventLoop.scheduleTask(in: TimeAmount(delay)) { [self] in
-            self.run(group)
+        let task: @Sendable () -> Void = { [self] in self.run(group) }
+        guard timerSlack > 0 else {
+            group.timer = eventLoop.scheduleTask(in: TimeAmount(delay), task)
+            return
         }
+        group.timer = eventLoop.scheduleTask(deadline: onGrid(eventLoop.now + TimeAmount(delay)), task)
+    }
+
+    /// The grid point nearest `deadline` (see `timerSlack`), but not before now.
+    private func onGrid(_ deadline: NIODeadline) -> NIODeadline {
+        let nanos = Int64(clamping: deadline.uptimeNanoseconds)
+        let (quotient, remainder) = nanos.quotientAndRemainder(dividingBy: timerSlack)
+        let nearest = remainder * 2 >= timerSlack ? (quotient + 1) * timerSlack : quotient * timerSlack
+        return max(NIODeadline.uptimeNanoseconds(UInt64(max(0, nearest))), eventLoop.now)
     }
 
     private func run(_ group: CheckGroup) {

@@ -17,20 +17,32 @@ extension CheckProber {
     public func shutdown() {}
 }
 
-/// The real prober: NIO sockets for TCP/HTTP/SSL, `posix_spawn` for MISC.
+/// The real prober: a lean epoll connect for TCP (``TCPConnectProber``), NIO sockets for HTTP/SSL,
+/// `posix_spawn` for MISC.
 public struct NIOCheckProber: CheckProber {
-    /// TLS contexts shared by every SSL_GET probe.
-    public let tls: TLSContexts
+    private let tlsSource: LazyTLSContexts
+    /// Runs TCP_CHECK connects; nil runs them through NIO channels instead.
+    public let connector: TCPConnectProber?
 
-    /// Creates a prober; pass `tls` to share or customise the TLS contexts.
-    public init(tls: TLSContexts = TLSContexts()) {
-        self.tls = tls
+    /// TLS contexts shared by every SSL_GET probe (the default ones are made on first use).
+    public var tls: TLSContexts { tlsSource.value }
+
+    /// Creates a prober; pass `tls` to share or customise the TLS contexts (nil: the default contexts, made
+    /// when the first SSL_GET runs, so that a daemon without SSL_GET never loads the system's trust roots), and
+    /// `connector: nil` to run TCP checks through NIO channels.
+    public init(tls: TLSContexts? = nil, connector: TCPConnectProber? = .shared) {
+        self.tlsSource = LazyTLSContexts(tls)
+        self.connector = connector
     }
 
     /// Runs one attempt on `eventLoop` (hopping there first when called from elsewhere).
     public func probe(_ probe: CheckProbe, urlIndex: Int, defaultTimeout: Duration, on eventLoop: any EventLoop)
         -> EventLoopFuture<ProbeResult>
     {
+        if case .tcp(let check) = probe, let connector {
+            // The connect runs on the prober's thread; no hop to the event loop first.
+            return connector.probe(check, on: eventLoop)
+        }
         guard eventLoop.inEventLoop else {
             return eventLoop.flatSubmit {
                 self.probe(probe, urlIndex: urlIndex, defaultTimeout: defaultTimeout, on: eventLoop)

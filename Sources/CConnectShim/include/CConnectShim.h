@@ -1,0 +1,55 @@
+// The system calls behind HealthCheck's lean TCP connect prober (TCPConnectProber): non-blocking connect,
+// epoll and eventfd, which Swift's Glibc module does not import, wrapped so Swift sees plain integers (no packed
+// `struct epoll_event`, no enum-typed flags).
+#ifndef CCONNECTSHIM_H
+#define CCONNECTSHIM_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+
+/// Where cs_connect_start failed.
+enum {
+    CS_STAGE_SOCKET = 1,
+    CS_STAGE_MARK = 2,
+    CS_STAGE_BIND = 3,
+    CS_STAGE_CONNECT = 4,
+};
+
+/// Parses a numeric IPv4 or IPv6 address (no brackets) and a port into `out`. Returns 0, or -1 when `host` is
+/// not a numeric address.
+int cs_parse_address(const char *host, int port, struct sockaddr_storage *out, socklen_t *length);
+
+/// Opens a non-blocking, close-on-exec TCP socket for `target`, marks it (SO_MARK, when `has_mark`), binds it to
+/// `local` (when not NULL, with SO_REUSEADDR) and starts connecting. Returns the descriptor with `*error` 0
+/// (connected at once) or EINPROGRESS; or -1 with `*error` the errno and `*stage` the CS_STAGE_* that failed
+/// (the socket is closed then).
+int cs_connect_start(const struct sockaddr_storage *target, socklen_t target_length,
+                     const struct sockaddr_storage *local, socklen_t local_length,
+                     int has_mark, uint32_t mark, int *error, int *stage);
+
+/// The pending error of a socket (getsockopt SO_ERROR): 0 when its connect succeeded.
+int cs_socket_error(int fd);
+
+/// An epoll set (close-on-exec); -1 with errno on failure.
+int cs_epoll_create(void);
+
+/// Watches `fd` for writability (the end of a connect) or an error; `token` comes back from cs_epoll_wait.
+int cs_epoll_watch_connect(int epoll_fd, int fd, uint64_t token);
+
+/// Watches `fd` for readability (an eventfd).
+int cs_epoll_watch_read(int epoll_fd, int fd, uint64_t token);
+
+/// Waits up to `timeout_ms` (-1: forever) and writes the tokens of at most `capacity` ready descriptors to
+/// `tokens`. Returns their count, 0 on timeout or EINTR, -1 with errno on another error.
+int cs_epoll_wait(int epoll_fd, uint64_t *tokens, int capacity, int timeout_ms);
+
+/// A non-blocking, close-on-exec eventfd; -1 with errno on failure.
+int cs_eventfd(void);
+
+/// Adds 1 to an eventfd (wakes its reader).
+void cs_eventfd_signal(int fd);
+
+/// Resets an eventfd to 0.
+void cs_eventfd_drain(int fd);
+
+#endif

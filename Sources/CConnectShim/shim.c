@@ -1,0 +1,119 @@
+#define _GNU_SOURCE
+#include "CConnectShim.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+int cs_parse_address(const char *host, int port, struct sockaddr_storage *out, socklen_t *length) {
+    memset(out, 0, sizeof *out);
+    if (port < 0 || port > 65535) return -1;
+    struct sockaddr_in *v4 = (struct sockaddr_in *)out;
+    if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)port);
+        *length = sizeof *v4;
+        return 0;
+    }
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)out;
+    if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons((uint16_t)port);
+        *length = sizeof *v6;
+        return 0;
+    }
+    return -1;
+}
+
+int cs_connect_start(const struct sockaddr_storage *target, socklen_t target_length,
+                     const struct sockaddr_storage *local, socklen_t local_length,
+                     int has_mark, uint32_t mark, int *error, int *stage) {
+    int fd = socket(target->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        *error = errno;
+        *stage = CS_STAGE_SOCKET;
+        return -1;
+    }
+    if (has_mark && setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof mark) != 0) {
+        *error = errno;
+        *stage = CS_STAGE_MARK;
+        close(fd);
+        return -1;
+    }
+    if (local != NULL) {
+        int one = 1;
+        (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (bind(fd, (const struct sockaddr *)local, local_length) != 0) {
+            *error = errno;
+            *stage = CS_STAGE_BIND;
+            close(fd);
+            return -1;
+        }
+    }
+    int r;
+    do {
+        r = connect(fd, (const struct sockaddr *)target, target_length);
+    } while (r != 0 && errno == EINTR);
+    if (r == 0) {
+        *error = 0;
+        return fd;
+    }
+    if (errno == EINPROGRESS) {
+        *error = EINPROGRESS;
+        return fd;
+    }
+    *error = errno;
+    *stage = CS_STAGE_CONNECT;
+    close(fd);
+    return -1;
+}
+
+int cs_socket_error(int fd) {
+    int value = 0;
+    socklen_t length = sizeof value;
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &value, &length) != 0) return errno;
+    return value;
+}
+
+int cs_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
+
+int cs_epoll_watch_connect(int epoll_fd, int fd, uint64_t token) {
+    struct epoll_event event = {.events = EPOLLOUT | EPOLLERR | EPOLLHUP, .data.u64 = token};
+    return epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &event);
+}
+
+int cs_epoll_watch_read(int epoll_fd, int fd, uint64_t token) {
+    struct epoll_event event = {.events = EPOLLIN, .data.u64 = token};
+    return epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &event);
+}
+
+int cs_epoll_wait(int epoll_fd, uint64_t *tokens, int capacity, int timeout_ms) {
+    struct epoll_event events[256];
+    if (capacity > 256) capacity = 256;
+    int n = epoll_wait(epoll_fd, events, capacity, timeout_ms);
+    if (n < 0) return errno == EINTR ? 0 : -1;
+    for (int i = 0; i < n; i++) tokens[i] = events[i].data.u64;
+    return n;
+}
+
+int cs_eventfd(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
+
+void cs_eventfd_signal(int fd) {
+    uint64_t one = 1;
+    ssize_t r;
+    do {
+        r = write(fd, &one, sizeof one);
+    } while (r < 0 && errno == EINTR);
+}
+
+void cs_eventfd_drain(int fd) {
+    uint64_t value;
+    ssize_t r;
+    do {
+        r = read(fd, &value, sizeof value);
+    } while (r < 0 && errno == EINTR);
+}

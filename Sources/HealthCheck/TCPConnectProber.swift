@@ -1,0 +1,164 @@
+import CConnectShim
+import NIOCore
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
+/// Runs `TCP_CHECK` attempts the way keepalived does: `socket`, non-blocking `connect`, wait for writability
+/// or the deadline, `getsockopt(SO_ERROR)`, `close`. No NIO channel, pipeline or timer is made per probe.
+///
+/// One dedicated thread owns an epoll set with every connect in flight and a min-heap of their deadlines.
+/// Requests reach it through a locked queue and an eventfd that is signalled only when the queue was empty;
+/// the verdicts of one wake-up are handed back to each event loop in a single `execute`, so thousands of checks
+/// a second cost a few cross-thread wake-ups, not two per probe.
+///
+/// Targets that are not numeric addresses (host names) are probed through NIO (``NIOCheckProber``'s path) and
+/// resolved there. The thread starts with the first probe; ``shared`` lives for the process.
+///
+/// ```swift
+/// let result = try await TCPConnectProber.shared.probe(check, on: eventLoop).get()
+/// ```
+public final class TCPConnectProber: Sendable {
+    /// The process-wide prober ``NIOCheckProber`` uses by default.
+    public static let shared = TCPConnectProber()
+
+    struct Request: Sendable {
+        var target: SocketAddressBytes
+        var local: SocketAddressBytes?
+        var mark: UInt32?
+        /// For error messages only (formatted on failure).
+        var checkTarget: CheckTarget
+        var start: UInt64
+        var timeout: UInt64
+        var promise: EventLoopPromise<ProbeResult>
+    }
+
+    private struct State: Sendable {
+        var pending: [Request] = []
+        var epollFD: Int32 = -1
+        var wakeFD: Int32 = -1
+        var started = false
+        var failedToStart = false
+        var stopped = false
+    }
+
+    private let state = Mutex(State())
+
+    /// Creates a prober; its thread starts with the first probe. Most code uses ``shared``.
+    public init() {}
+
+    /// Runs one attempt of `check`; the future (on `eventLoop`) always succeeds with a ``ProbeResult``:
+    /// ``ProbeFailure/connectionRefused``, ``ProbeFailure/connectTimeout`` after `connect_timeout`, or
+    /// ``ProbeFailure/connectionFailed(_:)`` for any other error.
+    public func probe(_ check: TCPCheck, on eventLoop: any EventLoop) -> EventLoopFuture<ProbeResult> {
+        let start = NIODeadline.now().uptimeNanoseconds
+        guard let target = SocketAddressBytes(host: check.target.host, port: check.target.port) else {
+            return Self.throughNIO(check, on: eventLoop)
+        }
+        var local: SocketAddressBytes?
+        if check.bindAddress != nil || check.bindPort != nil {
+            let host = check.bindAddress ?? (check.target.isIPv6 ? "::" : "0.0.0.0")
+            guard let address = SocketAddressBytes(host: host, port: check.bindPort ?? 0) else {
+                return eventLoop.makeSucceededFuture(.failed(.connectionFailed("invalid bind address \(host)")))
+            }
+            local = address
+        }
+        let (seconds, attoseconds) = check.connectTimeout.components
+        let timeout = UInt64(clamping: max(0, seconds)) &* 1_000_000_000 &+ UInt64(clamping: max(0, attoseconds / 1_000_000_000))
+        let promise = eventLoop.makePromise(of: ProbeResult.self)
+        let request = Request(target: target, local: local, mark: check.fwmark, checkTarget: check.target,
+                              start: start, timeout: min(timeout, UInt64(Int64.max) / 2), promise: promise)
+        if !enqueue(request) {
+            // Stopped, or no thread could start: NIO completes the promise instead.
+            promise.completeWith(Self.throughNIO(check, on: eventLoop))
+        }
+        return promise.futureResult
+    }
+
+    /// The NIO channel path, on `eventLoop`.
+    private static func throughNIO(_ check: TCPCheck, on eventLoop: any EventLoop) -> EventLoopFuture<ProbeResult> {
+        eventLoop.inEventLoop ? runTCPProbe(check, on: eventLoop) : eventLoop.flatSubmit { runTCPProbe(check, on: eventLoop) }
+    }
+
+    /// Stops the thread: connects still in flight end as ``ProbeFailure/connectionFailed(_:)``; later probes
+    /// go through NIO. Never needed for ``shared``.
+    public func shutdown() {
+        let wake: Int32? = state.withLock { state in
+            guard state.started, !state.stopped else {
+                state.stopped = true
+                return nil
+            }
+            state.stopped = true
+            return state.wakeFD
+        }
+        if let wake { cs_eventfd_signal(wake) }
+    }
+
+    /// Queues a request for the thread (starting it first if needed); false when the thread cannot run.
+    private func enqueue(_ request: Request) -> Bool {
+        let (accepted, wake): (Bool, Int32?) = state.withLock { state in
+            if state.stopped || state.failedToStart { return (false, nil) }
+            if !state.started {
+                guard startThread(&state) else {
+                    state.failedToStart = true
+                    return (false, nil)
+                }
+            }
+            state.pending.append(request)
+            return (true, state.pending.count == 1 ? state.wakeFD : nil)
+        }
+        if let wake { cs_eventfd_signal(wake) }
+        return accepted
+    }
+
+    /// The thread's side of the queue: every pending request, and whether to stop.
+    func takePending() -> (requests: [Request], stop: Bool) {
+        state.withLock { state in
+            let requests = state.pending
+            state.pending = []
+            return (requests, state.stopped)
+        }
+    }
+
+    private func startThread(_ state: inout State) -> Bool {
+        let epollFD = cs_epoll_create()
+        guard epollFD >= 0 else { return false }
+        let wakeFD = cs_eventfd()
+        guard wakeFD >= 0, cs_epoll_watch_read(epollFD, wakeFD, ConnectLoop.wakeToken) == 0 else {
+            if wakeFD >= 0 { close(wakeFD) }
+            close(epollFD)
+            return false
+        }
+        let body = ThreadBody { [self] in
+            ConnectLoop(owner: self, epollFD: epollFD, wakeFD: wakeFD).run()
+        }
+        let context = Unmanaged.passRetained(body).toOpaque()
+        var thread = pthread_t()
+        let created = pthread_create(&thread, nil, { raw in
+            guard let raw else { return nil }
+            Unmanaged<ThreadBody>.fromOpaque(raw).takeRetainedValue().run()
+            return nil
+        }, context)
+        guard created == 0 else {
+            Unmanaged<ThreadBody>.fromOpaque(context).release()
+            close(wakeFD)
+            close(epollFD)
+            return false
+        }
+        pthread_detach(thread)
+        state.epollFD = epollFD
+        state.wakeFD = wakeFD
+        state.started = true
+        return true
+    }
+}
+
+/// What a new thread runs.
+private final class ThreadBody: Sendable {
+    let run: @Sendable () -> Void
+    init(_ run: @escaping @Sendable () -> Void) { self.run = run }
+}
