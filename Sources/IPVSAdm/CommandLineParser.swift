@@ -319,7 +319,8 @@ public struct CommandLineParser: Sendable {
             guard after.first == ":" else { return (false, false) }
             portText = after.dropFirst()
         }
-        if let a6 = Self.ipv6(String(buf)) {
+        // Every IPv6 text form has at least two colons; skip inet_pton for `a.b.c.d:port` and host names.
+        if buf.utf8.lazy.filter({ $0 == UInt8(ascii: ":") }).count >= 2, let a6 = Self.ipv6(String(buf)) {
             svc.address = a6
             svc.family = .inet6
             svc.netmask = 128
@@ -334,7 +335,7 @@ public struct CommandLineParser: Sendable {
             svc.family = .inet
         }
         guard let portText else { return (true, false) }
-        if let n = CNumber.number(String(portText), 0, 65535) {
+        if let n = CNumber.number(portText, 0, 65535) {
             svc.port = UInt16(n)
         } else if let p = resolver.port(forService: String(portText), protocol: svc.protocolNumber) {
             svc.port = p

@@ -13,16 +13,26 @@ public struct Lister: Sendable {
 
     /// `list_all`: the version header (not for `-S`), the title and every service, sorted unless `--nosort`.
     public func all(_ entries: [ServiceEntry], info: Info) -> String {
-        var out = ""
+        String(decoding: allBytes(entries, info: info), as: UTF8.self)
+    }
+
+    /// ``all(_:info:)`` as UTF-8 bytes, ready to write.
+    public func allBytes(_ entries: [ServiceEntry], info: Info) -> [UInt8] {
+        var out = TextBuffer(reservingCapacity: 64 + entries.count * 200)
         if !format.contains(.rule) {
-            out += "IP Virtual Server version \(info.version) (size=\(info.connectionTableSize))\n"
+            out.append("IP Virtual Server version \(info.version) (size=\(info.connectionTableSize))\n")
         }
-        out += title()
-        let sorted = format.contains(.noSort) ? entries : IpvsadmSort.mergeSort(entries) {
-            IpvsadmSort.compareServices($0.service, $1.service)
+        out.append(title())
+        if format.contains(.noSort) {
+            for e in entries { write(e, into: &out) }
+        } else {
+            let keys = entries.map { IpvsadmSort.ServiceSortKey($0.service.key) }
+            let order = keys.withUnsafeBufferPointer { k in
+                IpvsadmSort.mergeSortPositions(count: k.count) { IpvsadmSort.compareServiceKeys(k[$0], k[$1]) }
+            }
+            for i in order { write(entries[i], into: &out) }
         }
-        for e in sorted { out += entry(e) }
-        return out
+        return out.bytes
     }
 
     /// `list_service`: the title and one service.
@@ -56,12 +66,30 @@ public struct Lister: Sendable {
 
     /// `addrport_to_anyname`.
     func addressPort(_ a: IPAddress, _ port: UInt16, protocol proto: UInt16) -> String {
-        let open = a.family == .inet ? "" : "["
-        let close = a.family == .inet ? "" : "]"
-        if format.contains(.numeric) { return "\(open)\(a)\(close):\(port)" }
+        var out = TextBuffer()
+        appendAddressPort(a, port, protocol: proto, to: &out)
+        return out.string
+    }
+
+    private func appendAddressPort(_ a: IPAddress, _ port: UInt16, protocol proto: UInt16, to out: inout TextBuffer) {
+        if format.contains(.numeric) {
+            switch a {
+            case .v4(let v): out.appendIPv4(v)
+            case .v6: out.append("["); out.append(a.description); out.append("]")
+            }
+            out.append(":")
+            out.appendDecimal(port)
+            return
+        }
         let host = resolver.hostName(for: a) ?? a.description
         let service = resolver.serviceName(forPort: port, protocol: proto) ?? String(port)
-        return "\(open)\(host)\(close):\(service)"
+        if a.family == .inet {
+            out.append(host)
+        } else {
+            out.append("["); out.append(host); out.append("]")
+        }
+        out.append(":")
+        out.append(service)
     }
 
     private static func flagText(_ s: Service) -> String {
@@ -91,103 +119,137 @@ public struct Lister: Sendable {
 
     /// `print_service_entry`.
     public func entry(_ e: ServiceEntry) -> String {
+        var out = TextBuffer()
+        write(e, into: &out)
+        return out.string
+    }
+
+    private func write(_ e: ServiceEntry, into out: inout TextBuffer) {
         let se = e.service
         let rule = format.contains(.rule)
         let proto = Self.protocolNumber(se.key)
-        var svcName: String
+        var svcName = TextBuffer()
         switch se.key {
         case .firewallMark(let m, let f):
             let shown = Int32(bitPattern: m)
-            if rule { svcName = f == .inet6 ? "-f \(shown) -6" : "-f \(shown)" } else { svcName = f == .inet6 ? "FWM  \(shown) IPv6" : "FWM  \(shown)" }
+            svcName.append(rule ? "-f " : "FWM  ")
+            svcName.appendDecimal(shown)
+            if f == .inet6 { svcName.append(rule ? " -6" : " IPv6") }
         case .address(let p, let a, let port):
-            let vname = addressPort(a, port, protocol: p.rawValue)
             if rule {
-                let stype: String = switch p {
-                case .tcp: "-t"
-                case .udp: "-u"
-                case .sctp: "--sctp-service"
+                let option: String = switch p {
+                case .tcp: "-t "
+                case .udp: "-u "
+                case .sctp: "--sctp-service "
                 }
-                svcName = "\(stype) \(vname)"
+                svcName.append(option)
+                appendAddressPort(a, port, protocol: p.rawValue, to: &svcName)
             } else {
-                svcName = CFormat.left(p.description, 4) + " " + vname
-                if a.family != .inet6 { svcName = CFormat.cut(svcName, 33) }
+                svcName.appendLeft(p.description, 4)
+                svcName.append(" ")
+                appendAddressPort(a, port, protocol: p.rawValue, to: &svcName)
+                if a.family != .inet6 { svcName.cut(from: 0, at: 33) }
             }
         }
         let schedBits = se.flags.intersection([.scheduler1, .scheduler2, .scheduler3])
         let persistent = se.flags.contains(.persistent)
         let v4 = se.key.family == .inet
-        var out = ""
         if rule {
-            out += "-A \(svcName) -s \(se.scheduler)"
+            out.append("-A ")
+            out.append(svcName)
+            out.append(" -s ")
+            out.append(se.scheduler)
             if persistent {
-                out += " -p \(se.persistenceTimeout)"
-                if v4, se.netmask != 0xFFFF_FFFF { out += " -M \(Self.dotted(se.netmask))" }
-                if !v4, se.netmask != 128 { out += " -M \(Int32(bitPattern: se.netmask))" }
+                out.append(" -p ")
+                out.appendDecimal(se.persistenceTimeout)
+                if v4, se.netmask != 0xFFFF_FFFF { out.append(" -M \(Self.dotted(se.netmask))") }
+                if !v4, se.netmask != 128 { out.append(" -M \(Int32(bitPattern: se.netmask))") }
             }
-            if let pe = se.persistenceEngine, !pe.isEmpty { out += " --pe \(pe)" }
-            if se.flags.contains(.onePacket) { out += " -o" }
-            if !schedBits.isEmpty { out += " -b " + Self.flagText(se) }
+            if let pe = se.persistenceEngine, !pe.isEmpty { out.append(" --pe \(pe)") }
+            if se.flags.contains(.onePacket) { out.append(" -o") }
+            if !schedBits.isEmpty { out.append(" -b " + Self.flagText(se)) }
         } else if format.contains(.stats) {
-            out += CFormat.left(svcName, 33)
+            let start = out.count
+            out.append(svcName)
+            out.pad(from: start, to: 33)
             let s = se.stats
-            for v in [s.connections, s.inPackets, s.outPackets, s.inBytes, s.outBytes] { out += CFormat.largeNumber(v, exact: format.contains(.exact)) }
+            for v in [s.connections, s.inPackets, s.outPackets, s.inBytes, s.outBytes] {
+                out.append(CFormat.largeNumber(v, exact: format.contains(.exact)))
+            }
         } else if format.contains(.rate) {
-            out += CFormat.left(svcName, 33)
+            let start = out.count
+            out.append(svcName)
+            out.pad(from: start, to: 33)
             let s = se.stats
-            for v in [s.connectionRate, s.inPacketRate, s.outPacketRate, s.inByteRate, s.outByteRate] { out += CFormat.largeNumber(v, exact: format.contains(.exact)) }
+            for v in [s.connectionRate, s.inPacketRate, s.outPacketRate, s.inByteRate, s.outByteRate] {
+                out.append(CFormat.largeNumber(v, exact: format.contains(.exact)))
+            }
         } else {
-            out += "\(svcName) \(se.scheduler)"
-            if !schedBits.isEmpty {
-                let t = Self.flagText(se)
-                out += " (" + t + ")"
-            }
+            out.append(svcName)
+            out.append(" ")
+            out.append(se.scheduler)
+            if !schedBits.isEmpty { out.append(" (" + Self.flagText(se) + ")") }
             if persistent {
-                out += " persistent \(se.persistenceTimeout)"
-                if v4, se.netmask != 0xFFFF_FFFF { out += " mask \(Self.dotted(se.netmask))" }
-                if !v4, se.netmask != 128 { out += " mask \(Int32(bitPattern: se.netmask))" }
-                if let pe = se.persistenceEngine, !pe.isEmpty { out += " pe \(pe)" }
+                out.append(" persistent ")
+                out.appendDecimal(se.persistenceTimeout)
+                if v4, se.netmask != 0xFFFF_FFFF { out.append(" mask \(Self.dotted(se.netmask))") }
+                if !v4, se.netmask != 128 { out.append(" mask \(Int32(bitPattern: se.netmask))") }
+                if let pe = se.persistenceEngine, !pe.isEmpty { out.append(" pe \(pe)") }
             }
-            if se.flags.contains(.onePacket) { out += " ops" }
+            if se.flags.contains(.onePacket) { out.append(" ops") }
         }
-        out += "\n"
+        out.append("\n")
 
         let dests = format.contains(.noSort) ? e.destinations : IpvsadmSort.mergeSort(e.destinations, IpvsadmSort.compareDestinations)
         let exact = format.contains(.exact)
         for d in dests {
-            var dname = addressPort(d.address, d.port, protocol: proto)
-            if !rule, d.address.family != .inet6 { dname = CFormat.cut(dname, 28) }
+            if rule {
+                writeSaveLine(svcName, d, proto: proto, into: &out)
+                continue
+            }
+            out.append("  -> ")
+            let nameStart = out.count
+            appendAddressPort(d.address, d.port, protocol: proto, to: &out)
+            if d.address.family != .inet6 { out.cut(from: nameStart, at: 28) }
+            out.pad(from: nameStart, to: 28)
             let fwdName = d.forwarding.ipvsadmName ?? "(null)"
             // libipvs reads destination STATS64 with its 32-bit getter for every counter but the byte counts.
             let s = d.stats
             func low(_ v: UInt64) -> UInt64 { v & 0xFFFF_FFFF }
-            if rule {
-                out += saveLine(svcName, dname, d)
-            } else if format.contains(.stats) {
-                out += "  -> " + CFormat.left(dname, 28)
-                for v in [low(s.connections), low(s.inPackets), low(s.outPackets), s.inBytes, s.outBytes] { out += CFormat.largeNumber(v, exact: exact) }
-                out += "\n"
+            if format.contains(.stats) {
+                for v in [low(s.connections), low(s.inPackets), low(s.outPackets), s.inBytes, s.outBytes] {
+                    out.append(CFormat.largeNumber(v, exact: exact))
+                }
             } else if format.contains(.rate) {
-                out += "  -> " + CFormat.left(dname, 28)
-                for v in [low(s.connectionRate), low(s.inPacketRate), low(s.outPacketRate)] { out += " " + CFormat.right(String(v), 8) }
-                out += CFormat.largeNumber(low(s.inByteRate), exact: exact) + CFormat.largeNumber(low(s.outByteRate), exact: exact) + "\n"
+                for v in [low(s.connectionRate), low(s.inPacketRate), low(s.outPacketRate)] {
+                    out.append(" " + CFormat.right(String(v), 8))
+                }
+                out.append(CFormat.largeNumber(low(s.inByteRate), exact: exact))
+                out.append(CFormat.largeNumber(low(s.outByteRate), exact: exact))
             } else if format.contains(.thresholds) {
-                out += "  -> " + CFormat.left(dname, 28)
-                for v in [d.upperThreshold, d.lowerThreshold, d.activeConnections, d.inactiveConnections] { out += " " + CFormat.left(String(v), 10) }
-                out += "\n"
+                for v in [d.upperThreshold, d.lowerThreshold, d.activeConnections, d.inactiveConnections] {
+                    out.append(" ")
+                    out.appendLeftDecimal(v, 10)
+                }
             } else if format.contains(.persistentConn) {
-                out += "  -> " + CFormat.left(dname, 28) + " " + CFormat.left(String(UInt32(bitPattern: d.weight)), 9) + " "
-                    + CFormat.left(String(d.persistentConnections), 11) + " " + CFormat.left(String(d.activeConnections), 10) + " "
-                    + CFormat.left(String(d.inactiveConnections), 10) + "\n"
+                out.append(" "); out.appendLeftDecimal(UInt32(bitPattern: d.weight), 9)
+                out.append(" "); out.appendLeftDecimal(d.persistentConnections, 11)
+                out.append(" "); out.appendLeftDecimal(d.activeConnections, 10)
+                out.append(" "); out.appendLeftDecimal(d.inactiveConnections, 10)
             } else if format.contains(.tunInfo) {
-                out += "  -> " + CFormat.left(dname, 28) + " " + CFormat.left(fwdName, 7) + " " + CFormat.left(Self.tunnelInfo(d) ?? "n/a", 13) + " "
-                    + CFormat.left(String(d.weight), 6) + " " + CFormat.left(String(d.activeConnections), 10) + " "
-                    + CFormat.left(String(d.inactiveConnections), 10) + "\n"
+                out.append(" "); out.appendLeft(fwdName, 7)
+                out.append(" "); out.appendLeft(Self.tunnelInfo(d) ?? "n/a", 13)
+                out.append(" "); out.appendLeftDecimal(d.weight, 6)
+                out.append(" "); out.appendLeftDecimal(d.activeConnections, 10)
+                out.append(" "); out.appendLeftDecimal(d.inactiveConnections, 10)
             } else {
-                out += "  -> " + CFormat.left(dname, 28) + " " + CFormat.left(fwdName, 7) + " " + CFormat.left(String(d.weight), 6) + " "
-                    + CFormat.left(String(d.activeConnections), 10) + " " + CFormat.left(String(d.inactiveConnections), 10) + "\n"
+                out.append(" "); out.appendLeft(fwdName, 7)
+                out.append(" "); out.appendLeftDecimal(d.weight, 6)
+                out.append(" "); out.appendLeftDecimal(d.activeConnections, 10)
+                out.append(" "); out.appendLeftDecimal(d.inactiveConnections, 10)
             }
+            out.append("\n")
         }
-        return out
     }
 
     static let tunnelNames = ["ipip", "gue", "gre"]
@@ -207,21 +269,28 @@ public struct Lister: Sendable {
         return CFormat.cut(s, 15)
     }
 
-    private func saveLine(_ svc: String, _ dname: String, _ d: Destination) -> String {
-        let sw: String = switch d.forwarding {
-        case .masquerade: "-m"
-        case .tunnel: "-i"
-        case .local, .route: "-g"
-        case .bypass: "(null)"
+    private func writeSaveLine(_ svc: TextBuffer, _ d: Destination, proto: UInt16, into out: inout TextBuffer) {
+        out.append("-a ")
+        out.append(svc)
+        out.append(" -r ")
+        appendAddressPort(d.address, d.port, protocol: proto, to: &out)
+        let method: String = switch d.forwarding {
+        case .masquerade: " -m -w "
+        case .tunnel: " -i -w "
+        case .local, .route: " -g -w "
+        case .bypass: " (null) -w "
         }
-        let base = "-a \(svc) -r \(dname) \(sw) -w \(d.weight)"
-        guard d.forwarding == .tunnel else { return base + "\n" }
-        let opt = Self.tunnelFlagOptions[Int(d.tunnel.checksum.rawValue) % 3]
-        switch d.tunnel.type {
-        case .gre: return base + " --tun-type gre \(opt)\n"
-        case .gue: return base + " --tun-type gue --tun-port \(d.tunnel.port) \(opt)\n"
-        case .ipip: return base + " --tun-type ipip\n"
+        out.append(method)
+        out.appendDecimal(d.weight)
+        if d.forwarding == .tunnel {
+            let opt = Self.tunnelFlagOptions[Int(d.tunnel.checksum.rawValue) % 3]
+            switch d.tunnel.type {
+            case .gre: out.append(" --tun-type gre \(opt)")
+            case .gue: out.append(" --tun-type gue --tun-port \(d.tunnel.port) \(opt)")
+            case .ipip: out.append(" --tun-type ipip")
+            }
         }
+        out.append("\n")
     }
 
     /// `list_timeout`.

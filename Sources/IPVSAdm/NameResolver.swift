@@ -20,6 +20,7 @@ public struct SystemResolver: NameResolver {
     public init() {}
 
     public func ipv4Address(forHost name: String) -> IPAddress? {
+        if let v = CNumber.dottedQuad(name) { return .v4(v) }
         var addr = in_addr()
         if inet_aton(name, &addr) != 0 { return .v4(UInt32(bigEndian: addr.s_addr)) }
         guard let h = gethostbyname(name), h.pointee.h_addrtype == AF_INET, h.pointee.h_length == 4,
@@ -61,6 +62,7 @@ public struct SystemResolver: NameResolver {
 public struct NumericResolver: NameResolver {
     public init() {}
     public func ipv4Address(forHost name: String) -> IPAddress? {
+        if let v = CNumber.dottedQuad(name) { return .v4(v) }
         var addr = in_addr()
         return inet_aton(name, &addr) != 0 ? .v4(UInt32(bigEndian: addr.s_addr)) : nil
     }

@@ -2,8 +2,8 @@
 enum CNumber {
     /// `strtol(s, &end, 10)`: leading white space and a sign allowed; `nil` when no digits were read or the whole
     /// string was not consumed (ipvsadm checks `*end == '\0'`); `overflow` when the value does not fit a `long`.
-    static func strtol(_ s: String) -> (value: Int64, overflow: Bool)? {
-        var bytes = Substring(s).utf8[...]
+    static func strtol<S: StringProtocol>(_ s: S) -> (value: Int64, overflow: Bool)? {
+        var bytes = s.utf8[...]
         while let b = bytes.first, isCSpace(b) { bytes = bytes.dropFirst() }
         var negative = false
         if let b = bytes.first, b == UInt8(ascii: "+") || b == UInt8(ascii: "-") {
@@ -25,7 +25,7 @@ enum CNumber {
     }
 
     /// ipvsadm's `string_to_number`: the value when the whole string is a decimal number in `min...max`.
-    static func number(_ s: String, _ min: Int64, _ max: Int64) -> Int64? {
+    static func number<S: StringProtocol>(_ s: S, _ min: Int64, _ max: Int64) -> Int64? {
         guard let (v, overflow) = strtol(s), !overflow, min <= v, v <= max else { return nil }
         return v
     }
@@ -52,4 +52,33 @@ enum CNumber {
 
     /// ipvsadm's `str_is_digit`: true for the empty string and for all-digit strings.
     static func isAllDigits(_ s: String) -> Bool { s.utf8.allSatisfy(isDigit) }
+
+    /// A strict dotted quad (`10.0.0.1`: four decimal parts of 0...255, no leading zeros), which `inet_aton` reads
+    /// the same way; `nil` for every other form, which then goes to `inet_aton` itself (octal, hex, fewer parts).
+    /// Restoring a large table reads two addresses per line, and this skips the C string round trip for them.
+    static func dottedQuad(_ s: String) -> UInt32? {
+        var value: UInt32 = 0
+        var part: UInt32 = 0
+        var digits = 0
+        var parts = 0
+        var leadingZero = false
+        for b in s.utf8 {
+            if isDigit(b) {
+                if digits == 1, leadingZero { return nil }
+                if digits == 0 { leadingZero = b == UInt8(ascii: "0") }
+                digits += 1
+                part = part * 10 + UInt32(b - UInt8(ascii: "0"))
+                if digits > 3 || part > 255 { return nil }
+            } else if b == UInt8(ascii: "."), digits > 0, parts < 3 {
+                value = value << 8 | part
+                parts += 1
+                part = 0
+                digits = 0
+            } else {
+                return nil
+            }
+        }
+        guard parts == 3, digits > 0 else { return nil }
+        return value << 8 | part
+    }
 }

@@ -82,8 +82,27 @@ enum ValidityTable {
         Character(Unicode.Scalar(table[c.rawValue][o.rawValue]))
     }
 
+    /// Per command: the compulsory, illegal and exclusive options as bit masks, for the common case where the
+    /// options pass (a restore checks every line).
+    static let masks: [(compulsory: UInt64, illegal: UInt64, exclusive: UInt64)] = table.map { row in
+        var masks: (compulsory: UInt64, illegal: UInt64, exclusive: UInt64) = (0, 0, 0)
+        for (bit, entry) in row.enumerated() {
+            switch entry {
+            case UInt8(ascii: "+"): masks.compulsory |= 1 << UInt64(bit)
+            case UInt8(ascii: "x"): masks.illegal |= 1 << UInt64(bit)
+            case UInt8(ascii: "1"): masks.exclusive |= 1 << UInt64(bit)
+            default: break
+            }
+        }
+        return masks
+    }
+
     /// ipvsadm's `generic_opt_check`: the first violation, in option order, as its message.
     static func check(_ c: AdmCommand, _ options: AdmOptionSet) -> String? {
+        let m = masks[c.rawValue]
+        if m.compulsory & ~options.bits == 0, m.illegal & options.bits == 0, (m.exclusive & options.bits).nonzeroBitCount <= 1 {
+            return nil
+        }
         var last: AdmOption?
         for o in AdmOption.allCases {
             let e = entry(c, o)

@@ -107,11 +107,11 @@ struct PoptScanner {
         self.words = words
     }
 
-    /// Short letter -> first option declaring it (popt takes the first match), built once.
-    private static let byShort: [UInt8: OptionSpec] = {
-        var d: [UInt8: OptionSpec] = [:]
+    /// Short letter (ASCII) -> first option declaring it (popt takes the first match), built once.
+    private static let byShort: [OptionSpec?] = {
+        var d = [OptionSpec?](repeating: nil, count: 128)
         for o in ipvsadmOptions.reversed() {
-            if let c = o.short?.asciiValue { d[c] = o }
+            if let c = o.short?.asciiValue { d[Int(c)] = o }
         }
         return d
     }()
@@ -137,7 +137,7 @@ struct PoptScanner {
         while true {
             if let rest = groupRest {
                 groupRest = nil
-                guard let c = rest.utf8.first, let spec = Self.byShort[c] else {
+                guard let c = rest.utf8.first, c < 128, let spec = Self.byShort[Int(c)] else {
                     return .error("unknown option")
                 }
                 var after = rest.dropFirst()

@@ -7,13 +7,27 @@ enum IpvsadmSort {
     /// glibc `msort_with_tmp`: split n/2 | n - n/2, sort both halves, merge taking the left element while
     /// `compare(left, right) <= 0`.
     static func mergeSort<T>(_ items: [T], _ compare: (T, T) -> Int32) -> [T] {
-        var a = items
-        var tmp = items
-        sortRange(&a, &tmp, 0, a.count, compare)
-        return a
+        guard items.count > 1 else { return items }
+        // Sorts positions, not the items: moving a position is a copy of an Int, moving an item retains and
+        // releases everything it holds. The comparisons, and so the result, are the same.
+        var order = Array(0..<items.count)
+        var tmp = order
+        items.withUnsafeBufferPointer { buffer in
+            sortRange(&order, &tmp, 0, order.count) { compare(buffer[$0], buffer[$1]) }
+        }
+        return order.map { items[$0] }
     }
 
-    private static func sortRange<T>(_ a: inout [T], _ tmp: inout [T], _ lo: Int, _ n: Int, _ compare: (T, T) -> Int32) {
+    /// ``mergeSort(_:_:)`` of the positions `0..<count`, comparing positions: for callers that compare
+    /// precomputed keys rather than whole items.
+    static func mergeSortPositions(count: Int, _ compare: (Int, Int) -> Int32) -> [Int] {
+        var order = Array(0..<count)
+        var tmp = order
+        sortRange(&order, &tmp, 0, count, compare)
+        return order
+    }
+
+    private static func sortRange(_ a: inout [Int], _ tmp: inout [Int], _ lo: Int, _ n: Int, _ compare: (Int, Int) -> Int32) {
         if n <= 1 { return }
         let n1 = n / 2
         let n2 = n - n1
@@ -49,21 +63,43 @@ enum IpvsadmSort {
 
     /// libipvs `ipvs_cmp_services`.
     static func compareServices(_ s1: Service, _ s2: Service) -> Int32 {
-        let (m1, f1, p1, a1, port1) = fields(s1.key)
-        let (m2, f2, p2, a2, port2) = fields(s2.key)
-        var r = diff(m1, m2)
+        compareServiceKeys(ServiceSortKey(s1.key), ServiceSortKey(s2.key))
+    }
+
+    /// The fields `ipvs_cmp_services` compares, taken out of a service once rather than at every comparison.
+    struct ServiceSortKey {
+        var mark: UInt32
+        var family: UInt16
+        var proto: UInt16
+        var words: (UInt32, UInt32, UInt32, UInt32)
+        var port: UInt16
+
+        init(_ key: ServiceKey) {
+            let (m, f, p, a, port) = IpvsadmSort.fields(key)
+            mark = m
+            family = f
+            proto = p
+            words = (word(a, 0), word(a, 1), word(a, 2), word(a, 3))
+            self.port = port
+        }
+    }
+
+    /// `ipvs_cmp_services` on extracted keys.
+    static func compareServiceKeys(_ k1: ServiceSortKey, _ k2: ServiceSortKey) -> Int32 {
+        var r = diff(k1.mark, k2.mark)
         if r != 0 { return r }
-        r = Int32(f1) - Int32(f2)
+        r = Int32(k1.family) - Int32(k2.family)
         if r != 0 { return r }
-        r = Int32(p1) - Int32(p2)
+        r = Int32(k1.proto) - Int32(k2.proto)
         if r != 0 { return r }
-        if f1 == AddressFamily.inet6.rawValue {
-            for i in 0..<4 where r == 0 { r = diff(word(a1, i), word(a2, i)) }
-        } else {
-            r = diff(word(a1, 0), word(a2, 0))
+        r = diff(k1.words.0, k2.words.0)
+        if k1.family == AddressFamily.inet6.rawValue {
+            if r == 0 { r = diff(k1.words.1, k2.words.1) }
+            if r == 0 { r = diff(k1.words.2, k2.words.2) }
+            if r == 0 { r = diff(k1.words.3, k2.words.3) }
         }
         if r != 0 { return r }
-        return Int32(port1) - Int32(port2)
+        return Int32(k1.port) - Int32(k2.port)
     }
 
     private static func fields(_ k: ServiceKey) -> (UInt32, UInt16, UInt16, IPAddress, UInt16) {

@@ -1,5 +1,3 @@
-import Foundation
-
 /// keepalived's line preprocessor: `@ID line` / `@^ID line` conditionals and `$NAME=value` definitions with
 /// `$NAME` / `${NAME}` substitution (recursive, bounded), plus the built-ins `${_PWD}`, `${_INSTANCE}`, `${_HASH}`,
 /// `${_BANG}`, `${_ENV NAME}` and `${_RANDOM LOW HIGH}`. A definition continues on the next line when it ends with
@@ -17,7 +15,7 @@ struct Preprocessor: Sendable {
     }
 
     static func shortHostName() -> String {
-        let name = ProcessInfo.processInfo.hostName
+        let name = POSIXEnvironment.hostName()
         return String(name.split(separator: ".").first ?? Substring(name))
     }
 
@@ -144,14 +142,14 @@ struct Preprocessor: Sendable {
         guard let name = words.first else { return nil }
         switch name {
         case "_PWD":
-            guard let slash = file.lastIndex(of: "/") else { return FileManager.default.currentDirectoryPath }
+            guard let slash = file.lastIndex(of: "/") else { return POSIXEnvironment.currentDirectory() }
             return String(file[..<slash])
         case "_INSTANCE": return configID
         case "_HASH": return "\\#"
         case "_BANG": return "\\!"
         case "_ENV":
             guard words.count > 1 else { return nil }
-            return ProcessInfo.processInfo.environment[words[1]] ?? ""
+            return POSIXEnvironment.environment(words[1]) ?? ""
         case "_RANDOM":
             let low = words.count > 1 ? Int(words[1]) ?? 0 : 0
             let high = words.count > 2 ? Int(words[2]) ?? Int(Int32.max) : Int(Int32.max)

@@ -1,4 +1,3 @@
-import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -31,14 +30,14 @@ struct SourceReader {
 
     /// Reads the file at `path`; a file that cannot be read is an error at `path:0` (or at the include line).
     mutating func read(path: String, from includer: ConfigLocation? = nil) -> [LogicalLine] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            var isDirectory: ObjCBool = false
-            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-            let why = !exists ? "no such file" : isDirectory.boolValue ? "is a directory" : "cannot be read"
-            log.error(.include, includer ?? ConfigLocation(file: path, line: 0), "cannot open '\(path)': \(why)")
+        switch POSIXEnvironment.contents(ofFile: path) {
+        case .success(let bytes):
+            return read(bytes: bytes, path: path)
+        case .failure(let failure):
+            log.error(.include, includer ?? ConfigLocation(file: path, line: 0),
+                      "cannot open '\(path)': \(failure.explanation)")
             return []
         }
-        return read(bytes: Array(data), path: path)
     }
 
     /// Reads `bytes` as the contents of a file named `path` (which includes resolve against).

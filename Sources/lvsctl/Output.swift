@@ -11,6 +11,15 @@ enum Output {
         if buffer.count > 1 << 16 { flush() }
     }
 
+    static func out(bytes: [UInt8]) {
+        if buffer.isEmpty {
+            buffer = bytes
+        } else {
+            buffer.append(contentsOf: bytes)
+        }
+        if buffer.count > 1 << 16 { flush() }
+    }
+
     static func flush() {
         var offset = 0
         while offset < buffer.count {
@@ -51,9 +60,13 @@ enum Output {
     }
 
     static func readFile(_ path: String) -> String? {
+        readBytes(path).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    static func readBytes(_ path: String) -> [UInt8]? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
-        return String(decoding: readAll(fd: fd), as: UTF8.self)
+        return readAll(fd: fd)
     }
 }

@@ -13,12 +13,19 @@ struct Restore {
 
     /// Splits one input line as ipvsadm's `config_stream_read` does (spaces, tabs, CRs; the word `ipvsadm` is
     /// dropped), and drops everything from a word starting with `#`.
-    static func words(of line: Substring) -> [String] {
+    static func words(of line: UnsafeBufferPointer<UInt8>) -> [String] {
         var out: [String] = []
-        for w in line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }) {
-            if w.hasPrefix("#") { break }
-            if w == "ipvsadm" { continue }
-            out.append(String(w))
+        var i = 0
+        func isSeparator(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0d }
+        while i < line.count {
+            while i < line.count, isSeparator(line[i]) { i += 1 }
+            let start = i
+            while i < line.count, !isSeparator(line[i]) { i += 1 }
+            guard i > start else { break }
+            if line[start] == UInt8(ascii: "#") { break }
+            let word = UnsafeBufferPointer(rebasing: line[start..<i])
+            if word.elementsEqual("ipvsadm".utf8) { continue }
+            out.append(String(decoding: word, as: UTF8.self))
         }
         return out
     }
@@ -32,20 +39,25 @@ struct Restore {
             return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
         }
         defer {
-            if timing { Output.err("lvsctl -R: parse \(Int(parseTime * 1000)) ms, kernel \(Int(kernelTime * 1000)) ms\n") }
+            if timing {
+                Output.err("lvsctl -R: parse \(Int(parseTime * 1000)) ms, waiting for the kernel after parsing \(Int(kernelTime * 1000)) ms\n")
+            }
         }
-        let input = String(decoding: Output.readAll(fd: 0), as: UTF8.self)
+        let input = Output.readAll(fd: 0)
         var parser = runner.parser
         parser.acceptsNegativeFirewallMarks = true
         var pending: [IPVSOperation] = []
         var status: Int32 = 0
+        let pipeline = BatchPipeline(client: runner.client)
 
+        /// Applies everything parsed so far and reports each failure, in input order.
         func flush() {
-            guard !pending.isEmpty else { return }
+            pipeline.submit(pending)
+            pending.removeAll(keepingCapacity: true)
             let started = now()
-            let results = runner.client.perform(pending)
+            let outcomes = pipeline.finish()
             kernelTime += now() - started
-            for (op, r) in zip(pending, results) {
+            for (op, r) in outcomes {
                 if case .failure(let e) = r {
                     Output.err(Runner.message(for: e, operation: op) + "\n")
                     status = 255
@@ -53,11 +65,14 @@ struct Restore {
                     status = 0
                 }
             }
-            pending.removeAll(keepingCapacity: true)
         }
 
-        for line in input.split(separator: "\n", omittingEmptySubsequences: true) {
-            let words = Self.words(of: line)
+        var lineStart = 0
+        while lineStart < input.count {
+            var lineEnd = lineStart
+            while lineEnd < input.count, input[lineEnd] != UInt8(ascii: "\n") { lineEnd += 1 }
+            let words = input.withUnsafeBufferPointer { Self.words(of: UnsafeBufferPointer(rebasing: $0[lineStart..<lineEnd])) }
+            lineStart = lineEnd + 1
             if words.isEmpty { continue }
             let invocation: Invocation
             let parseStarted = now()
@@ -83,6 +98,10 @@ struct Restore {
             case .command(let ce):
                 if let op = ce.operation {
                     pending.append(op)
+                    if pending.count >= BatchPipeline.batchSize {
+                        pipeline.submit(pending)
+                        pending.removeAll(keepingCapacity: true)
+                    }
                 } else {
                     flush()
                     status = runner.run(ce, reading: true)

@@ -107,7 +107,7 @@ struct Runner {
             if json {
                 Output.out(JSONListing.table(table, info: info))
             } else {
-                Output.out(Lister(format: format).all(table, info: info))
+                Output.out(bytes: Lister(format: format).allBytes(table, info: info))
             }
         } catch {
             Output.err(error.ipvsadmMessage + "\n")
@@ -127,8 +127,8 @@ extension Runner {
     func readTable(destinationsFromProc: Bool) throws(IPVSError) -> [ServiceEntry] {
         guard destinationsFromProc else { return try client.table() }
         let services = try client.services()
-        guard let text = Output.readFile("/proc/net/ip_vs") else { return try client.table() }
-        let fromProc = ProcIPVS.parse(text)
+        guard let bytes = Output.readBytes("/proc/net/ip_vs") else { return try client.table() }
+        let fromProc = ProcIPVS.parse(bytes: bytes)
         return try services.map { (s) throws(IPVSError) -> ServiceEntry in
             if let d = fromProc[ProcIPVS.Key(s.key)] { return ServiceEntry(service: s, destinations: d) }
             return ServiceEntry(service: s, destinations: try client.destinations(of: s.key))

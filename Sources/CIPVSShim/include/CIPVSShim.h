@@ -66,4 +66,30 @@ static inline long cipvs_send(int fd, const void *buf, size_t len) {
 
 static inline int cipvs_msg_dontwait(void) { return MSG_DONTWAIT; }
 
+/* Most datagrams one cipvs_recv_many call takes. */
+#define CIPVS_RECV_MANY_MAX 256
+
+/* recvmmsg(2) without waiting, through syscall() because glibc declares it (and struct mmsghdr) only under
+ * _GNU_SOURCE. Datagram i lands at base + i * slot; lengths[i] is its length, with bit 31 set when it was cut to
+ * fit its slot. Returns how many datagrams arrived (at most count and CIPVS_RECV_MANY_MAX), or -errno. One call
+ * takes every ACK of a pipelined batch that is queued, instead of one recv(2) per ACK. */
+static inline int cipvs_recv_many(int fd, void *base, size_t slot, unsigned int count, unsigned int *lengths) {
+    struct cipvs_mmsghdr { struct msghdr hdr; unsigned int len; } msgs[CIPVS_RECV_MANY_MAX];
+    struct iovec iov[CIPVS_RECV_MANY_MAX];
+    if (count > CIPVS_RECV_MANY_MAX) count = CIPVS_RECV_MANY_MAX;
+    memset(msgs, 0, sizeof(msgs[0]) * count);
+    for (unsigned int i = 0; i < count; i++) {
+        iov[i].iov_base = (char *)base + (size_t)i * slot;
+        iov[i].iov_len = slot;
+        msgs[i].hdr.msg_iov = &iov[i];
+        msgs[i].hdr.msg_iovlen = 1;
+    }
+    long r = syscall(SYS_recvmmsg, fd, msgs, count, MSG_DONTWAIT, NULL);
+    if (r < 0) return -errno;
+    for (long i = 0; i < r; i++) {
+        lengths[i] = msgs[i].len | ((msgs[i].hdr.msg_flags & MSG_TRUNC) ? 0x80000000u : 0u);
+    }
+    return (int)r;
+}
+
 #endif

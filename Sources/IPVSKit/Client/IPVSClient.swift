@@ -111,7 +111,7 @@ public final class IPVSClient: Sendable {
                 while !bySequence.isEmpty {
                     let messages: [NetlinkMessage]?
                     do throws(IPVSError) {
-                        messages = try sock.receive(timeoutMs: overflowed ? 0 : timeoutMs, command: operations[chunk[chunk.startIndex]].command)
+                        messages = try sock.receiveMany(timeoutMs: overflowed ? 0 : timeoutMs, command: operations[chunk[chunk.startIndex]].command)
                     } catch {
                         if error.errno == ENOBUFS { overflowed = true; continue }
                         for i in bySequence.values { results[i] = .failure(error) }

@@ -47,7 +47,7 @@ final class NetlinkSocket {
         var seed = timespec()
         clock_gettime(CLOCK_MONOTONIC, &seed)
         sequence = UInt32(truncatingIfNeeded: seed.tv_nsec) | 1
-        buffer = [UInt8](repeating: 0, count: 1 << 20)
+        buffer = [UInt8](unsafeUninitializedCapacity: 1 << 20) { _, count in count = 1 << 20 }
 
         var resolved = genl_ctrl_resolve(s, "IPVS")
         if resolved < 0 {
@@ -128,7 +128,42 @@ final class NetlinkSocket {
             let n = buffer.withUnsafeMutableBytes { cipvs_recv(fd, $0.baseAddress, $0.count, cipvs_msg_dontwait()) }
             if n == -Int(EINTR) || n == -Int(EAGAIN) { continue }
             if n < 0 { throw .system(what: "recv \(command)", errno: Int32(-n)) }
-            return try NetlinkMessage.split(buffer[0..<n])
+            // The messages are slices of a copy of just what arrived: slices of `buffer` itself would keep it
+            // shared, and the next receive would then copy the whole megabyte before writing into it.
+            return try NetlinkMessage.split(Array(buffer[0..<n])[...])
+        }
+    }
+
+    /// Receives every datagram already queued, up to 256, with one `recvmmsg(2)`, waiting at most `timeoutMs` for
+    /// the first; `nil` on timeout. For the ACKs of a pipelined batch: each ACK is its own datagram, and one
+    /// `recv(2)` (and `poll(2)`) per ACK was most of a large batch's cost. Throws like ``receive(timeoutMs:command:)``.
+    func receiveMany(timeoutMs: Int32, command: IPVSCommand) throws(IPVSError) -> [NetlinkMessage]? {
+        let slot = 4096
+        let slots = UInt32(min(Int(CIPVS_RECV_MANY_MAX), buffer.count / slot))
+        var lengths = [UInt32](repeating: 0, count: Int(slots))
+        while true {
+            let n = buffer.withUnsafeMutableBytes { raw in
+                lengths.withUnsafeMutableBufferPointer { cipvs_recv_many(fd, raw.baseAddress, slot, slots, $0.baseAddress) }
+            }
+            if n == -EINTR { continue }
+            if n == -EAGAIN {
+                let ready = cipvs_wait_readable(fd, timeoutMs)
+                if ready == -EINTR { continue }
+                if ready < 0 { throw .system(what: "poll", errno: -ready) }
+                if ready == 0 { return nil }
+                continue
+            }
+            if n < 0 { throw .system(what: "recvmmsg \(command)", errno: -n) }
+            var messages: [NetlinkMessage] = []
+            messages.reserveCapacity(Int(n))
+            for i in 0..<Int(n) {
+                let length = Int(lengths[i] & 0x7FFF_FFFF)
+                if lengths[i] & 0x8000_0000 != 0 {
+                    throw .malformedReply("\(command): reply of \(length) bytes is larger than \(slot)")
+                }
+                messages += try NetlinkMessage.split(Array(buffer[(i * slot)..<(i * slot + length)])[...])
+            }
+            return messages
         }
     }
 

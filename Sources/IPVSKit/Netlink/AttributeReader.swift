@@ -1,37 +1,59 @@
 /// A bounds-checked view of netlink attributes. Every accessor returns `nil` or throws on short data, so a
 /// truncated or malformed reply is an error, never a crash.
 struct NetlinkAttributes {
-    /// Attribute payloads by type (the last occurrence wins, as in `nla_parse`).
-    private var payloads: [UInt16: ArraySlice<UInt8>] = [:]
+    /// The attributes' bytes.
+    private let data: ArraySlice<UInt8>
+    /// Payload bounds by type for the types IPVS uses (all below ``slotCount``), as `start, end` pairs; `-1` when
+    /// absent. Decoding a large dump reads three nests per entry, so a flat array beats a dictionary here.
+    private var slots: [Int]
+    /// Payloads of types at or above ``slotCount`` (none in today's IPVS family).
+    private var others: [UInt16: Range<Int>] = [:]
+    private static let slotCount = 32
 
-    /// Parses the attributes in `data`. Throws if an attribute's length runs past the data or is shorter than its header.
-    init(_ data: ArraySlice<UInt8>, context: String) throws(IPVSError) {
+    /// Parses the attributes in `data`. Throws if an attribute's length runs past the data or is shorter than its
+    /// header. The last occurrence of a type wins, as in `nla_parse`.
+    init(_ data: ArraySlice<UInt8>, context: @autoclosure () -> String) throws(IPVSError) {
+        self.data = data
+        slots = [Int](repeating: -1, count: 2 * Self.slotCount)
         var offset = data.startIndex
         while offset < data.endIndex {
             guard data.endIndex - offset >= 4 else {
-                throw .malformedReply("\(context): \(data.endIndex - offset) stray bytes after the last attribute")
+                throw .malformedReply("\(context()): \(data.endIndex - offset) stray bytes after the last attribute")
             }
             let length = Int(UInt16(data[offset]) | UInt16(data[offset + 1]) << 8)
             let type = (UInt16(data[offset + 2]) | UInt16(data[offset + 3]) << 8) & 0x3FFF  // drop NESTED/BYTEORDER
             guard length >= 4, offset + length <= data.endIndex else {
-                throw .malformedReply("\(context): attribute \(type) has length \(length) but \(data.endIndex - offset) bytes remain")
+                throw .malformedReply("\(context()): attribute \(type) has length \(length) but \(data.endIndex - offset) bytes remain")
             }
-            payloads[type] = data[(offset + 4)..<(offset + length)]
+            if Int(type) < Self.slotCount {
+                slots[2 * Int(type)] = offset + 4
+                slots[2 * Int(type) + 1] = offset + length
+            } else {
+                others[type] = (offset + 4)..<(offset + length)
+            }
             offset += (length + 3) & ~3
         }
     }
 
-    func has(_ type: UInt16) -> Bool { payloads[type] != nil }
+    private func payload(_ type: UInt16) -> ArraySlice<UInt8>? {
+        if Int(type) < Self.slotCount {
+            let start = slots[2 * Int(type)]
+            return start < 0 ? nil : data[start..<slots[2 * Int(type) + 1]]
+        }
+        return others[type].map { data[$0] }
+    }
 
-    func raw(_ type: UInt16) -> ArraySlice<UInt8>? { payloads[type] }
+    func has(_ type: UInt16) -> Bool { payload(type) != nil }
 
-    func nested(_ type: UInt16, context: String) throws(IPVSError) -> NetlinkAttributes? {
-        guard let p = payloads[type] else { return nil }
-        return try NetlinkAttributes(p, context: context)
+    func raw(_ type: UInt16) -> ArraySlice<UInt8>? { payload(type) }
+
+    func nested(_ type: UInt16, context: @autoclosure () -> String) throws(IPVSError) -> NetlinkAttributes? {
+        guard let p = payload(type) else { return nil }
+        return try NetlinkAttributes(p, context: context())
     }
 
     private func integer<T: FixedWidthInteger>(_ type: UInt16, as: T.Type, bigEndian: Bool, context: String) throws(IPVSError) -> T? {
-        guard let p = payloads[type] else { return nil }
+        guard let p = payload(type) else { return nil }
         let size = MemoryLayout<T>.size
         guard p.count >= size else {
             throw .malformedReply("\(context): attribute \(type) has \(p.count) bytes, expected \(size)")
@@ -52,7 +74,7 @@ struct NetlinkAttributes {
 
     /// A NUL-terminated (or unterminated) UTF-8 string.
     func string(_ type: UInt16) -> String? {
-        guard let p = payloads[type] else { return nil }
+        guard let p = payload(type) else { return nil }
         return String(decoding: p.prefix { $0 != 0 }, as: UTF8.self)
     }
 

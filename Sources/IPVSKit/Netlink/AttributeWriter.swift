@@ -9,12 +9,13 @@ struct NetlinkWriter {
 
     // MARK: raw integers
 
+    // Byte by byte: appending a raw buffer is a generic call per integer, and a batch is hundreds of thousands.
     mutating func appendHost<T: FixedWidthInteger>(_ value: T) {
-        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+        for shift in stride(from: 0, to: T.bitWidth, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> shift)) }
     }
 
     mutating func appendBig<T: FixedWidthInteger>(_ value: T) {
-        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
+        for shift in stride(from: T.bitWidth - 8, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: value >> shift)) }
     }
 
     private mutating func pad() {
@@ -60,7 +61,12 @@ struct NetlinkWriter {
         pad()
     }
 
-    mutating func u8(_ type: UInt16, _ value: UInt8) { attribute(type, [value]) }
+    mutating func u8(_ type: UInt16, _ value: UInt8) {
+        appendHost(UInt16(5))
+        appendHost(type)
+        bytes.append(value)
+        pad()
+    }
 
     mutating func u16(_ type: UInt16, _ value: UInt16) {
         appendHost(UInt16(6))

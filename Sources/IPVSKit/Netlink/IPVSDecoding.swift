@@ -72,8 +72,11 @@ enum IPVSDecoder {
     /// STATS64 when present (PAD skipped, exact 64-bit values), else STATS widened.
     static func stats(in a: NetlinkAttributes, stats64: UInt16, stats32: UInt16, _ ctx: String) throws(IPVSError) -> Stats {
         var s = Stats()
-        if let n = try a.nested(stats64, context: ctx + " STATS64") {
-            let c = ctx + " STATS64"
+        // Literal contexts: a string built here would be built for every entry of a dump.
+        let c64 = ctx == "service" ? "service STATS64" : ctx == "destination" ? "destination STATS64" : ctx + " STATS64"
+        let c32 = ctx == "service" ? "service STATS" : ctx == "destination" ? "destination STATS" : ctx + " STATS"
+        if let n = try a.nested(stats64, context: c64) {
+            let c = c64
             s.connections = try n.u64(StatsAttr.conns, c) ?? 0
             s.inPackets = try n.u64(StatsAttr.inPkts, c) ?? 0
             s.outPackets = try n.u64(StatsAttr.outPkts, c) ?? 0
@@ -84,8 +87,8 @@ enum IPVSDecoder {
             s.outPacketRate = try n.u64(StatsAttr.outPPS, c) ?? 0
             s.inByteRate = try n.u64(StatsAttr.inBPS, c) ?? 0
             s.outByteRate = try n.u64(StatsAttr.outBPS, c) ?? 0
-        } else if let n = try a.nested(stats32, context: ctx + " STATS") {
-            let c = ctx + " STATS"
+        } else if let n = try a.nested(stats32, context: c32) {
+            let c = c32
             s.connections = UInt64(try n.u32(StatsAttr.conns, c) ?? 0)
             s.inPackets = UInt64(try n.u32(StatsAttr.inPkts, c) ?? 0)
             s.outPackets = UInt64(try n.u32(StatsAttr.outPkts, c) ?? 0)

@@ -7,10 +7,9 @@ extension NetlinkWriter {
         if full {
             string(SvcAttr.schedName, service.scheduler)
             if let pe = service.persistenceEngine, !pe.isEmpty { string(SvcAttr.peName, pe) }
-            var flags: [UInt8] = []
-            withUnsafeBytes(of: service.flags.intersection(.settable).rawValue.littleEndian) { flags += $0 }
-            withUnsafeBytes(of: UInt32.max.littleEndian) { flags += $0 }
-            attribute(SvcAttr.flags, flags)
+            // struct ip_vs_flags { flags; mask }: 8 bytes.
+            appendHost(UInt16(12)); appendHost(SvcAttr.flags)
+            appendHost(service.flags.intersection(.settable).rawValue); appendHost(UInt32.max)
             u32(SvcAttr.timeout, service.persistenceTimeout)
             // NETMASK is raw: an IPv4 mask in network order, an IPv6 prefix length in host order.
             if service.key.family == .inet {
@@ -28,7 +27,7 @@ extension NetlinkWriter {
         switch key {
         case .address(let proto, let address, let port):
             u16(SvcAttr.proto, proto.rawValue)
-            attribute(SvcAttr.addr, address.kernelBytes)
+            self.address(SvcAttr.addr, address)
             be16(SvcAttr.port, port)
         case .firewallMark(let mark, _):
             u32(SvcAttr.fwmark, mark)
@@ -39,7 +38,7 @@ extension NetlinkWriter {
     mutating func destination(_ d: Destination, full: Bool) {
         let nest = beginNest(CmdAttr.dest)
         u16(DestAttr.addrFamily, d.address.family.rawValue)
-        attribute(DestAttr.addr, d.address.kernelBytes)
+        address(DestAttr.addr, d.address)
         be16(DestAttr.port, d.port)
         if full {
             u32(DestAttr.fwdMethod, d.forwarding.rawValue)
@@ -53,6 +52,18 @@ extension NetlinkWriter {
             u32(DestAttr.lThresh, d.lowerThreshold)
         }
         endNest(nest)
+    }
+
+    /// An address as the kernel carries it in `union nf_inet_addr`: 16 bytes, network order, IPv4 in the first
+    /// four (what ``IPAddress/kernelBytes`` holds), written without building an array.
+    mutating func address(_ type: UInt16, _ address: IPAddress) {
+        appendHost(UInt16(20)); appendHost(type)
+        switch address {
+        case .v4(let v):
+            appendBig(v); appendHost(UInt32(0)); appendHost(UInt64(0))
+        case .v6(let hi, let lo):
+            appendBig(hi); appendBig(lo)
+        }
     }
 
     /// A sync-daemon nest.
