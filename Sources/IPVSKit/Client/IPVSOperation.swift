@@ -117,8 +117,11 @@ public enum IPVSOperation: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Appends this operation as one request message.
-    func encode(into w: inout NetlinkWriter, family: UInt16, sequence: UInt32, port: UInt32) {
-        let m = w.beginMessage(type: family, flags: NL.request | NL.ack, sequence: sequence, port: port, command: command.rawValue)
+    /// Encodes the request. With `acknowledge` false the kernel answers only if the request fails (netlink sends
+    /// an error for every failed request, an ACK for a successful one only when `NLM_F_ACK` asks for it).
+    func encode(into w: inout NetlinkWriter, family: UInt16, sequence: UInt32, port: UInt32, acknowledge: Bool = true) {
+        let flags = acknowledge ? NL.request | NL.ack : NL.request
+        let m = w.beginMessage(type: family, flags: flags, sequence: sequence, port: port, command: command.rawValue)
         switch self {
         case .addService(let s), .editService(let s):
             w.service(s, full: true)
