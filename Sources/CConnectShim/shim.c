@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -63,6 +64,26 @@ int cs_connect_start(const struct sockaddr_storage *target, socklen_t target_len
         return fd;
     }
     if (errno == EINPROGRESS) {
+        /* A non-blocking connect reports EINPROGRESS even when the handshake finished inside the call (a server
+         * on this host: the SYN-ACK is processed as the socket lock is released). Ask the socket: an established
+         * or refused connect needs no epoll registration, wake-up and SO_ERROR round. */
+        struct tcp_info info;
+        socklen_t info_length = sizeof info;
+        if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &info_length) == 0 && info_length >= 1) {
+            if (info.tcpi_state == TCP_ESTABLISHED) {
+                *error = 0;
+                return fd;
+            }
+            if (info.tcpi_state == TCP_CLOSE) {
+                int pending = cs_socket_error(fd);
+                if (pending != 0) {
+                    *error = pending;
+                    *stage = CS_STAGE_CONNECT;
+                    close(fd);
+                    return -1;
+                }
+            }
+        }
         *error = EINPROGRESS;
         return fd;
     }
@@ -70,6 +91,12 @@ int cs_connect_start(const struct sockaddr_storage *target, socklen_t target_len
     *stage = CS_STAGE_CONNECT;
     close(fd);
     return -1;
+}
+
+void cs_close_reset(int fd) {
+    struct linger reset = { .l_onoff = 1, .l_linger = 0 };
+    (void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+    close(fd);
 }
 
 int cs_socket_error(int fd) {

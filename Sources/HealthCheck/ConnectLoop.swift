@@ -18,7 +18,7 @@ final class ConnectLoop {
         var generation: UInt32 = 0
         var start: UInt64 = 0
         var target: CheckTarget?
-        var promise: EventLoopPromise<ProbeResult>?
+        var completion: TCPConnectProber.Completion?
     }
 
     private let owner: TCPConnectProber
@@ -29,6 +29,12 @@ final class ConnectLoop {
     private var deadlines = ConnectDeadlineHeap()
     private var tokens = [UInt64](repeating: 0, count: 256)
     private var verdicts: [(promise: EventLoopPromise<ProbeResult>, result: ProbeResult)] = []
+    /// The time of this wake-up's first verdict (see ``complete(_:failure:start:deadline:)``).
+    private var wakeTime: UInt64?
+    /// Repeated checks waiting for their next start: the heap's slot is an index into `periodics`.
+    private var periodicStarts = ConnectDeadlineHeap()
+    private var periodics: [PeriodicTCPCheck?] = []
+    private var freePeriodics: [Int32] = []
 
     init(owner: TCPConnectProber, epollFD: Int32, wakeFD: Int32) {
         self.owner = owner
@@ -59,10 +65,18 @@ final class ConnectLoop {
                     stopAll(requests)
                     return
                 }
-                for request in requests { start(request) }
+                for request in requests {
+                    if case .periodic(let periodic) = request.completion {
+                        schedulePeriodic(periodic, at: request.start)
+                    } else {
+                        start(request)
+                    }
+                }
             }
+            startDuePeriodics()
             expireDeadlines()
             handBack()
+            wakeTime = nil
         }
     }
 
@@ -73,11 +87,48 @@ final class ConnectLoop {
         while let first = deadlines.first, !isLive(slot: first.slot, generation: first.generation) {
             _ = deadlines.pop()
         }
-        guard let first = deadlines.first else { return -1 }
+        let next = [deadlines.first?.deadline, periodicStarts.first?.deadline].compactMap { $0 }.min()
+        guard let next else { return -1 }
         let current = now()
-        guard first.deadline > current else { return 0 }
-        let millis = (first.deadline - current + 999_999) / 1_000_000
+        guard next > current else { return 0 }
+        let millis = (next - current + 999_999) / 1_000_000
         return Int32(clamping: millis)
+    }
+
+    /// Queues a repeated check's next start.
+    private func schedulePeriodic(_ periodic: PeriodicTCPCheck, at time: UInt64) {
+        guard !periodic.isCancelled else { return }
+        let index: Int32
+        if let reused = freePeriodics.popLast() {
+            index = reused
+            periodics[Int(index)] = periodic
+        } else {
+            index = Int32(periodics.count)
+            periodics.append(periodic)
+        }
+        periodicStarts.push(.init(deadline: time, slot: index, generation: 0))
+    }
+
+    /// Starts every repeated check that is due.
+    private func startDuePeriodics() {
+        guard let first = periodicStarts.first else { return }
+        let current = now()
+        guard first.deadline <= current else { return }
+        // Take every due check first: a connect that completes at once schedules its next start right away.
+        var due: [PeriodicTCPCheck] = []
+        while let first = periodicStarts.first, first.deadline <= current {
+            _ = periodicStarts.pop()
+            let index = Int(first.slot)
+            guard let periodic = periodics[index] else { continue }
+            periodics[index] = nil
+            freePeriodics.append(first.slot)
+            if !periodic.isCancelled { due.append(periodic) }
+        }
+        for periodic in due {
+            start(TCPConnectProber.Request(target: periodic.target, local: periodic.local, mark: periodic.mark,
+                                           checkTarget: periodic.checkTarget, start: current,
+                                           timeout: periodic.timeout, completion: .periodic(periodic)))
+        }
     }
 
     private func isLive(slot: Int32, generation: UInt32) -> Bool {
@@ -103,13 +154,15 @@ final class ConnectLoop {
             }
         }
         guard fd >= 0 else {
-            complete(request.promise, failure: Self.startFailure(stage: stage, errno: error, request: request),
+            complete(request.completion, failure: Self.startFailure(stage: stage, errno: error, request: request),
                      start: request.start)
             return
         }
         if error == 0 {
-            close(fd)
-            complete(request.promise, failure: nil, start: request.start)
+            // Connected within the call (a server on this host). The deadline still holds: a connect that only
+            // started after it (a backlog of requests, a zero connect_timeout) is a timeout, as with epoll.
+            cs_close_reset(fd)
+            complete(request.completion, failure: nil, start: request.start, deadline: request.start &+ request.timeout)
             return
         }
         let index: Int32
@@ -125,13 +178,13 @@ final class ConnectLoop {
             let why = errno
             close(fd)
             freeSlots.append(index)
-            complete(request.promise, failure: .connectionFailed("epoll_ctl: \(Self.describe(why))"), start: request.start)
+            complete(request.completion, failure: .connectionFailed("epoll_ctl: \(Self.describe(why))"), start: request.start)
             return
         }
         slots[Int(index)].fd = fd
         slots[Int(index)].start = request.start
         slots[Int(index)].target = request.checkTarget
-        slots[Int(index)].promise = request.promise
+        slots[Int(index)].completion = request.completion
         deadlines.push(.init(deadline: request.start &+ request.timeout, slot: index, generation: generation))
     }
 
@@ -143,10 +196,10 @@ final class ConnectLoop {
         let fd = slots[Int(index)].fd
         let error = cs_socket_error(fd)
         let target = slots[Int(index)].target
-        let (promise, start) = release(index)
-        guard let promise else { return }
+        let (completion, start) = release(index, reset: error == 0)
+        guard let completion else { return }
         let failure = error == 0 ? nil : Self.connectFailure(errno: error, target: target.map { "\($0)" } ?? "?")
-        complete(promise, failure: failure, start: start)
+        complete(completion, failure: failure, start: start)
     }
 
     private func expireDeadlines() {
@@ -154,29 +207,47 @@ final class ConnectLoop {
         while let first = deadlines.first, first.deadline <= current {
             _ = deadlines.pop()
             guard isLive(slot: first.slot, generation: first.generation) else { continue }
-            let (promise, start) = release(first.slot)
-            if let promise { complete(promise, failure: .connectTimeout, start: start) }
+            let (completion, start) = release(first.slot)
+            if let completion { complete(completion, failure: .connectTimeout, start: start) }
         }
     }
 
-    /// Closes a slot's socket (which also leaves the epoll set) and frees the slot for reuse.
-    private func release(_ index: Int32) -> (EventLoopPromise<ProbeResult>?, UInt64) {
+    /// Closes a slot's socket (which also leaves the epoll set; `reset`: a connected one, see `cs_close_reset`)
+    /// and frees the slot for reuse.
+    private func release(_ index: Int32, reset: Bool = false) -> (TCPConnectProber.Completion?, UInt64) {
         let i = Int(index)
-        close(slots[i].fd)
-        let promise = slots[i].promise
+        if reset { cs_close_reset(slots[i].fd) } else { close(slots[i].fd) }
+        let completion = slots[i].completion
         let start = slots[i].start
         slots[i].fd = -1
-        slots[i].promise = nil
+        slots[i].completion = nil
         slots[i].target = nil
         slots[i].generation &+= 1
         freeSlots.append(index)
-        return (promise, start)
+        return (completion, start)
     }
 
-    private func complete(_ promise: EventLoopPromise<ProbeResult>, failure: ProbeFailure?, start: UInt64) {
-        let end = now()
+    private func complete(_ completion: TCPConnectProber.Completion, failure: ProbeFailure?, start: UInt64,
+                          deadline: UInt64 = .max) {
+        // One clock read per wake-up, not per verdict (a clock read is a system call where the clock source has
+        // no vDSO path, as in the test VM): every verdict of a wake-up ends at the same instant.
+        if wakeTime == nil { wakeTime = now() }
+        let end = wakeTime ?? 0
+        let failure = failure == nil && end > deadline ? .connectTimeout : failure
         let latency = Duration.nanoseconds(Int64(clamping: end >= start ? end - start : 0))
-        verdicts.append((promise, ProbeResult(failure: failure, latency: latency)))
+        let result = ProbeResult(failure: failure, latency: latency)
+        switch completion {
+        case .promise(let promise):
+            verdicts.append((promise, result))
+        case .periodic(let periodic):
+            guard !periodic.isCancelled else { return }
+            periodic.observe(result)
+            if result.succeeded == periodic.expectSuccess {
+                schedulePeriodic(periodic, at: periodic.aligned(end &+ periodic.interval))
+            } else {
+                periodic.deviate(result)
+            }
+        }
     }
 
     /// Completes this wake-up's verdicts with one `execute` per event loop.
@@ -204,10 +275,12 @@ final class ConnectLoop {
     /// Ends every connect in flight and every queued request, and closes the thread's descriptors.
     private func stopAll(_ requests: [TCPConnectProber.Request]) {
         let failure = ProbeFailure.connectionFailed("the TCP connect prober was shut down")
-        for request in requests { complete(request.promise, failure: failure, start: request.start) }
+        for request in requests {
+            if case .promise = request.completion { complete(request.completion, failure: failure, start: request.start) }
+        }
         for index in slots.indices where slots[index].fd >= 0 {
-            let (promise, start) = release(Int32(index))
-            if let promise { complete(promise, failure: failure, start: start) }
+            let (completion, start) = release(Int32(index))
+            if let completion, case .promise = completion { complete(completion, failure: failure, start: start) }
         }
         handBack()
         close(wakeFD)

@@ -34,7 +34,15 @@ public final class TCPConnectProber: Sendable {
         var checkTarget: CheckTarget
         var start: UInt64
         var timeout: UInt64
-        var promise: EventLoopPromise<ProbeResult>
+        var completion: Completion
+    }
+
+    /// Where a connect's verdict goes.
+    enum Completion: Sendable {
+        /// A single probe's future.
+        case promise(EventLoopPromise<ProbeResult>)
+        /// A repeated check (its first start is the request's `start`, which may lie ahead).
+        case periodic(PeriodicTCPCheck)
     }
 
     private struct State: Sendable {
@@ -71,12 +79,40 @@ public final class TCPConnectProber: Sendable {
         let timeout = UInt64(clamping: max(0, seconds)) &* 1_000_000_000 &+ UInt64(clamping: max(0, attoseconds / 1_000_000_000))
         let promise = eventLoop.makePromise(of: ProbeResult.self)
         let request = Request(target: target, local: local, mark: check.fwmark, checkTarget: check.target,
-                              start: start, timeout: min(timeout, UInt64(Int64.max) / 2), promise: promise)
+                              start: start, timeout: min(timeout, UInt64(Int64.max) / 2), completion: .promise(promise))
         if !enqueue(request) {
             // Stopped, or no thread could start: NIO completes the promise instead.
             promise.completeWith(Self.throughNIO(check, on: eventLoop))
         }
         return promise.futureResult
+    }
+
+    /// Repeats `check` on the prober's thread while its outcome stays `expectSuccess` (see ``PeriodicTCPCheck``):
+    /// the first connect starts at `firstStart` (uptime ns), each next one `interval` after the previous one ended,
+    /// on a grid of `slack`. Returns nil when the check cannot run here (a host name, a bad bind address, a
+    /// stopped prober); the caller then keeps scheduling single probes.
+    public func startPeriodic(_ check: TCPCheck, firstStart: UInt64, interval: Duration, slack: Duration,
+                              expectSuccess: Bool, observe: @escaping @Sendable (ProbeResult) -> Void,
+                              deviate: @escaping @Sendable (ProbeResult) -> Void) -> PeriodicTCPCheck? {
+        guard let target = SocketAddressBytes(host: check.target.host, port: check.target.port) else { return nil }
+        var local: SocketAddressBytes?
+        if check.bindAddress != nil || check.bindPort != nil {
+            let host = check.bindAddress ?? (check.target.isIPv6 ? "::" : "0.0.0.0")
+            guard let address = SocketAddressBytes(host: host, port: check.bindPort ?? 0) else { return nil }
+            local = address
+        }
+        func nanoseconds(_ d: Duration) -> UInt64 {
+            let (seconds, attoseconds) = d.components
+            return UInt64(clamping: max(0, seconds)) &* 1_000_000_000 &+ UInt64(clamping: max(0, attoseconds / 1_000_000_000))
+        }
+        let timeout = min(nanoseconds(check.connectTimeout), UInt64(Int64.max) / 2)
+        let periodic = PeriodicTCPCheck(
+            target: target, local: local, mark: check.fwmark, checkTarget: check.target, timeout: timeout,
+            interval: nanoseconds(interval), slack: nanoseconds(slack), expectSuccess: expectSuccess,
+            observe: observe, deviate: deviate)
+        let request = Request(target: target, local: local, mark: check.fwmark, checkTarget: check.target,
+                              start: periodic.aligned(firstStart), timeout: timeout, completion: .periodic(periodic))
+        return enqueue(request) ? periodic : nil
     }
 
     /// The NIO channel path, on `eventLoop`.

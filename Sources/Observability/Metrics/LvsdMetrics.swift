@@ -54,12 +54,27 @@ public final class LvsdMetrics: Sendable {
     private struct State {
         /// The last kernel snapshot per virtual server, to turn snapshots into counter increments.
         var lastServiceCounters: [String: KernelServiceCounters] = [:]
-        var realServers: Set<RealServerKey> = []
-        var checks: Set<CheckKey> = []
+        /// Each real server's series, made once (a registry look-up per update cost more than the update).
+        var realServers: [RealServerKey: RealServerSeries] = [:]
+        /// Each check's latency histogram, made once: the registry's look-up (name validation, label matching) is
+        /// too dear to repeat for every check of a thousand checkers a second.
+        var checks: [CheckKey: DurationHistogram] = [:]
         var quorums: Set<String> = []
     }
 
     private let state = Mutex(State())
+
+    /// A real server's series: up and the two transition counters from the start, weight once it is set.
+    private struct RealServerSeries {
+        var up: Gauge
+        var weight: Gauge?
+        var becameUp: Counter
+        var wentDown: Counter
+
+        func transitions(_ direction: TransitionDirection) -> Counter {
+            direction == .up ? becameUp : wentDown
+        }
+    }
 
     /// Creates the metrics and registers the ones without per-server labels (reloads, drift repairs, build info).
     ///
@@ -81,43 +96,37 @@ public final class LvsdMetrics: Sendable {
     ///
     /// The first call for a pair also creates its transition counters at zero, so `rate()` works from the start.
     public func setRealServer(virtualServer: String, realServer: String, up: Bool) {
-        self.noteRealServer(virtualServer, realServer)
-        self.registry.makeGauge(
-            descriptor: Name.realServerUp.descriptor,
-            labels: Self.rsLabels(virtualServer, realServer)
-        ).set(to: up ? 1 : 0)
+        self.series(virtualServer, realServer).up.set(to: up ? 1 : 0)
     }
 
     /// Sets `lvsd_real_server_weight`: the weight the real server has in the kernel table now (0 when inhibited).
     public func setKernelWeight(virtualServer: String, realServer: String, weight: Int) {
-        self.noteRealServer(virtualServer, realServer)
-        self.registry.makeGauge(
-            descriptor: Name.realServerWeight.descriptor,
-            labels: Self.rsLabels(virtualServer, realServer)
-        ).set(to: Double(weight))
+        let key = RealServerKey(virtualServer: virtualServer, realServer: realServer)
+        var series = self.series(virtualServer, realServer)
+        if series.weight == nil {
+            let gauge = self.registry.makeGauge(
+                descriptor: Name.realServerWeight.descriptor,
+                labels: Self.rsLabels(virtualServer, realServer)
+            )
+            series.weight = gauge
+            self.state.withLock { $0.realServers[key]?.weight = gauge }
+        }
+        series.weight?.set(to: Double(weight))
     }
 
     /// Counts one up or down transition of a real server (`lvsd_real_server_transitions_total`).
     public func recordTransition(virtualServer: String, realServer: String, direction: TransitionDirection) {
-        self.noteRealServer(virtualServer, realServer)
-        self.transitionCounter(virtualServer, realServer, direction).increment()
+        self.series(virtualServer, realServer).transitions(direction).increment()
     }
 
     /// Removes every series of a real server that left the configuration (up, weight, transitions).
     public func removeRealServer(virtualServer: String, realServer: String) {
         let key = RealServerKey(virtualServer: virtualServer, realServer: realServer)
-        let known = self.state.withLock { $0.realServers.remove(key) != nil }
-        guard known else { return }
-        let labels = Self.rsLabels(virtualServer, realServer)
-        self.registry.unregisterGauge(
-            self.registry.makeGauge(descriptor: Name.realServerUp.descriptor, labels: labels)
-        )
-        self.registry.unregisterGauge(
-            self.registry.makeGauge(descriptor: Name.realServerWeight.descriptor, labels: labels)
-        )
-        for direction in TransitionDirection.allCases {
-            self.registry.unregisterCounter(self.transitionCounter(virtualServer, realServer, direction))
-        }
+        guard let series = self.state.withLock({ $0.realServers.removeValue(forKey: key) }) else { return }
+        self.registry.unregisterGauge(series.up)
+        if let weight = series.weight { self.registry.unregisterGauge(weight) }
+        self.registry.unregisterCounter(series.becameUp)
+        self.registry.unregisterCounter(series.wentDown)
     }
 
     // MARK: Checks
@@ -129,14 +138,31 @@ public final class LvsdMetrics: Sendable {
     ///   - realServer: The checked target, e.g. `192.168.1.10:80` (a shared checker is counted once).
     ///   - latency: How long the check took, successful or not.
     public func recordCheck(checker: String, realServer: String, latency: Duration) {
-        self.state.withLock { _ = $0.checks.insert(CheckKey(checker: checker, realServer: realServer)) }
-        self.checkHistogram(checker, realServer).record(latency)
+        let key = CheckKey(checker: checker, realServer: realServer)
+        let histogram = self.state.withLock { state in
+            if let known = state.checks[key] { return known }
+            let made = self.checkHistogram(checker, realServer)
+            state.checks[key] = made
+            return made
+        }
+        histogram.record(latency)
+    }
+
+    /// The latency histogram of one check, for a caller that records many times (see ``CheckLatencyRecorder``).
+    public func checkRecorder(checker: String, realServer: String) -> CheckLatencyRecorder {
+        let key = CheckKey(checker: checker, realServer: realServer)
+        return CheckLatencyRecorder(histogram: self.state.withLock { state in
+            if let known = state.checks[key] { return known }
+            let made = self.checkHistogram(checker, realServer)
+            state.checks[key] = made
+            return made
+        })
     }
 
     /// Removes the latency histogram of a check that no longer runs.
     public func removeCheck(checker: String, realServer: String) {
         let known = self.state.withLock {
-            $0.checks.remove(CheckKey(checker: checker, realServer: realServer)) != nil
+            $0.checks.removeValue(forKey: CheckKey(checker: checker, realServer: realServer)) != nil
         }
         guard known else { return }
         self.registry.unregisterDurationHistogram(self.checkHistogram(checker, realServer))
@@ -226,15 +252,21 @@ public final class LvsdMetrics: Sendable {
 
     // MARK: Private
 
-    private func noteRealServer(_ virtualServer: String, _ realServer: String) {
-        let isNew = self.state.withLock {
-            $0.realServers.insert(RealServerKey(virtualServer: virtualServer, realServer: realServer)).inserted
-        }
-        if isNew {
-            // Create both transition counters at zero.
-            for direction in TransitionDirection.allCases {
-                _ = self.transitionCounter(virtualServer, realServer, direction)
-            }
+    /// A real server's series, made (up gauge and both transition counters at zero, so `rate()` works from the
+    /// start) on first use.
+    private func series(_ virtualServer: String, _ realServer: String) -> RealServerSeries {
+        let key = RealServerKey(virtualServer: virtualServer, realServer: realServer)
+        if let known = self.state.withLock({ $0.realServers[key] }) { return known }
+        let made = RealServerSeries(
+            up: self.registry.makeGauge(descriptor: Name.realServerUp.descriptor, labels: Self.rsLabels(virtualServer, realServer)),
+            weight: nil,
+            becameUp: self.transitionCounter(virtualServer, realServer, .up),
+            wentDown: self.transitionCounter(virtualServer, realServer, .down)
+        )
+        return self.state.withLock { state in
+            if let raced = state.realServers[key] { return raced }
+            state.realServers[key] = made
+            return made
         }
     }
 
@@ -325,5 +357,15 @@ public final class LvsdMetrics: Sendable {
         var descriptor: MetricNameDescriptor {
             MetricNameDescriptor(metricName: self.rawValue, unitName: "", helpText: self.help)
         }
+    }
+}
+
+/// Records one check's latencies in `lvsd_check_duration_seconds` without looking the series up each time.
+public struct CheckLatencyRecorder: Sendable {
+    let histogram: DurationHistogram
+
+    /// Records one check's latency.
+    public func record(_ latency: Duration) {
+        histogram.record(latency)
     }
 }

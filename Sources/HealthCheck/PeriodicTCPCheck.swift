@@ -1,0 +1,57 @@
+import NIOCore
+import Synchronization
+
+/// A TCP check that ``TCPConnectProber``'s thread repeats by itself while its outcome stays the same.
+///
+/// A steady checker (a real server that is up and keeps answering, or one that is down and keeps failing) changes
+/// nothing in its state machine from one check to the next. The engine hands such a checker to the prober's thread,
+/// which starts each connect, times it and schedules the next one itself, and calls ``observe`` for every result;
+/// only the first result that differs (``expectSuccess``) goes back to the engine, through ``deviate``, and ends
+/// the repetition. A thousand steady checks a second then cost the engine's event loop nothing.
+public final class PeriodicTCPCheck: Sendable {
+    let target: SocketAddressBytes
+    let local: SocketAddressBytes?
+    let mark: UInt32?
+    let checkTarget: CheckTarget
+    /// connect_timeout, ns.
+    let timeout: UInt64
+    /// From one check's end to the next one's start (delay_loop), ns.
+    let interval: UInt64
+    /// Starts are put on a grid of this step (ns; 0: none), as the engine's timers are.
+    let slack: UInt64
+    /// The outcome that continues the repetition.
+    let expectSuccess: Bool
+    /// Every result, on the prober's thread.
+    let observe: @Sendable (ProbeResult) -> Void
+    /// The first result whose outcome differs, on the prober's thread; the repetition has ended.
+    let deviate: @Sendable (ProbeResult) -> Void
+    private let cancelled = Atomic<Bool>(false)
+
+    init(target: SocketAddressBytes, local: SocketAddressBytes?, mark: UInt32?, checkTarget: CheckTarget,
+         timeout: UInt64, interval: UInt64, slack: UInt64, expectSuccess: Bool,
+         observe: @escaping @Sendable (ProbeResult) -> Void, deviate: @escaping @Sendable (ProbeResult) -> Void) {
+        self.target = target
+        self.local = local
+        self.mark = mark
+        self.checkTarget = checkTarget
+        self.timeout = timeout
+        self.interval = interval
+        self.slack = slack
+        self.expectSuccess = expectSuccess
+        self.observe = observe
+        self.deviate = deviate
+    }
+
+    /// Ends the repetition: no further connect starts, and no result of one in flight is reported.
+    public func cancel() {
+        cancelled.store(true, ordering: .relaxed)
+    }
+
+    var isCancelled: Bool { cancelled.load(ordering: .relaxed) }
+
+    /// The first grid point at or after `time`.
+    func aligned(_ time: UInt64) -> UInt64 {
+        guard slack > 0 else { return time }
+        return (time + slack - 1) / slack * slack
+    }
+}

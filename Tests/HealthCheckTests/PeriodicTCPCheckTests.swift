@@ -1,0 +1,90 @@
+import Foundation
+import NIOCore
+import Synchronization
+import Testing
+
+@testable import HealthCheck
+
+/// Steady TCP checks repeated by the prober's thread itself (``PeriodicTCPCheck``), against real local sockets.
+@Suite("Periodic TCP checks on the prober's thread", .timeLimit(.minutes(1)))
+struct PeriodicTCPCheckTests {
+    final class Record: Sendable {
+        let observed = Mutex<[ProbeResult]>([])
+        let deviations = Mutex<[ProbeResult]>([])
+        var observedCount: Int { observed.withLock { $0.count } }
+        var deviationCount: Int { deviations.withLock { $0.count } }
+    }
+
+    private func waitUntil(_ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while !condition(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+    }
+
+    private func start(_ prober: TCPConnectProber, _ target: CheckTarget, expectSuccess: Bool, record: Record)
+        -> PeriodicTCPCheck?
+    {
+        prober.startPeriodic(
+            TCPCheck(target: target, connectTimeout: .milliseconds(500)),
+            firstStart: NIODeadline.now().uptimeNanoseconds, interval: .milliseconds(40), slack: .zero,
+            expectSuccess: expectSuccess,
+            observe: { result in record.observed.withLock { $0.append(result) } },
+            deviate: { result in record.deviations.withLock { $0.append(result) } })
+    }
+
+    @Test func repeatsWhileSteadyAndReportsTheFirstChangeOnce() async throws {
+        let prober = TCPConnectProber()
+        defer { prober.shutdown() }
+        let server = try await TestServer.start(.silent)
+        let record = Record()
+        let periodic = try #require(start(prober, server.target, expectSuccess: true, record: record))
+        defer { periodic.cancel() }
+        try await waitUntil { record.observedCount >= 3 }
+        #expect(record.observedCount >= 3)
+        #expect(record.observed.withLock { $0.allSatisfy(\.succeeded) })
+        #expect(record.deviationCount == 0)
+
+        await server.stop()
+        try await waitUntil { record.deviationCount >= 1 }
+        #expect(record.deviations.withLock { $0.map(\.failure) } == [.connectionRefused])
+        // The repetition ended with that report: nothing more is observed.
+        let seen = record.observedCount
+        try await Task.sleep(for: .milliseconds(250))
+        #expect(record.observedCount == seen)
+        #expect(record.deviationCount == 1)
+    }
+
+    @Test func aDownServerKeepsFailingQuietly() async throws {
+        let prober = TCPConnectProber()
+        defer { prober.shutdown() }
+        let (port, descriptor) = try closedPort()
+        defer { close(descriptor) }
+        let record = Record()
+        let periodic = try #require(start(prober, CheckTarget(host: "127.0.0.1", port: port), expectSuccess: false, record: record))
+        defer { periodic.cancel() }
+        try await waitUntil { record.observedCount >= 3 }
+        #expect(record.observed.withLock { $0.allSatisfy { $0.failure == .connectionRefused } })
+        #expect(record.deviationCount == 0)
+    }
+
+    @Test func cancelStopsTheRepetition() async throws {
+        let prober = TCPConnectProber()
+        defer { prober.shutdown() }
+        let server = try await TestServer.start(.silent)
+        defer { Task { await server.stop() } }
+        let record = Record()
+        let periodic = try #require(start(prober, server.target, expectSuccess: true, record: record))
+        try await waitUntil { record.observedCount >= 2 }
+        periodic.cancel()
+        let seen = record.observedCount
+        try await Task.sleep(for: .milliseconds(250))
+        #expect(record.observedCount <= seen + 1, "at most the connect in flight when cancelled")
+        #expect(record.deviationCount == 0)
+    }
+
+    @Test func hostNamesAreNotRepeatedHere() {
+        let prober = TCPConnectProber()
+        defer { prober.shutdown() }
+        let periodic = start(prober, CheckTarget(host: "localhost", port: 9), expectSuccess: true, record: Record())
+        #expect(periodic == nil, "a name needs NIO's resolver: the engine keeps scheduling single probes")
+    }
+}
