@@ -125,9 +125,7 @@ final class ConnectLoop {
             if !periodic.isCancelled { due.append(periodic) }
         }
         for periodic in due {
-            start(TCPConnectProber.Request(target: periodic.target, local: periodic.local, mark: periodic.mark,
-                                           checkTarget: periodic.checkTarget, start: current,
-                                           timeout: periodic.timeout, completion: .periodic(periodic)))
+            start(periodic.request(startingAt: current))
         }
     }
 
@@ -227,8 +225,9 @@ final class ConnectLoop {
         return (completion, start)
     }
 
-    private func complete(_ completion: TCPConnectProber.Completion, failure: ProbeFailure?, start: UInt64,
+    private func complete(_ completion: TCPConnectProber.Completion?, failure: ProbeFailure?, start: UInt64,
                           deadline: UInt64 = .max) {
+        guard let completion else { return }
         // One clock read per wake-up, not per verdict (a clock read is a system call where the clock source has
         // no vDSO path, as in the test VM): every verdict of a wake-up ends at the same instant.
         if wakeTime == nil { wakeTime = now() }

@@ -9,12 +9,8 @@ import Synchronization
 /// only the first result that differs (``expectSuccess``) goes back to the engine, through ``deviate``, and ends
 /// the repetition. A thousand steady checks a second then cost the engine's event loop nothing.
 public final class PeriodicTCPCheck: Sendable {
-    let target: SocketAddressBytes
-    let local: SocketAddressBytes?
-    let mark: UInt32?
-    let checkTarget: CheckTarget
-    /// connect_timeout, ns.
-    let timeout: UInt64
+    /// What each connect is made of (its `start` and `completion` are set per run).
+    let template: TCPConnectProber.Request
     /// From one check's end to the next one's start (delay_loop), ns.
     let interval: UInt64
     /// Starts are put on a grid of this step (ns; 0: none), as the engine's timers are.
@@ -27,19 +23,22 @@ public final class PeriodicTCPCheck: Sendable {
     let deviate: @Sendable (ProbeResult) -> Void
     private let cancelled = Atomic<Bool>(false)
 
-    init(target: SocketAddressBytes, local: SocketAddressBytes?, mark: UInt32?, checkTarget: CheckTarget,
-         timeout: UInt64, interval: UInt64, slack: UInt64, expectSuccess: Bool,
+    init(template: TCPConnectProber.Request, interval: UInt64, slack: UInt64, expectSuccess: Bool,
          observe: @escaping @Sendable (ProbeResult) -> Void, deviate: @escaping @Sendable (ProbeResult) -> Void) {
-        self.target = target
-        self.local = local
-        self.mark = mark
-        self.checkTarget = checkTarget
-        self.timeout = timeout
+        self.template = template
         self.interval = interval
         self.slack = slack
         self.expectSuccess = expectSuccess
         self.observe = observe
         self.deviate = deviate
+    }
+
+    /// The request for a run starting at `start`.
+    func request(startingAt start: UInt64) -> TCPConnectProber.Request {
+        var request = template
+        request.start = start
+        request.completion = .periodic(self)
+        return request
     }
 
     /// Ends the repetition: no further connect starts, and no result of one in flight is reported.

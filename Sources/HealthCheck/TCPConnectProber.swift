@@ -34,7 +34,8 @@ public final class TCPConnectProber: Sendable {
         var checkTarget: CheckTarget
         var start: UInt64
         var timeout: UInt64
-        var completion: Completion
+        /// nil only in a ``PeriodicTCPCheck``'s template.
+        var completion: Completion?
     }
 
     /// Where a connect's verdict goes.
@@ -64,22 +65,16 @@ public final class TCPConnectProber: Sendable {
     /// ``ProbeFailure/connectionFailed(_:)`` for any other error.
     public func probe(_ check: TCPCheck, on eventLoop: any EventLoop) -> EventLoopFuture<ProbeResult> {
         let start = NIODeadline.now().uptimeNanoseconds
-        guard let target = SocketAddressBytes(host: check.target.host, port: check.target.port) else {
-            return Self.throughNIO(check, on: eventLoop)
+        let target: SocketAddressBytes, local: SocketAddressBytes?
+        switch Self.addresses(of: check) {
+        case .hostName: return Self.throughNIO(check, on: eventLoop)
+        case .invalidBind(let host):
+            return eventLoop.makeSucceededFuture(.failed(.connectionFailed("invalid bind address \(host)")))
+        case .numeric(let t, let l): (target, local) = (t, l)
         }
-        var local: SocketAddressBytes?
-        if check.bindAddress != nil || check.bindPort != nil {
-            let host = check.bindAddress ?? (check.target.isIPv6 ? "::" : "0.0.0.0")
-            guard let address = SocketAddressBytes(host: host, port: check.bindPort ?? 0) else {
-                return eventLoop.makeSucceededFuture(.failed(.connectionFailed("invalid bind address \(host)")))
-            }
-            local = address
-        }
-        let (seconds, attoseconds) = check.connectTimeout.components
-        let timeout = UInt64(clamping: max(0, seconds)) &* 1_000_000_000 &+ UInt64(clamping: max(0, attoseconds / 1_000_000_000))
         let promise = eventLoop.makePromise(of: ProbeResult.self)
         let request = Request(target: target, local: local, mark: check.fwmark, checkTarget: check.target,
-                              start: start, timeout: min(timeout, UInt64(Int64.max) / 2), completion: .promise(promise))
+                              start: start, timeout: Self.nanoseconds(check.connectTimeout), completion: .promise(promise))
         if !enqueue(request) {
             // Stopped, or no thread could start: NIO completes the promise instead.
             promise.completeWith(Self.throughNIO(check, on: eventLoop))
@@ -94,25 +89,39 @@ public final class TCPConnectProber: Sendable {
     public func startPeriodic(_ check: TCPCheck, firstStart: UInt64, interval: Duration, slack: Duration,
                               expectSuccess: Bool, observe: @escaping @Sendable (ProbeResult) -> Void,
                               deviate: @escaping @Sendable (ProbeResult) -> Void) -> PeriodicTCPCheck? {
-        guard let target = SocketAddressBytes(host: check.target.host, port: check.target.port) else { return nil }
-        var local: SocketAddressBytes?
-        if check.bindAddress != nil || check.bindPort != nil {
-            let host = check.bindAddress ?? (check.target.isIPv6 ? "::" : "0.0.0.0")
-            guard let address = SocketAddressBytes(host: host, port: check.bindPort ?? 0) else { return nil }
-            local = address
-        }
-        func nanoseconds(_ d: Duration) -> UInt64 {
-            let (seconds, attoseconds) = d.components
-            return UInt64(clamping: max(0, seconds)) &* 1_000_000_000 &+ UInt64(clamping: max(0, attoseconds / 1_000_000_000))
-        }
-        let timeout = min(nanoseconds(check.connectTimeout), UInt64(Int64.max) / 2)
-        let periodic = PeriodicTCPCheck(
-            target: target, local: local, mark: check.fwmark, checkTarget: check.target, timeout: timeout,
-            interval: nanoseconds(interval), slack: nanoseconds(slack), expectSuccess: expectSuccess,
-            observe: observe, deviate: deviate)
+        guard case .numeric(let target, let local) = Self.addresses(of: check) else { return nil }
         let request = Request(target: target, local: local, mark: check.fwmark, checkTarget: check.target,
-                              start: periodic.aligned(firstStart), timeout: timeout, completion: .periodic(periodic))
-        return enqueue(request) ? periodic : nil
+                              start: 0, timeout: Self.nanoseconds(check.connectTimeout), completion: nil)
+        let periodic = PeriodicTCPCheck(
+            template: request, interval: Self.nanoseconds(interval), slack: Self.nanoseconds(slack),
+            expectSuccess: expectSuccess, observe: observe, deviate: deviate)
+        var first = request
+        first.start = periodic.aligned(firstStart)
+        first.completion = .periodic(periodic)
+        return enqueue(first) ? periodic : nil
+    }
+
+    /// Where a check connects from and to, when both are numeric addresses.
+    enum Addresses {
+        case numeric(target: SocketAddressBytes, local: SocketAddressBytes?)
+        /// The target is a host name: NIO resolves it.
+        case hostName
+        case invalidBind(String)
+    }
+
+    static func addresses(of check: TCPCheck) -> Addresses {
+        guard let target = SocketAddressBytes(host: check.target.host, port: check.target.port) else { return .hostName }
+        guard check.bindAddress != nil || check.bindPort != nil else { return .numeric(target: target, local: nil) }
+        let host = check.bindAddress ?? (check.target.isIPv6 ? "::" : "0.0.0.0")
+        guard let local = SocketAddressBytes(host: host, port: check.bindPort ?? 0) else { return .invalidBind(host) }
+        return .numeric(target: target, local: local)
+    }
+
+    /// A duration in ns, clamped to what the deadline arithmetic can add without overflow.
+    static func nanoseconds(_ duration: Duration) -> UInt64 {
+        let (seconds, attoseconds) = duration.components
+        let ns = UInt64(clamping: max(0, seconds)) &* 1_000_000_000 &+ UInt64(clamping: max(0, attoseconds / 1_000_000_000))
+        return min(ns, UInt64(Int64.max) / 2)
     }
 
     /// The NIO channel path, on `eventLoop`.
