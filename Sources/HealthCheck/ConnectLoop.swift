@@ -240,8 +240,8 @@ final class ConnectLoop {
             verdicts.append((promise, result))
         case .periodic(let periodic):
             guard !periodic.isCancelled else { return }
-            periodic.observe(result)
             if result.succeeded == periodic.expectSuccess {
+                periodic.observe(result)
                 schedulePeriodic(periodic, at: periodic.aligned(end &+ periodic.interval))
             } else {
                 periodic.deviate(result)

@@ -5,9 +5,9 @@ import Synchronization
 ///
 /// A steady checker (a real server that is up and keeps answering, or one that is down and keeps failing) changes
 /// nothing in its state machine from one check to the next. The engine hands such a checker to the prober's thread,
-/// which starts each connect, times it and schedules the next one itself, and calls ``observe`` for every result;
-/// only the first result that differs (``expectSuccess``) goes back to the engine, through ``deviate``, and ends
-/// the repetition. A thousand steady checks a second then cost the engine's event loop nothing.
+/// which starts each connect, times it and schedules the next one itself, and calls ``observe`` for every result
+/// that continues the repetition; the first result that differs (``expectSuccess``) goes back to the engine
+/// instead, through ``deviate``, and ends the repetition. A thousand steady checks a second then cost the engine's event loop nothing.
 public final class PeriodicTCPCheck: Sendable {
     /// What each connect is made of (its `start` and `completion` are set per run).
     let template: TCPConnectProber.Request
@@ -17,7 +17,7 @@ public final class PeriodicTCPCheck: Sendable {
     let slack: UInt64
     /// The outcome that continues the repetition.
     let expectSuccess: Bool
-    /// Every result, on the prober's thread.
+    /// Every result that continues the repetition, on the prober's thread.
     let observe: @Sendable (ProbeResult) -> Void
     /// The first result whose outcome differs, on the prober's thread; the repetition has ended.
     let deviate: @Sendable (ProbeResult) -> Void
