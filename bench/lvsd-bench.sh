@@ -95,7 +95,7 @@ cc -O2 -o "$work/table-watch" bench/table-watch.c
 run_one() {
     local name=$1; shift
     ip netns exec "$ns" ipvsadm -C
-    local start end pid count
+    local start end pid
     ip netns exec "$ns" "$work/table-watch" "$servers" > "$work/$name.table-time" &
     local watcher=$!
     sleep 0.2

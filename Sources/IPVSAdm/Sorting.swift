@@ -10,10 +10,8 @@ enum IpvsadmSort {
         guard items.count > 1 else { return items }
         // Sorts positions, not the items: moving a position is a copy of an Int, moving an item retains and
         // releases everything it holds. The comparisons, and so the result, are the same.
-        var order = Array(0..<items.count)
-        var tmp = order
-        items.withUnsafeBufferPointer { buffer in
-            sortRange(&order, &tmp, 0, order.count) { compare(buffer[$0], buffer[$1]) }
+        let order = items.withUnsafeBufferPointer { buffer in
+            mergeSortPositions(count: buffer.count) { compare(buffer[$0], buffer[$1]) }
         }
         return order.map { items[$0] }
     }
@@ -61,11 +59,6 @@ enum IpvsadmSort {
         }
     }
 
-    /// libipvs `ipvs_cmp_services`.
-    static func compareServices(_ s1: Service, _ s2: Service) -> Int32 {
-        compareServiceKeys(ServiceSortKey(s1.key), ServiceSortKey(s2.key))
-    }
-
     /// The fields `ipvs_cmp_services` compares, taken out of a service once rather than at every comparison.
     struct ServiceSortKey {
         var mark: UInt32
@@ -84,7 +77,7 @@ enum IpvsadmSort {
         }
     }
 
-    /// `ipvs_cmp_services` on extracted keys.
+    /// libipvs `ipvs_cmp_services`, on extracted keys.
     static func compareServiceKeys(_ k1: ServiceSortKey, _ k2: ServiceSortKey) -> Int32 {
         var r = diff(k1.mark, k2.mark)
         if r != 0 { return r }

@@ -32,15 +32,15 @@ struct Restore {
 
     func run() -> Int32 {
         let timing = getenv("LVSCTL_TIMING") != nil
-        // Only whole phases are timed: a clock read per line costs a system call per line on machines whose clock
-        // source has no vDSO path (the test VM's HPET).
-        var kernelTime = 0.0
-        let begun = timing ? now() : 0
         func now() -> Double {
             var ts = timespec()
             clock_gettime(CLOCK_MONOTONIC, &ts)
             return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
         }
+        // Only whole phases are timed: a clock read per line costs a system call per line on machines whose clock
+        // source has no vDSO path (the test VM's HPET).
+        var kernelTime = 0.0
+        let begun = timing ? now() : 0
         defer {
             if timing {
                 let total = now() - begun

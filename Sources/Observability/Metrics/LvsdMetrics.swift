@@ -138,14 +138,7 @@ public final class LvsdMetrics: Sendable {
     ///   - realServer: The checked target, e.g. `192.168.1.10:80` (a shared checker is counted once).
     ///   - latency: How long the check took, successful or not.
     public func recordCheck(checker: String, realServer: String, latency: Duration) {
-        let key = CheckKey(checker: checker, realServer: realServer)
-        let histogram = self.state.withLock { state in
-            if let known = state.checks[key] { return known }
-            let made = self.checkHistogram(checker, realServer)
-            state.checks[key] = made
-            return made
-        }
-        histogram.record(latency)
+        self.checkRecorder(checker: checker, realServer: realServer).record(latency)
     }
 
     /// The latency histogram of one check, for a caller that records many times (see ``CheckLatencyRecorder``).
