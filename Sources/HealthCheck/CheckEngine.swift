@@ -30,8 +30,10 @@ public final class CheckEngine: Sendable {
     ///     One event loop of the group runs every check.
     ///   - prober: the probe implementation (``NIOCheckProber`` by default; tests inject fakes).
     ///   - random: source of the warmup jitter in 0...1.
-    ///   - probeObserver: called on the engine's event loop after every probe with its subscribers and result
-    ///     (for latency metrics); keep it cheap and non-blocking.
+    ///   - probeObserver: makes, for the subscribers of one check, the function that sees each of its results (for
+    ///     latency metrics). It is called when a check starts and whenever its subscribers change, not per result;
+    ///     the function it returns runs after every probe, on the engine's event loop or on the TCP prober's
+    ///     thread, so keep that cheap and non-blocking.
     ///   - logger: receives keepalived's log lines at `info`, and per-attempt failures at `debug` (at `info`
     ///     with `log_all_failures`).
     ///   - timerSlack: checks are started on a grid of this step (each at the grid point nearest its due time,
@@ -42,7 +44,7 @@ public final class CheckEngine: Sendable {
         eventLoopGroup: (any EventLoopGroup)? = nil,
         prober: any CheckProber = NIOCheckProber(),
         random: @escaping @Sendable () -> Double = { Double.random(in: 0...1) },
-        probeObserver: (@Sendable (_ checkers: [CheckerID], _ result: ProbeResult) -> Void)? = nil,
+        probeObserver: (@Sendable (_ checkers: [CheckerID]) -> @Sendable (_ result: ProbeResult) -> Void)? = nil,
         logger: Logger = Logger(label: "lvsd.healthcheck"),
         timerSlack: Duration = .zero
     ) {
@@ -124,6 +126,8 @@ final class CheckGroup: @unchecked Sendable {
     let spec: CheckSpec
     var machine: CheckerStateMachine
     var subscribers: [CheckerID] = []
+    /// What sees each result (the engine's `probeObserver` made for `subscribers`).
+    var observer: (@Sendable (ProbeResult) -> Void)?
     var timer: Scheduled<Void>?
     /// Set while the prober's thread repeats this (steady TCP) check by itself; see ``PeriodicTCPCheck``.
     var periodic: PeriodicTCPCheck?
@@ -146,7 +150,7 @@ final class EngineCore: @unchecked Sendable {
     private let eventLoop: any EventLoop
     let prober: any CheckProber
     private let random: @Sendable () -> Double
-    private let probeObserver: (@Sendable ([CheckerID], ProbeResult) -> Void)?
+    private let probeObserver: (@Sendable ([CheckerID]) -> @Sendable (ProbeResult) -> Void)?
     private let logger: Logger
     private let continuation: AsyncStream<CheckTransition>.Continuation
     private var groups: [CheckSpec: CheckGroup] = [:]
@@ -163,7 +167,7 @@ final class EngineCore: @unchecked Sendable {
         eventLoop: any EventLoop,
         prober: any CheckProber,
         random: @escaping @Sendable () -> Double,
-        probeObserver: (@Sendable ([CheckerID], ProbeResult) -> Void)?,
+        probeObserver: (@Sendable ([CheckerID]) -> @Sendable (ProbeResult) -> Void)?,
         logger: Logger,
         continuation: AsyncStream<CheckTransition>.Continuation,
         timerSlack: Int64 = 0
@@ -229,6 +233,7 @@ final class EngineCore: @unchecked Sendable {
     private func detach(_ id: CheckerID) {
         guard let spec = subscriptions.removeValue(forKey: id), let group = groups[spec] else { return }
         group.subscribers.removeAll { $0 == id }
+        group.observer = probeObserver?(group.subscribers)
         endPeriodic(group)
     }
 
@@ -301,6 +306,7 @@ final class EngineCore: @unchecked Sendable {
             if !stopped { schedule(group, after: group.machine.initialDelay(random: random())) }
         }
         group.subscribers.append(id)
+        group.observer = probeObserver?(group.subscribers)
         subscriptions[id] = spec
         logger.info("Activating healthchecker for service \(id.realServer) for VS \(id.virtualServer)")
         return group.machine.state
@@ -366,7 +372,7 @@ final class EngineCore: @unchecked Sendable {
         let decision = group.machine.record(result)
         group.lastLatency = result.latency
         group.lastFailure = result.failure
-        probeObserver?(group.subscribers, result)
+        group.observer?(result)
         for id in group.subscribers {
             if let failure = decision.failureMessage {
                 if group.spec.timers.logAllFailures {
@@ -415,8 +421,7 @@ final class EngineCore: @unchecked Sendable {
         else { return false }
         group.periodicGeneration += 1
         let generation = group.periodicGeneration
-        let subscribers = group.subscribers
-        let observer = probeObserver
+        let observer = group.observer
         let loop = eventLoop
         let first = NIODeadline.now().uptimeNanoseconds &+ UInt64(TimeAmount(decision.delay).nanoseconds)
         let periodic = connector.startPeriodic(
@@ -424,7 +429,7 @@ final class EngineCore: @unchecked Sendable {
             expectSuccess: result.succeeded,
             observe: { result in
                 group.latest.withLock { $0 = result }
-                observer?(subscribers, result)
+                observer?(result)
             },
             deviate: { [self] result in
                 loop.execute {

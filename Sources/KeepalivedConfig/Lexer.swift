@@ -64,6 +64,9 @@ enum Lexer {
     static func lines(of bytes: [UInt8], file: String, preprocessor: inout Preprocessor,
                       log: inout DiagnosticLog) -> [LogicalLine] {
         var result: [LogicalLine] = []
+        result.reserveCapacity(bytes.count / 24)
+        // One buffer for every line that needs rewriting (quotes, `\#`), reused.
+        var scratch: [UInt8] = []
         var lineNumber = 0
         var start = 0
         let count = bytes.count
@@ -79,8 +82,14 @@ enum Lexer {
                 log.error(.syntax, location,
                           "line too long (\(lineEnd - start) bytes; the limit is \(maximumLineLength)) - ignoring it")
             } else {
-                for piece in preprocessor.process(bytes[start..<lineEnd], file: file, location: location, log: &log) {
-                    splitPhysicalLine(piece[...], location: location, into: &result, log: &log)
+                switch preprocessor.process(bytes[start..<lineEnd], file: file, location: location, log: &log) {
+                case .unchanged:
+                    splitPhysicalLine(bytes[start..<lineEnd], location: location, scratch: &scratch, into: &result,
+                                      log: &log)
+                case .replaced(let pieces):
+                    for piece in pieces {
+                        splitPhysicalLine(piece[...], location: location, scratch: &scratch, into: &result, log: &log)
+                    }
                 }
             }
             start = end + 1
@@ -89,15 +98,35 @@ enum Lexer {
     }
 
     /// Strips the comment and cuts a physical line at braces outside quotes.
+    ///
+    /// A line without quotes or backslashes (nearly every line) is cut in place; any other is rewritten into
+    /// `scratch` first (quotes kept for ``tokenize(_:location:)``, `\#` and `\!` made literal).
     private static func splitPhysicalLine(_ line: ArraySlice<UInt8>, location: ConfigLocation,
+                                          scratch segment: inout [UInt8],
                                           into result: inout [LogicalLine], log: inout DiagnosticLog) {
-        var segment: [UInt8] = []
-        var inQuote = false
-        var index = line.startIndex
         // An include line is taken whole, so that `{a,b}` in its pattern is not split at the braces.
         let isInclude = startsWithInclude(line)
+        if !line.contains(where: { $0 == quote || $0 == backslash }) {
+            var pieceStart = line.startIndex
+            var index = line.startIndex
+            while index < line.endIndex {
+                let byte = line[index]
+                if byte == hash || byte == bang { break }
+                if !isInclude && (byte == openBrace || byte == closeBrace) {
+                    if let logical = tokenize(line[pieceStart..<index], location: location) { result.append(logical) }
+                    if let logical = tokenize(line[index..<index + 1], location: location) { result.append(logical) }
+                    pieceStart = index + 1
+                }
+                index += 1
+            }
+            if let logical = tokenize(line[pieceStart..<index], location: location) { result.append(logical) }
+            return
+        }
+        segment.removeAll(keepingCapacity: true)
+        var inQuote = false
+        var index = line.startIndex
         func flush() {
-            if let logical = tokenize(segment, location: location) { result.append(logical) }
+            if let logical = tokenize(segment[...], location: location) { result.append(logical) }
             segment.removeAll(keepingCapacity: true)
         }
         while index < line.endIndex {
@@ -135,43 +164,43 @@ enum Lexer {
         while index < line.endIndex && !isBlank(line[index]) && line[index] != openBrace && line[index] != closeBrace {
             index += 1
         }
-        guard index - start >= 7, index - start <= 8 else { return false }
+        guard index - start >= 7, index - start <= 8, line[start] == UInt8(ascii: "i") else { return false }
         return SourceReader.includeKeywords.contains(String(decoding: line[start..<index], as: UTF8.self))
     }
 
     /// Splits a segment into words with keepalived's default rules: blanks separate, `"` quotes and is removed,
     /// quoted and unquoted parts of one word are glued. Returns `nil` for a blank segment.
-    static func tokenize(_ segment: [UInt8], location: ConfigLocation) -> LogicalLine? {
+    static func tokenize(_ segment: ArraySlice<UInt8>, location: ConfigLocation) -> LogicalLine? {
         var tokens: [Token] = []
         var rest = ""
-        var index = 0
-        let count = segment.count
-        while index < count {
-            while index < count && isBlank(segment[index]) { index += 1 }
-            guard index < count else { break }
+        var index = segment.startIndex
+        let end = segment.endIndex
+        while index < end {
+            while index < end && isBlank(segment[index]) { index += 1 }
+            guard index < end else { break }
             let wordStart = index
-            var text: [UInt8] = []
             var quoted = false
             var inQuote = false
-            while index < count && (inQuote || !isBlank(segment[index])) {
-                let byte = segment[index]
-                if byte == quote {
+            while index < end && (inQuote || !isBlank(segment[index])) {
+                if segment[index] == quote {
                     inQuote.toggle()
                     quoted = true
-                } else {
-                    text.append(byte)
                 }
                 index += 1
             }
             let raw = String(decoding: segment[wordStart..<index], as: UTF8.self)
-            tokens.append(Token(text: String(decoding: text, as: UTF8.self), raw: raw, location: location,
-                                wasQuoted: quoted))
+            // Without quotes the text is the word as written (one string for both).
+            let text = quoted
+                ? String(decoding: segment[wordStart..<index].lazy.filter { $0 != quote }, as: UTF8.self)
+                : raw
+            if tokens.isEmpty { tokens.reserveCapacity(4) }
+            tokens.append(Token(text: text, raw: raw, location: location, wasQuoted: quoted))
             if tokens.count == 1 {
                 var restStart = index
-                while restStart < count && isBlank(segment[restStart]) { restStart += 1 }
-                var restEnd = count
+                while restStart < end && isBlank(segment[restStart]) { restStart += 1 }
+                var restEnd = end
                 while restEnd > restStart && isBlank(segment[restEnd - 1]) { restEnd -= 1 }
-                rest = String(decoding: segment[restStart..<restEnd], as: UTF8.self)
+                if restStart < restEnd { rest = String(decoding: segment[restStart..<restEnd], as: UTF8.self) }
             }
         }
         guard !tokens.isEmpty else { return nil }

@@ -19,9 +19,26 @@ struct Preprocessor: Sendable {
         return String(name.split(separator: ".").first ?? Substring(name))
     }
 
+    /// What ``process(_:file:location:log:)`` made of a physical line.
+    enum Output {
+        /// The line as it is (no `@`, no `$`, no definition open): most lines.
+        case unchanged
+        /// Zero or more lines instead of it.
+        case replaced([[UInt8]])
+    }
+
     /// Turns one physical line into zero or more lines for the lexer.
     mutating func process(_ line: ArraySlice<UInt8>, file: String, location: ConfigLocation,
-                          log: inout DiagnosticLog) -> [[UInt8]] {
+                          log: inout DiagnosticLog) -> Output {
+        // Fast path, before any copy: nothing to do for most lines.
+        if pending == nil && !line.contains(where: { $0 == UInt8(ascii: "@") || $0 == UInt8(ascii: "$") }) {
+            return .unchanged
+        }
+        return .replaced(expand(line, file: file, location: location, log: &log))
+    }
+
+    private mutating func expand(_ line: ArraySlice<UInt8>, file: String, location: ConfigLocation,
+                                 log: inout DiagnosticLog) -> [[UInt8]] {
         var text = String(decoding: line, as: UTF8.self)
         if var open = pending {
             var piece = text.trimmingBlanks()
@@ -36,8 +53,6 @@ struct Preprocessor: Sendable {
             }
             return []
         }
-        // Fast path: nothing to do for most lines.
-        guard line.contains(where: { $0 == UInt8(ascii: "@") || $0 == UInt8(ascii: "$") }) else { return [Array(line)] }
         text = text.trimmingBlanks()
         if text.hasPrefix("@") {
             let word = text.prefix { !$0.isWhitespace }

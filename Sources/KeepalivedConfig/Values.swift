@@ -13,8 +13,21 @@ public enum ConfigValue {
 
     /// An unsigned decimal integer within `range`.
     public static func unsigned(_ text: String, in range: ClosedRange<UInt64>) -> UInt64? {
-        guard !text.isEmpty, text.count <= 20, text.allSatisfy({ $0.isASCII && $0.isNumber }),
-              let value = UInt64(text), range.contains(value) else { return nil }
+        guard let value = decimal(text.utf8, maximumDigits: 20), range.contains(value) else { return nil }
+        return value
+    }
+
+    /// ASCII decimal digits only (no sign, no blanks), at most `maximumDigits` of them, without overflow.
+    static func decimal<Digits: Collection<UInt8>>(_ digits: Digits, maximumDigits: Int) -> UInt64? {
+        guard !digits.isEmpty, digits.count <= maximumDigits else { return nil }
+        var value: UInt64 = 0
+        for byte in digits {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            let (shifted, overflowA) = value.multipliedReportingOverflow(by: 10)
+            let (sum, overflowB) = shifted.addingReportingOverflow(UInt64(byte &- UInt8(ascii: "0")))
+            guard !overflowA, !overflowB else { return nil }
+            value = sum
+        }
         return value
     }
 
@@ -26,20 +39,19 @@ public enum ConfigValue {
     /// keepalived's TIMER: decimal seconds with at most 6 fractional digits (`1`, `0.5`, `2.000001`), at most
     /// `UInt32.max` seconds.
     public static func timer(_ text: String) -> ConfigDuration? {
-        let parts = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
-        guard let wholeText = parts.first, !wholeText.isEmpty || parts.count == 2 else { return nil }
-        let whole: UInt64
-        if wholeText.isEmpty {
-            whole = 0
-        } else {
-            guard let w = unsigned(String(wholeText), in: 0...UInt64(UInt32.max)) else { return nil }
+        let bytes = text.utf8
+        let dot = bytes.firstIndex(of: UInt8(ascii: "."))
+        let wholeDigits = bytes[..<(dot ?? bytes.endIndex)]
+        guard !wholeDigits.isEmpty || dot != nil else { return nil }
+        var whole: UInt64 = 0
+        if !wholeDigits.isEmpty {
+            guard let w = decimal(wholeDigits, maximumDigits: 20), w <= UInt64(UInt32.max) else { return nil }
             whole = w
         }
         var micros: UInt64 = 0
-        if parts.count == 2 {
-            let fraction = parts[1]
-            guard !fraction.isEmpty, fraction.count <= 6, fraction.allSatisfy({ $0.isASCII && $0.isNumber }),
-                  let f = UInt64(fraction) else { return nil }
+        if let dot {
+            let fraction = bytes[bytes.index(after: dot)...]
+            guard let f = decimal(fraction, maximumDigits: 6) else { return nil }
             micros = f
             for _ in fraction.count..<6 { micros *= 10 }
         }

@@ -12,6 +12,9 @@ import Observability
 /// Data flow: keepalived.conf → ``KeepalivedSetup`` → ``Director`` (desired table → kernel) and ``CheckEngine``
 /// (probes → ``CheckTransition`` → ``CheckerEvent`` → ``Director``). Every ``DirectorUpdate`` is logged and its
 /// scripts run here; nothing else in lvsd touches the kernel.
+///
+/// The director has programmed the kernel before this is made (see ``runDaemon(options:config:)``): the checkers,
+/// their event loop and the metrics are built after the table is in place, not before.
 actor DirectorDaemon {
     let options: LvsdOptions
     let logger: Logger
@@ -19,7 +22,8 @@ actor DirectorDaemon {
     let engine: CheckEngine
     let scripts: ScriptRunner
     let ipvs: IPVSClient
-    let metrics: LvsdMetrics
+    /// The Prometheus metrics, kept only when an endpoint serves them (`--metrics-address`, `lvsd_metrics_address`).
+    let metrics: LvsdMetrics?
     let notifier = SystemdNotifier()
     let startedAt = Date()
     private(set) var configLoadedAt = Date()
@@ -29,14 +33,17 @@ actor DirectorDaemon {
     let published: PublishedSpecs
     private var ticks = 0
 
-    init(options: LvsdOptions, configuration: KeepalivedConfiguration, ipvs: IPVSClient, logger: Logger) {
+    /// Creates the daemon around a director that has already started (``Director/start(_:now:)``) with `setup`.
+    init(options: LvsdOptions, configuration: KeepalivedConfiguration, setup: KeepalivedSetup, director: Director,
+         ipvs: IPVSClient, logger: Logger) {
         self.options = options
         self.logger = logger
         self.ipvs = ipvs
-        director = Director(kernel: ipvs)
-        let metrics = LvsdMetrics(version: lvsdVersion)
+        self.director = director
+        self.setup = setup
+        let metrics = (options.metricsAddress ?? configuration.globalDefinitions.metricsAddress) == nil
+            ? nil : LvsdMetrics(version: lvsdVersion)
         self.metrics = metrics
-        setup = KeepalivedSetup(configuration: configuration)
         published = PublishedSpecs(setup.virtualServers)
         var prober = NIOCheckProber()
         if let ssl = configuration.ssl {
@@ -49,18 +56,21 @@ actor DirectorDaemon {
             }
         }
         // 10 ms timer slack: checks due together start together (fewer wake-ups; see CheckEngine.init).
-        // Each checker's histogram is looked up once; after that a check costs one dictionary look-up.
-        let recorders = CheckRecorderCache(metrics: metrics)
-        engine = CheckEngine(prober: prober, probeObserver: { checkers, result in
-            for c in checkers { recorders.recorder(for: c).record(result.latency) }
-        }, logger: logger, timerSlack: .milliseconds(10))
+        // Each check's histograms are looked up when its subscribers change, not per result.
+        let observer: (@Sendable ([HealthCheck.CheckerID]) -> @Sendable (ProbeResult) -> Void)? = metrics.map { metrics in
+            let recorders = CheckRecorderCache(metrics: metrics)
+            return { checkers in
+                let chosen = checkers.map { recorders.recorder(for: $0) }
+                return { result in for recorder in chosen { recorder.record(result.latency) } }
+            }
+        }
+        engine = CheckEngine(prober: prober, probeObserver: observer, logger: logger, timerSlack: .milliseconds(10))
         scripts = ScriptRunner(logger: logger)
     }
 
-    /// Adopts what the kernel already has, programs the rest, and starts the checkers.
-    func start() async throws(DirectorError) {
+    /// Reports what the director's start did (`update`, from ``Director/start(_:now:)``) and starts the checkers.
+    func start(programmed update: DirectorUpdate) async {
         for line in setup.notRun { logger.warning("\(line)") }
-        let update = try director.start(setup.virtualServers)
         process(update)
         _ = await engine.apply(setup.checkers)
         publishStates()
@@ -109,7 +119,7 @@ actor DirectorDaemon {
             published.set(next.virtualServers)
             configLoadedAt = Date()
             lastReload = ReloadStatus(at: Date(), result: .ok)
-            metrics.recordReload(.ok)
+            metrics?.recordReload(.ok)
             process(update)
             let summary = await engine.apply(next.checkers)
             publishStates()
@@ -123,6 +133,7 @@ actor DirectorDaemon {
     /// Sets every real server's up/down gauge and every quorum gauge from the director's state (transitions keep
     /// them current afterwards).
     private func publishStates() {
+        guard let metrics else { return }
         for vs in director.status() {
             metrics.setQuorum(virtualServer: vs.id.description, up: vs.quorumUp)
             for rs in vs.realServers {
@@ -133,7 +144,7 @@ actor DirectorDaemon {
 
     private func refused(_ why: String) {
         lastReload = ReloadStatus(at: Date(), result: .refused, message: why)
-        metrics.recordReload(.refused)
+        metrics?.recordReload(.refused)
     }
 
     /// SIGTERM: stops the checkers and removes from the kernel what lvsd added, as keepalived does.
@@ -156,18 +167,20 @@ actor DirectorDaemon {
             case .runScript(let command):
                 scripts.run(command)
             case .realServerChanged(let id, let up):
+                guard metrics != nil else { continue }
                 let vs = id.virtualServer.description, rs = id.destination.description
-                metrics.setRealServer(virtualServer: vs, realServer: rs, up: up)
-                metrics.recordTransition(virtualServer: vs, realServer: rs, direction: up ? .up : .down)
+                metrics?.setRealServer(virtualServer: vs, realServer: rs, up: up)
+                metrics?.recordTransition(virtualServer: vs, realServer: rs, direction: up ? .up : .down)
             case .quorumChanged(let id, let up):
-                metrics.setQuorum(virtualServer: id.description, up: up)
+                metrics?.setQuorum(virtualServer: id.description, up: up)
             }
         }
     }
 }
 
 /// Runs the director with a parsed, error-free configuration until SIGTERM; returns the exit status.
-func runDaemon(options: LvsdOptions, config: KeepalivedConfiguration) async -> Int32 {
+/// `configReadAt`: when the configuration was read, in ``StartupClock`` milliseconds (for the start-up log line).
+func runDaemon(options: LvsdOptions, config: KeepalivedConfiguration, configReadAt: Int) async -> Int32 {
     if !options.dontFork {
         return Daemonizer.detach()
     }
@@ -182,19 +195,24 @@ func runDaemon(options: LvsdOptions, config: KeepalivedConfiguration) async -> I
         logger.error("\(error)")
         return 1
     }
-    let pidFile = options.pidFile ?? "/run/lvsd.pid"
-    if !FileManager.default.createFile(atPath: pidFile, contents: Data("\(getpid())\n".utf8)) {
-        logger.warning("cannot write pid file \(pidFile)")
-    }
-    defer { try? FileManager.default.removeItem(atPath: pidFile) }
-
-    let daemon = DirectorDaemon(options: options, configuration: config, ipvs: ipvs, logger: logger)
+    // The table first: everything else (pid file, checkers, metrics, sockets) comes after the kernel has it.
+    let setup = KeepalivedSetup(configuration: config)
+    let director = Director(kernel: ipvs)
+    let programmed: DirectorUpdate
     do throws(DirectorError) {
-        try await daemon.start()
+        programmed = try director.start(setup.virtualServers)
     } catch {
         logger.error("cannot start: \(error)")
         return 1
     }
+    logger.info("IPVS table programmed \(StartupClock.milliseconds()) ms after start (configuration read at \(configReadAt) ms)")
+    let pidFile = PidFile(path: options.pidFile ?? "/run/lvsd.pid")
+    if let problem = pidFile.create() { logger.warning("cannot write pid file \(pidFile.path): \(problem)") }
+    defer { pidFile.remove() }
+
+    let daemon = DirectorDaemon(options: options, configuration: config, setup: setup, director: director, ipvs: ipvs,
+                                logger: logger)
+    await daemon.start(programmed: programmed)
     let metricsServer = await startMetricsServer(options: options, config: config, daemon: daemon, ipvs: ipvs, logger: logger)
     let control = ControlServer(configuration: .init(path: options.controlSocket), logger: logger) { request in
         switch request {
@@ -245,8 +263,8 @@ func runDaemon(options: LvsdOptions, config: KeepalivedConfiguration) async -> I
 /// Starts the Prometheus endpoint when `--metrics-address` or `lvsd_metrics_address` asks for one.
 func startMetricsServer(options: LvsdOptions, config: KeepalivedConfiguration, daemon: DirectorDaemon, ipvs: IPVSClient,
                         logger: Logger) async -> MetricsServer? {
-    guard let address = options.metricsAddress ?? config.globalDefinitions.metricsAddress else { return nil }
-    let metrics = daemon.metrics
+    guard let address = options.metricsAddress ?? config.globalDefinitions.metricsAddress,
+          let metrics = daemon.metrics else { return nil }
     let published = daemon.published
     let host = address.address.description
     let server = MetricsServer(configuration: MetricsServerConfiguration(host: host, port: Int(address.port)), logger: logger,

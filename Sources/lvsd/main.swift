@@ -23,6 +23,7 @@ func printError(_ line: String) {
     }
 }
 
+StartupClock.begin()
 let command: LvsdCommand
 do {
     command = try LvsdCommandLine.parse(Array(CommandLine.arguments.dropFirst()))
@@ -48,10 +49,11 @@ case .run(let options):
         exit(outcome.exitStatus)
     }
     let result = KeepalivedConfigParser.parse(file: options.configFile)
+    let configReadAt = StartupClock.milliseconds()
     for diagnostic in result.diagnostics { printError(diagnostic.formatted()) }
     if result.hasErrors {
         printError("lvsd: \(options.configFile): configuration has errors; not starting")
         exit(1)
     }
-    exit(await runDaemon(options: options, config: result.configuration))
+    exit(await runDaemon(options: options, config: result.configuration, configReadAt: configReadAt))
 }

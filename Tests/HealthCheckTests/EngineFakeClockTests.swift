@@ -151,7 +151,7 @@ struct EngineObserverTests {
             eventLoopGroup: loop,
             prober: prober,
             random: { 0 },
-            probeObserver: { ids, result in seen.withLock { $0.append((ids, result.latency)) } },
+            probeObserver: { ids in { result in seen.withLock { $0.append((ids, result.latency)) } } },
             logger: quietLogger
         )
         let a = tcpConfig("RS", port: 80, vs: "VS1", timers: CheckTimers(delayLoop: .seconds(10)))

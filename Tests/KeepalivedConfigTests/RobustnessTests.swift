@@ -88,6 +88,35 @@ private struct SeededGenerator: RandomNumberGenerator {
         #expect(ConfigValue.timer("1.") == nil)
         #expect(ConfigValue.timer("4294967296") == nil)
         #expect(ConfigValue.unsigned("18446744073709551616", in: 0...UInt64.max) == nil)
+        #expect(ConfigValue.unsigned("18446744073709551615", in: 0...UInt64.max) == UInt64.max)
+        #expect(ConfigValue.unsigned("00000000000000000000042", in: 0...100) == nil)   // more than 20 digits
+        #expect(ConfigValue.unsigned("0042", in: 0...100) == 42)
+        // Digits other than ASCII ones (Arabic-Indic, fullwidth) and blanks are not numbers.
+        for text in ["\u{0661}", "\u{FF11}", " 1", "1 ", "1\u{0}"] {
+            #expect(ConfigValue.unsigned(text, in: 0...UInt64.max) == nil, "\(text.debugDescription)")
+        }
+        #expect(ConfigValue.timer("2.000001") == .seconds(2) + .microseconds(1))
+        #expect(ConfigValue.timer("1.0000001") == nil)
+        #expect(ConfigValue.timer("4294967295.5") == .seconds(4_294_967_295) + .milliseconds(500))
+        for text in [".", "", "1.2.3", "-1", "1.-5", "\u{0661}.5"] {
+            #expect(ConfigValue.timer(text) == nil, "\(text.debugDescription)")
+        }
+    }
+
+    /// The lexer cuts lines without quotes in place and rewrites the others; both must give the same words.
+    @Test func plainAndQuotedLinesTokenizeAlike() {
+        let plain = parse("virtual_server 10.0.0.1 80 { delay_loop 3 # comment } here\n lvs_sched rr\n protocol TCP\n"
+                          + " lvs_method DR\n real_server 10.0.0.2 80 { weight 2 } ! another\n}\n")
+        let quoted = parse("virtual_server \"10.0.0.1\" 80 { delay_loop \"3\" # comment } here\n lvs_sched \"rr\"\n protocol TCP\n"
+                           + " lvs_method D\"R\"\n real_server 10.0.0.2 \"80\" { weight \"2\" } ! another\n}\n")
+        #expect(plain.diagnostics.isEmpty)
+        #expect(quoted.diagnostics.isEmpty)
+        #expect(plain.configuration.virtualServers.first?.delayLoop == .seconds(3))
+        #expect(plain.configuration.virtualServers.first?.realServers.first?.weight == 2)
+        #expect(plain.configuration.virtualServers == quoted.configuration.virtualServers)
+        // A quote glued to a word, and a brace inside quotes, are kept as the word's text.
+        let glued = parse("virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n MISC_CHECK {\n misc_path \"/bin/echo {a}\"\n }\n }\n}\n")
+        #expect(glued.errors.isEmpty)
     }
 
     @Test func emptyAndBlankInput() {

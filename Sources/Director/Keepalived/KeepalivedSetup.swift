@@ -40,6 +40,7 @@ public struct KeepalivedSetup: Sendable {
             if case .group(let name) = vs.address { group = VirtualServerGroupSpec(name: name, members: instances.map(\.key)) }
             let vsID: VirtualServerID = group.map { .group($0.name) } ?? .service(firstKey)
             var realServers: [RealServerSpec] = []
+            let vsName = vsID.description, protocolName = vs.protocolType.keepalivedName
             for rs in vs.realServers {
                 let dest = IPVSMapping.destination(for: rs, in: firstKey)
                 let rsID = RealServerID(vsID, dest.address, dest.port)
@@ -50,8 +51,8 @@ public struct KeepalivedSetup: Sendable {
                         continue
                     }
                     let spec = CheckSpec(probe: probe, timers: KeepalivedSetup.timers(for: checker, kind: probe.kind))
-                    let healthID = HealthCheck.CheckerID(virtualServer: vsID.description,
-                                                         realServer: "[\(dest.address)]:\(vs.protocolType.keepalivedName):\(dest.port)",
+                    let healthID = HealthCheck.CheckerID(virtualServer: vsName,
+                                                         realServer: "[\(dest.address)]:\(protocolName):\(dest.port)",
                                                          index: index)
                     let directorID = CheckerID("\(probe.kind.rawValue)#\(index)-\(KeepalivedSetup.fingerprint(spec))")
                     checkers.append(HealthCheck.CheckerConfig(id: healthID, spec: spec))

@@ -39,7 +39,9 @@ enum SpecValidation {
             var kept: [RealServerSpec] = []
             var seenRS = Set<DestinationKey>()
             for var rs in vs.realServers {
-                let rsName = formatRealServer(rs.key, protocolName: proto)
+                // Named as configured (before the port rules below), and only when something is said about it.
+                let configuredKey = rs.key
+                var rsName: String { formatRealServer(configuredKey, protocolName: proto) }
                 if let forced {
                     if rs.forwarding == .masquerade {
                         if rs.port == 0, case .address? = vs.serviceKeys.first { rs.port = forced }
@@ -57,8 +59,10 @@ enum SpecValidation {
                     continue
                 }
                 if rs.weight < 0 { problem("weight \(rs.weight) is negative", rsName) }
-                var ids = Set<CheckerID>()
-                for c in rs.checkers where !ids.insert(c.id).inserted { problem("checker id \(c.id) is used twice", rsName) }
+                if rs.checkers.count > 1 {
+                    var ids = Set<CheckerID>()
+                    for c in rs.checkers where !ids.insert(c.id).inserted { problem("checker id \(c.id) is used twice", rsName) }
+                }
                 for key in vs.serviceKeys {
                     do throws(IPVSError) {
                         try IPVSOperation.addDestination(rs.destination(weight: max(rs.weight, 0)), service: key).validate()

@@ -1,0 +1,28 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Milliseconds since lvsd's `main` began, on the monotonic clock: the start-up log line says how soon the kernel
+/// table was programmed (the moment keepalived users wait for after a restart).
+enum StartupClock {
+    /// Set on first use (a lazy, thread-safe global).
+    private static let origin = now()
+
+    /// Marks the start; call first thing in `main`.
+    static func begin() {
+        _ = origin
+    }
+
+    /// Milliseconds since ``begin()``.
+    static func milliseconds() -> Int {
+        Int((now() - origin) / 1_000_000)
+    }
+
+    private static func now() -> Int64 {
+        var t = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t)
+        return Int64(t.tv_sec) * 1_000_000_000 + Int64(t.tv_nsec)
+    }
+}
