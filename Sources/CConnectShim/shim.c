@@ -30,22 +30,25 @@ int cs_parse_address(const char *host, int port, struct sockaddr_storage *out, s
     return -1;
 }
 
-int cs_connect_start(const struct sockaddr_storage *target, socklen_t target_length,
+int cs_connect_start(int reuse, const struct sockaddr_storage *target, socklen_t target_length,
                      const struct sockaddr_storage *local, socklen_t local_length,
                      int has_mark, uint32_t mark, int *error, int *stage) {
-    int fd = socket(target->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int fd = reuse;
     if (fd < 0) {
-        *error = errno;
-        *stage = CS_STAGE_SOCKET;
-        return -1;
+        fd = socket(target->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            *error = errno;
+            *stage = CS_STAGE_SOCKET;
+            return -1;
+        }
     }
-    if (has_mark && setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof mark) != 0) {
+    if (reuse < 0 && has_mark && setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof mark) != 0) {
         *error = errno;
         *stage = CS_STAGE_MARK;
         close(fd);
         return -1;
     }
-    if (local != NULL) {
+    if (reuse < 0 && local != NULL) {
         int one = 1;
         (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
         if (bind(fd, (const struct sockaddr *)local, local_length) != 0) {
@@ -66,11 +69,12 @@ int cs_connect_start(const struct sockaddr_storage *target, socklen_t target_len
     if (errno == EINPROGRESS) {
         /* A non-blocking connect reports EINPROGRESS even when the handshake finished inside the call (a server
          * on this host: the SYN-ACK is processed as the socket lock is released). Ask the socket: an established
-         * or refused connect needs no epoll registration, wake-up and SO_ERROR round. */
+         * or refused connect needs no epoll registration, wake-up and SO_ERROR round. CLOSE_WAIT is established
+         * too: the server accepted and has already closed its end (a server that accepts and closes at once). */
         struct tcp_info info;
         socklen_t info_length = sizeof info;
         if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &info_length) == 0 && info_length >= 1) {
-            if (info.tcpi_state == TCP_ESTABLISHED) {
+            if (info.tcpi_state == TCP_ESTABLISHED || info.tcpi_state == TCP_CLOSE_WAIT) {
                 *error = 0;
                 return fd;
             }
@@ -97,6 +101,17 @@ void cs_close_reset(int fd) {
     struct linger reset = { .l_onoff = 1, .l_linger = 0 };
     (void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
     close(fd);
+}
+
+int cs_disconnect(int fd) {
+    struct sockaddr unspecified;
+    memset(&unspecified, 0, sizeof unspecified);
+    unspecified.sa_family = AF_UNSPEC;
+    if (connect(fd, &unspecified, sizeof unspecified) != 0) return -1;
+    /* tcp_disconnect leaves ECONNRESET pending after the reset it sends; read it away, or the next connect's
+     * SO_ERROR would report it. */
+    (void)cs_socket_error(fd);
+    return 0;
 }
 
 int cs_socket_error(int fd) {

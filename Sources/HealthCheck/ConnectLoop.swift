@@ -97,7 +97,10 @@ final class ConnectLoop {
 
     /// Queues a repeated check's next start.
     private func schedulePeriodic(_ periodic: PeriodicTCPCheck, at time: UInt64) {
-        guard !periodic.isCancelled else { return }
+        guard !periodic.isCancelled else {
+            periodic.closeSpareSocket()
+            return
+        }
         let index: Int32
         if let reused = freePeriodics.popLast() {
             index = reused
@@ -122,7 +125,7 @@ final class ConnectLoop {
             guard let periodic = periodics[index] else { continue }
             periodics[index] = nil
             freePeriodics.append(first.slot)
-            if !periodic.isCancelled { due.append(periodic) }
+            if periodic.isCancelled { periodic.closeSpareSocket() } else { due.append(periodic) }
         }
         for periodic in due {
             start(periodic.request(startingAt: current))
@@ -135,6 +138,10 @@ final class ConnectLoop {
     }
 
     private func start(_ request: TCPConnectProber.Request) {
+        // A repeated check without a bind reuses the socket its last success left unconnected.
+        var reusable: PeriodicTCPCheck?
+        if request.local == nil, case .periodic(let periodic) = request.completion { reusable = periodic }
+        let reuse = reusable?.takeSpareSocket() ?? -1
         var error: Int32 = 0
         var stage: Int32 = 0
         var target = request.target.storage
@@ -143,12 +150,12 @@ final class ConnectLoop {
         let mark = request.mark ?? 0
         let fd: Int32 = withUnsafePointer(to: &target) { targetPointer in
             guard let local = request.local else {
-                return cs_connect_start(targetPointer, targetLength, nil, 0, hasMark, mark, &error, &stage)
+                return cs_connect_start(reuse, targetPointer, targetLength, nil, 0, hasMark, mark, &error, &stage)
             }
             let length = local.length
             var storage = local.storage
             return withUnsafePointer(to: &storage) { localPointer in
-                cs_connect_start(targetPointer, targetLength, localPointer, length, hasMark, mark, &error, &stage)
+                cs_connect_start(reuse, targetPointer, targetLength, localPointer, length, hasMark, mark, &error, &stage)
             }
         }
         guard fd >= 0 else {
@@ -159,7 +166,12 @@ final class ConnectLoop {
         if error == 0 {
             // Connected within the call (a server on this host). The deadline still holds: a connect that only
             // started after it (a backlog of requests, a zero connect_timeout) is a timeout, as with epoll.
-            cs_close_reset(fd)
+            // Reset either way (no TIME_WAIT); a repeated check keeps the socket for its next connect.
+            if let reusable, !reusable.isCancelled, cs_disconnect(fd) == 0 {
+                reusable.keepSpareSocket(fd)
+            } else {
+                cs_close_reset(fd)
+            }
             complete(request.completion, failure: nil, start: request.start, deadline: request.start &+ request.timeout)
             return
         }
@@ -239,11 +251,15 @@ final class ConnectLoop {
         case .promise(let promise):
             verdicts.append((promise, result))
         case .periodic(let periodic):
-            guard !periodic.isCancelled else { return }
+            guard !periodic.isCancelled else {
+                periodic.closeSpareSocket()
+                return
+            }
             if result.succeeded == periodic.expectSuccess {
                 periodic.observe(result)
                 schedulePeriodic(periodic, at: periodic.aligned(end &+ periodic.interval))
             } else {
+                periodic.closeSpareSocket()
                 periodic.deviate(result)
             }
         }
@@ -281,6 +297,9 @@ final class ConnectLoop {
             let (completion, start) = release(Int32(index))
             if let completion, case .promise = completion { complete(completion, failure: failure, start: start) }
         }
+        // Repeated checks waiting for their next start give back their kept sockets.
+        for periodic in periodics { periodic?.closeSpareSocket() }
+        periodics = []
         handBack()
         close(wakeFD)
         close(epollFD)

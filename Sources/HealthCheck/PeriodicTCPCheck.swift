@@ -1,6 +1,12 @@
 import NIOCore
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
 /// A TCP check that ``TCPConnectProber``'s thread repeats by itself while its outcome stays the same.
 ///
 /// A steady checker (a real server that is up and keeps answering, or one that is down and keeps failing) changes
@@ -22,6 +28,10 @@ public final class PeriodicTCPCheck: Sendable {
     /// The first result whose outcome differs, on the prober's thread; the repetition has ended.
     let deviate: @Sendable (ProbeResult) -> Void
     private let cancelled = Atomic<Bool>(false)
+    /// A socket the last successful connect left unconnected (``cs_disconnect``), for the next one: a check then
+    /// costs no socket() and no descriptor teardown. -1: none. Used on the prober's thread; closed by whoever
+    /// ends the repetition there, or at deinit.
+    private let spare = Atomic<Int32>(-1)
 
     init(template: TCPConnectProber.Request, interval: UInt64, slack: UInt64, expectSuccess: Bool,
          observe: @escaping @Sendable (ProbeResult) -> Void, deviate: @escaping @Sendable (ProbeResult) -> Void) {
@@ -47,6 +57,31 @@ public final class PeriodicTCPCheck: Sendable {
     }
 
     var isCancelled: Bool { cancelled.load(ordering: .relaxed) }
+
+    /// The kept socket, if any (the caller owns it now); -1 for none.
+    func takeSpareSocket() -> Int32 {
+        spare.exchange(-1, ordering: .relaxed)
+    }
+
+    /// Keeps an unconnected socket for the next connect (closing any other kept one).
+    func keepSpareSocket(_ fd: Int32) {
+        let previous = spare.exchange(fd, ordering: .relaxed)
+        if previous >= 0 { close(previous) }
+    }
+
+    /// The kept socket (-1: none), for tests.
+    var spareSocket: Int32 { spare.load(ordering: .relaxed) }
+
+    /// Closes the kept socket, if any: the repetition has ended.
+    func closeSpareSocket() {
+        let fd = spare.exchange(-1, ordering: .relaxed)
+        if fd >= 0 { close(fd) }
+    }
+
+    deinit {
+        let fd = spare.load(ordering: .relaxed)
+        if fd >= 0 { close(fd) }
+    }
 
     /// The first grid point at or after `time`.
     func aligned(_ time: UInt64) -> UInt64 {

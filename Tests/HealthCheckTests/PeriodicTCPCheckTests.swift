@@ -81,6 +81,45 @@ struct PeriodicTCPCheckTests {
         #expect(record.deviationCount == 0)
     }
 
+    /// A steady check connects again and again on one socket (disconnected with a reset in between, its pending
+    /// ECONNRESET read away): every check still succeeds, against a server that accepts and closes at once.
+    @Test func aSteadyCheckReusesOneSocket() async throws {
+        let prober = TCPConnectProber()
+        defer { prober.shutdown() }
+        let (port, listener) = try closedPort()
+        #expect(listen(listener, 128) == 0)
+        let accepted = Atomic<Int>(0)
+        let acceptor = Thread {
+            while true {
+                let connection = accept(listener, nil, nil)
+                guard connection >= 0 else { return }
+                accepted.add(1, ordering: .relaxed)
+                close(connection)
+            }
+        }
+        acceptor.start()
+        defer {
+            shutdown(listener, Int32(SHUT_RDWR))
+            close(listener)
+        }
+        let record = Record()
+        let periodic = try #require(start(prober, CheckTarget(host: "127.0.0.1", port: port), expectSuccess: true, record: record))
+        try await waitUntil { record.observedCount >= 2 && periodic.spareSocket >= 0 }
+        let kept = periodic.spareSocket
+        #expect(kept >= 0)
+        let seen = record.observedCount
+        try await waitUntil { record.observedCount >= seen + 10 }
+        #expect(record.observedCount >= seen + 10)
+        #expect(record.observed.withLock { $0.allSatisfy { $0.failure == nil } })
+        #expect(record.deviationCount == 0)
+        #expect(periodic.spareSocket == kept, "the same socket connects every time")
+        #expect(accepted.load(ordering: .relaxed) >= seen + 10, "each check is a new connection")
+        // Cancelled, the repetition gives its socket back when its next start comes.
+        periodic.cancel()
+        try await waitUntil { periodic.spareSocket < 0 }
+        #expect(periodic.spareSocket == -1)
+    }
+
     @Test func hostNamesAreNotRepeatedHere() {
         let prober = TCPConnectProber()
         defer { prober.shutdown() }

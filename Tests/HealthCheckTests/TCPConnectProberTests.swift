@@ -101,6 +101,36 @@ struct TCPConnectProberTests {
         }
     }
 
+    /// A server that accepts and closes at once: the connect may find the socket already in CLOSE_WAIT when it
+    /// returns (the handshake finished and the server's FIN arrived inside the call). That is a success.
+    @Test func acceptAndCloseServerSucceeds() async throws {
+        let prober = TCPConnectProber()
+        defer { prober.shutdown() }
+        let (port, listener) = try closedPort()
+        #expect(listen(listener, 128) == 0)
+        let acceptor = Thread {
+            while true {
+                let connection = accept(listener, nil, nil)
+                guard connection >= 0 else { return }
+                close(connection)
+            }
+        }
+        acceptor.start()
+        defer {
+            shutdown(listener, Int32(SHUT_RDWR))
+            close(listener)
+        }
+        let loop = TestServer.group.next()
+        let target = CheckTarget(host: "127.0.0.1", port: port)
+        for round in 0..<4 {
+            let futures = (0..<100).map { _ in prober.probe(TCPCheck(target: target, connectTimeout: .seconds(2)), on: loop) }
+            for future in futures {
+                let result = try await future.get()
+                #expect(result.failure == nil, "round \(round): \(String(describing: result.failure))")
+            }
+        }
+    }
+
     /// After shutdown, probes still work (through NIO).
     @Test func probesAfterShutdownUseNIO() async throws {
         let prober = TCPConnectProber()

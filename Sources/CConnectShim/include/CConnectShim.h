@@ -20,12 +20,18 @@ enum {
 int cs_parse_address(const char *host, int port, struct sockaddr_storage *out, socklen_t *length);
 
 /// Opens a non-blocking, close-on-exec TCP socket for `target`, marks it (SO_MARK, when `has_mark`), binds it to
-/// `local` (when not NULL, with SO_REUSEADDR) and starts connecting. Returns the descriptor with `*error` 0
-/// (connected at once) or EINPROGRESS; or -1 with `*error` the errno and `*stage` the CS_STAGE_* that failed
-/// (the socket is closed then).
-int cs_connect_start(const struct sockaddr_storage *target, socklen_t target_length,
+/// `local` (when not NULL, with SO_REUSEADDR) and starts connecting. With `reuse` >= 0 (a socket that
+/// cs_disconnect left unconnected, already marked and never bound), that socket connects instead of a new one.
+/// Returns the descriptor with `*error` 0 (connected at once) or EINPROGRESS; or -1 with `*error` the errno and
+/// `*stage` the CS_STAGE_* that failed (the socket, new or reused, is closed then).
+int cs_connect_start(int reuse, const struct sockaddr_storage *target, socklen_t target_length,
                      const struct sockaddr_storage *local, socklen_t local_length,
                      int has_mark, uint32_t mark, int *error, int *stage);
+
+/// Ends a connected check socket with a reset, as cs_close_reset does, but keeps the socket for the next connect
+/// (connect with AF_UNSPEC: the kernel's tcp_disconnect sends the RST and frees the port). The next check then
+/// skips socket() and the descriptor's teardown. Returns 0, or -1 (the caller closes the socket then).
+int cs_disconnect(int fd);
 
 /// The pending error of a socket (getsockopt SO_ERROR): 0 when its connect succeeded.
 int cs_socket_error(int fd);
