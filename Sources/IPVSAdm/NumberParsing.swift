@@ -1,3 +1,5 @@
+import IPVSKit
+
 /// C number parsing as ipvsadm uses it (`strtol`, `atoi`), so that the same strings are accepted and refused.
 enum CNumber {
     /// `strtol(s, &end, 10)`: leading white space and a sign allowed; `nil` when no digits were read or the whole
@@ -57,28 +59,6 @@ enum CNumber {
     /// the same way; `nil` for every other form, which then goes to `inet_aton` itself (octal, hex, fewer parts).
     /// Restoring a large table reads two addresses per line, and this skips the C string round trip for them.
     static func dottedQuad(_ s: String) -> UInt32? {
-        var value: UInt32 = 0
-        var part: UInt32 = 0
-        var digits = 0
-        var parts = 0
-        var leadingZero = false
-        for b in s.utf8 {
-            if isDigit(b) {
-                if digits == 1, leadingZero { return nil }
-                if digits == 0 { leadingZero = b == UInt8(ascii: "0") }
-                digits += 1
-                part = part * 10 + UInt32(b - UInt8(ascii: "0"))
-                if digits > 3 || part > 255 { return nil }
-            } else if b == UInt8(ascii: "."), digits > 0, parts < 3 {
-                value = value << 8 | part
-                parts += 1
-                part = 0
-                digits = 0
-            } else {
-                return nil
-            }
-        }
-        guard parts == 3, digits > 0 else { return nil }
-        return value << 8 | part
+        IPAddress.dottedQuad(s.utf8)
     }
 }

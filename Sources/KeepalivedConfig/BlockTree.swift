@@ -58,7 +58,7 @@ enum BlockTree {
                 lastCanOpen = false
                 continue
             }
-            let node = ConfigNode(keyword: line.tokens[0], arguments: Array(line.tokens.dropFirst()), rest: line.rest,
+            let node = ConfigNode(keyword: line.keyword, arguments: line.arguments, rest: line.rest,
                                   block: nil)
             levels[levels.count - 1].nodes.append(node)
             lastCanOpen = true

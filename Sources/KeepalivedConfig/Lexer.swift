@@ -26,15 +26,19 @@ public struct Token: Hashable, Sendable, CustomStringConvertible {
 /// Braces outside double quotes become lines of their own, so `real_server 10.0.0.2 80 { weight 2 }` is four
 /// logical lines: `real_server 10.0.0.2 80`, `{`, `weight 2`, `}`.
 struct LogicalLine: Sendable {
-    /// The words, quotes removed.
-    var tokens: [Token]
+    /// The first word, quotes removed.
+    var keyword: Token
+    /// The other words, quotes removed (kept apart from the keyword, so a block's node takes them as they are).
+    var arguments: [Token]
     /// The text after the first word, as written (quotes kept), for keywords with shell-like quoting.
     var rest: String
     /// Where the line was written.
     var location: ConfigLocation
 
-    var isOpenBrace: Bool { tokens.count == 1 && tokens[0].raw == "{" }
-    var isCloseBrace: Bool { tokens.count == 1 && tokens[0].raw == "}" }
+    /// Every word, the keyword first.
+    var tokens: [Token] { [keyword] + arguments }
+    var isOpenBrace: Bool { arguments.isEmpty && keyword.raw == "{" }
+    var isCloseBrace: Bool { arguments.isEmpty && keyword.raw == "}" }
 }
 
 /// Splits the text of configuration files into logical lines, as keepalived's `lib/parser.c` reads them.
@@ -64,7 +68,7 @@ enum Lexer {
     static func lines(of bytes: [UInt8], file: String, preprocessor: inout Preprocessor,
                       log: inout DiagnosticLog) -> [LogicalLine] {
         var result: [LogicalLine] = []
-        result.reserveCapacity(bytes.count / 24)
+        result.reserveCapacity(bytes.count / 16)
         // One buffer for every line that needs rewriting (quotes, `\#`), reused.
         var scratch: [UInt8] = []
         var lineNumber = 0
@@ -171,7 +175,8 @@ enum Lexer {
     /// Splits a segment into words with keepalived's default rules: blanks separate, `"` quotes and is removed,
     /// quoted and unquoted parts of one word are glued. Returns `nil` for a blank segment.
     static func tokenize(_ segment: ArraySlice<UInt8>, location: ConfigLocation) -> LogicalLine? {
-        var tokens: [Token] = []
+        var keyword: Token?
+        var arguments: [Token] = []
         var rest = ""
         var index = segment.startIndex
         let end = segment.endIndex
@@ -193,18 +198,20 @@ enum Lexer {
             let text = quoted
                 ? String(decoding: segment[wordStart..<index].lazy.filter { $0 != quote }, as: UTF8.self)
                 : raw
-            if tokens.isEmpty { tokens.reserveCapacity(4) }
-            tokens.append(Token(text: text, raw: raw, location: location, wasQuoted: quoted))
-            if tokens.count == 1 {
+            let token = Token(text: text, raw: raw, location: location, wasQuoted: quoted)
+            guard keyword != nil else {
+                keyword = token
                 var restStart = index
                 while restStart < end && isBlank(segment[restStart]) { restStart += 1 }
                 var restEnd = end
                 while restEnd > restStart && isBlank(segment[restEnd - 1]) { restEnd -= 1 }
                 if restStart < restEnd { rest = String(decoding: segment[restStart..<restEnd], as: UTF8.self) }
+                continue
             }
+            arguments.append(token)
         }
-        guard !tokens.isEmpty else { return nil }
-        return LogicalLine(tokens: tokens, rest: rest, location: location)
+        guard let keyword else { return nil }
+        return LogicalLine(keyword: keyword, arguments: arguments, rest: rest, location: location)
     }
 
     /// The failure of ``shellWords(_:)``.

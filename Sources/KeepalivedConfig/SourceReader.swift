@@ -50,9 +50,12 @@ struct SourceReader {
         stack.append(identity)
         defer { stack.removeLast() }
         if fileOrder[path] == nil { fileOrder[path] = fileOrder.count }
+        let lines = Lexer.lines(of: bytes, file: path, preprocessor: &preprocessor, log: &log)
         var output: [LogicalLine] = []
-        for line in Lexer.lines(of: bytes, file: path, preprocessor: &preprocessor, log: &log) {
-            guard let first = line.tokens.first, !first.wasQuoted, Self.includeKeywords.contains(first.text) else {
+        output.reserveCapacity(lines.count)
+        for line in lines {
+            let first = line.keyword
+            guard !first.wasQuoted, first.text.utf8.count >= 7, Self.includeKeywords.contains(first.text) else {
                 output.append(line)
                 continue
             }
@@ -62,8 +65,8 @@ struct SourceReader {
     }
 
     private mutating func include(_ line: LogicalLine, from path: String) -> [LogicalLine] {
-        let keyword = line.tokens[0].text
-        let patterns = line.tokens.dropFirst()
+        let keyword = line.keyword.text
+        let patterns = line.arguments
         guard !patterns.isEmpty else {
             log.error(.syntax, line.location, "'\(keyword)' needs a file name or pattern")
             return []

@@ -83,6 +83,7 @@ public struct DirectorEngine: Sendable {
 
     private func checkerMap() -> [RealServerID: [CheckerID]] {
         var map: [RealServerID: [CheckerID]] = [:]
+        map.reserveCapacity(servers.reduce(0) { $0 + $1.servers.count })
         for vs in servers {
             for rs in vs.servers where !rs.spec.checkers.isEmpty {
                 map[vs.rsID(rs.key)] = rs.spec.checkers.map(\.id)

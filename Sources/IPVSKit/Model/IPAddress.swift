@@ -26,9 +26,15 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible, Comparable {
     ///
     /// Brackets around an IPv6 address (`[::1]`) are accepted. Returns `nil` for anything else, including host names.
     public init?(_ text: some StringProtocol) {
+        // Most addresses in a configuration or a restore file are plain dotted quads: no C string round trip.
+        if let v4 = Self.dottedQuad(text.utf8) {
+            self = .v4(v4)
+            return
+        }
         var s = String(text)
         if s.hasPrefix("["), s.hasSuffix("]") { s = String(s.dropFirst().dropLast()) }
-        if s.isEmpty || s.count > 45 { return nil }
+        // A NUL would end the C string early ("1.2.3.4\0junk" read as 1.2.3.4).
+        if s.isEmpty || s.utf8.count > 45 || s.utf8.contains(0) { return nil }
         if s.contains(":") {
             var raw = in6_addr()
             guard inet_pton(AF_INET6, s, &raw) == 1 else { return nil }
@@ -39,6 +45,34 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible, Comparable {
             guard inet_pton(AF_INET, s, &raw) == 1 else { return nil }
             self = .v4(UInt32(bigEndian: raw.s_addr))
         }
+    }
+
+    /// A strict dotted quad (`10.0.0.1`: four decimal parts of 0...255 without leading zeros, which is exactly what
+    /// `inet_pton(AF_INET)` accepts) as a host-order integer; `nil` for anything else.
+    public static func dottedQuad(_ text: some Collection<UInt8>) -> UInt32? {
+        var value: UInt32 = 0
+        var part: UInt32 = 0
+        var digits = 0
+        var parts = 0
+        var leadingZero = false
+        for b in text {
+            if b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") {
+                if digits == 1, leadingZero { return nil }
+                if digits == 0 { leadingZero = b == UInt8(ascii: "0") }
+                digits += 1
+                part = part * 10 + UInt32(b - UInt8(ascii: "0"))
+                if digits > 3 || part > 255 { return nil }
+            } else if b == UInt8(ascii: "."), digits > 0, parts < 3 {
+                value = value << 8 | part
+                parts += 1
+                part = 0
+                digits = 0
+            } else {
+                return nil
+            }
+        }
+        guard parts == 3, digits > 0 else { return nil }
+        return value << 8 | part
     }
 
     /// Builds an address from network-order bytes: 4 for IPv4, 16 for IPv6.
