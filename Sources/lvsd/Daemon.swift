@@ -24,6 +24,8 @@ actor DirectorDaemon {
     let ipvs: IPVSClient
     /// The Prometheus metrics, kept only when an endpoint serves them (`--metrics-address`, `lvsd_metrics_address`).
     let metrics: LvsdMetrics?
+    /// Each check's latency histogram (with `metrics`).
+    let recorders: CheckRecorderCache?
     let notifier = SystemdNotifier()
     let startedAt = Date()
     private(set) var configLoadedAt = Date()
@@ -57,9 +59,11 @@ actor DirectorDaemon {
         }
         // 10 ms timer slack: checks due together start together (fewer wake-ups; see CheckEngine.init).
         // Each check's histograms are looked up when its subscribers change, not per result.
-        let observer: (@Sendable ([HealthCheck.CheckerID]) -> @Sendable (ProbeResult) -> Void)? = metrics.map { metrics in
-            let recorders = CheckRecorderCache(metrics: metrics)
-            return { checkers in
+        let recorders = metrics.map { CheckRecorderCache(metrics: $0) }
+        self.recorders = recorders
+        var observer: (@Sendable ([HealthCheck.CheckerID]) -> @Sendable (ProbeResult) -> Void)?
+        if let recorders {
+            observer = { checkers in
                 let chosen = checkers.map { recorders.recorder(for: $0) }
                 return { result in for recorder in chosen { recorder.record(result.latency) } }
             }
@@ -122,6 +126,7 @@ actor DirectorDaemon {
             metrics?.recordReload(.ok)
             process(update)
             let summary = await engine.apply(next.checkers)
+            pruneMetrics()
             publishStates()
             logger.info("Reload done: checkers added \(summary.added.count), removed \(summary.removed.count), changed \(summary.changed.count), kept \(summary.kept.count)")
         } catch {
@@ -140,6 +145,16 @@ actor DirectorDaemon {
                 metrics.setRealServer(virtualServer: vs.id.description, realServer: rs.id.destination.description, up: rs.alive)
             }
         }
+    }
+
+    /// Removes the series of what the reload took out of the configuration (real servers, checks, virtual servers).
+    private func pruneMetrics() {
+        guard let metrics, let recorders else { return }
+        let status = director.status()
+        let checks = recorders.keepOnly(Set(setup.checkers.map(\.id)))
+        metrics.keepOnly(virtualServers: Set(status.map { $0.id.description }),
+                         realServers: status.flatMap { vs in vs.realServers.map { (vs.id.description, $0.id.destination.description) } },
+                         checks: checks)
     }
 
     private func refused(_ why: String) {

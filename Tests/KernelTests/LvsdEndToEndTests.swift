@@ -240,6 +240,19 @@ struct ExclusiveLvsdEndToEndTests {
         #expect(try savedTable(s.ns) == before)
         #expect(try connections() >= 5, "adoption must not re-create the service")
 
+        // A reload that replaces the real server takes the old one's series out of /metrics.
+        func scrapeLines() throws -> [Substring] {
+            try s.ns.exec("curl", ["-s", "--max-time", "5", "http://10.10.0.1:9595/metrics"]).stdout
+                .split(separator: "\n").filter { $0.hasPrefix("lvsd_real_server") || $0.hasPrefix("lvsd_check_duration") }
+        }
+        #expect(try waitUntil(10) { try scrapeLines().contains { $0.contains(":8001") } })
+        _ = try s.write(single.replacingOccurrences(of: "8001", with: "8005"), to: "keepalived.conf")
+        daemon.signal(SIGHUP)
+        // (8005 has no server: its series exist from the reload on, whatever its checks say.)
+        #expect(try waitUntil(20) { try scrapeLines().contains { $0.contains(":8005") } }, "\(daemon.log)")
+        let after = try scrapeLines()
+        #expect(!after.contains { $0.contains(":8001") }, "\(after.joined(separator: "\n"))")
+
         #expect(daemon.stop(SIGTERM))
         #expect(try savedTable(s.ns).isEmpty)
     }

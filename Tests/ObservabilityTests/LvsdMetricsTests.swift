@@ -120,6 +120,30 @@ import Testing
         #expect(try PrometheusText(metrics.render()).value("lvsd_service_connections_total", ["virtual_server": vs]) == 5)
     }
 
+    /// After a reload, only what the configuration still has stays in the output.
+    @Test func keepOnlyPrunesWhatLeftTheConfiguration() throws {
+        let metrics = LvsdMetrics(version: "x")
+        let other = "192.168.1.11:80", vs2 = "TCP 10.0.0.2:80"
+        metrics.setRealServer(virtualServer: vs, realServer: rs, up: true)
+        metrics.setRealServer(virtualServer: vs, realServer: other, up: true)
+        metrics.setRealServer(virtualServer: vs2, realServer: rs, up: true)
+        metrics.recordCheck(checker: "VS#0", realServer: rs, latency: .milliseconds(2))
+        metrics.recordCheck(checker: "VS#0", realServer: other, latency: .milliseconds(2))
+        metrics.setQuorum(virtualServer: vs, up: true)
+        metrics.setQuorum(virtualServer: vs2, up: true)
+        metrics.updateServiceCounters(virtualServer: vs2, KernelServiceCounters(connections: 3))
+
+        metrics.keepOnly(virtualServers: [vs], realServers: [(vs, rs)], checks: [("VS#0", rs)])
+        let text = try PrometheusText(metrics.render())
+        #expect(text.all("lvsd_real_server_up").map { [$0.labels["virtual_server"], $0.labels["real_server"]] } == [[vs, rs]])
+        #expect(text.all("lvsd_check_duration_seconds_count").map { $0.labels["real_server"] } == [rs])
+        #expect(text.all("lvsd_virtual_server_quorum_up").map { $0.labels["virtual_server"] } == [vs])
+        #expect(text.all("lvsd_service_connections_total").isEmpty)
+        // What stays keeps counting.
+        metrics.recordCheck(checker: "VS#0", realServer: rs, latency: .milliseconds(2))
+        #expect(try PrometheusText(metrics.render()).value("lvsd_check_duration_seconds_count", ["checker": "VS#0", "real_server": rs]) == 2)
+    }
+
     @Test func aParserRejectsMalformedLines() {
         // The checker above is only worth something if it can fail.
         #expect(throws: PrometheusText.ParseError.self) { try PrometheusText("lvsd_x{a=\"b} 1\n") }

@@ -221,6 +221,31 @@ public final class LvsdMetrics: Sendable {
         }
     }
 
+    // MARK: Reload
+
+    /// Removes every per-server series that is not named here (after a reload: what left the configuration leaves
+    /// `/metrics`, instead of staying there at its last value).
+    ///
+    /// - Parameters:
+    ///   - virtualServers: The virtual servers that remain (quorum and service counters).
+    ///   - realServers: The real servers that remain, by virtual server (up, weight, transitions).
+    ///   - checks: The checks that remain, as passed to ``checkRecorder(checker:realServer:)``.
+    public func keepOnly(virtualServers: Set<String>, realServers: [(virtualServer: String, realServer: String)],
+                         checks: [(checker: String, realServer: String)]) {
+        let keptServers = Set(realServers.map { RealServerKey(virtualServer: $0.virtualServer, realServer: $0.realServer) })
+        let keptChecks = Set(checks.map { CheckKey(checker: $0.checker, realServer: $0.realServer) })
+        let (goneServers, goneChecks, goneVirtualServers) = self.state.withLock { state in
+            (
+                state.realServers.keys.filter { !keptServers.contains($0) },
+                state.checks.keys.filter { !keptChecks.contains($0) },
+                Set(state.quorums).union(state.lastServiceCounters.keys).subtracting(virtualServers)
+            )
+        }
+        for key in goneServers { removeRealServer(virtualServer: key.virtualServer, realServer: key.realServer) }
+        for key in goneChecks { removeCheck(checker: key.checker, realServer: key.realServer) }
+        for name in goneVirtualServers { removeVirtualServer(name) }
+    }
+
     // MARK: Daemon events
 
     /// Counts one configuration reload (`lvsd_reloads_total{result="ok"|"refused"}`).
