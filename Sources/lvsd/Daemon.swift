@@ -13,8 +13,8 @@ import Observability
 /// (probes → ``CheckTransition`` → ``CheckerEvent`` → ``Director``). Every ``DirectorUpdate`` is logged and its
 /// scripts run here; nothing else in lvsd touches the kernel.
 ///
-/// The director has programmed the kernel before this is made (see ``runDaemon(options:config:)``): the checkers,
-/// their event loop and the metrics are built after the table is in place, not before.
+/// The director has programmed the kernel before this is made (see ``programTable(options:config:configReadAt:)``):
+/// the checkers, their event loop and the metrics are built after the table is in place, not before.
 actor DirectorDaemon {
     let options: LvsdOptions
     let logger: Logger
@@ -31,6 +31,8 @@ actor DirectorDaemon {
     private(set) var configLoadedAt = Date()
     private(set) var lastReload: ReloadStatus?
     private(set) var setup: KeepalivedSetup
+    /// The checker engine's configuration for `setup`, and where each checker's verdicts go.
+    private(set) var plan: KeepalivedSetup.CheckerPlan
     /// The virtual servers as last applied, readable without entering the actor (for metrics scrapes).
     let published: PublishedSpecs
     private var ticks = 0
@@ -43,6 +45,7 @@ actor DirectorDaemon {
         self.ipvs = ipvs
         self.director = director
         self.setup = setup
+        plan = setup.checkerPlan()
         let metrics = (options.metricsAddress ?? configuration.globalDefinitions.metricsAddress) == nil
             ? nil : LvsdMetrics(version: lvsdVersion)
         self.metrics = metrics
@@ -76,14 +79,14 @@ actor DirectorDaemon {
     func start(programmed update: DirectorUpdate) async {
         for line in setup.notRun { logger.warning("\(line)") }
         process(update)
-        _ = await engine.apply(setup.checkers)
+        _ = await engine.apply(plan.checkers)
         publishStates()
-        logger.info("Starting lvsd: \(setup.virtualServers.count) virtual servers, \(setup.checkers.count) checkers")
+        logger.info("Starting lvsd: \(setup.virtualServers.count) virtual servers, \(plan.checkers.count) checkers")
     }
 
     /// Feeds one checker verdict to the director.
     func handle(_ transition: CheckTransition) {
-        guard let route = setup.routes[transition.checker] else { return }
+        guard let route = plan.routes[transition.checker] else { return }
         let event = CheckerEvent(realServer: route.realServer, checker: route.checker, up: transition.state == .up,
                                  weight: transition.weight.map(Int64.init))
         process(director.handle(event))
@@ -120,12 +123,13 @@ actor DirectorDaemon {
         do throws(DirectorError) {
             let update = try director.reload(next.virtualServers)
             setup = next
+            plan = next.checkerPlan()
             published.set(next.virtualServers)
             configLoadedAt = Date()
             lastReload = ReloadStatus(at: Date(), result: .ok)
             metrics?.recordReload(.ok)
             process(update)
-            let summary = await engine.apply(next.checkers)
+            let summary = await engine.apply(plan.checkers)
             pruneMetrics()
             publishStates()
             logger.info("Reload done: checkers added \(summary.added.count), removed \(summary.removed.count), changed \(summary.changed.count), kept \(summary.kept.count)")
@@ -151,7 +155,7 @@ actor DirectorDaemon {
     private func pruneMetrics() {
         guard let metrics, let recorders else { return }
         let status = director.status()
-        let checks = recorders.keepOnly(Set(setup.checkers.map(\.id)))
+        let checks = recorders.keepOnly(Set(plan.checkers.map(\.id)))
         metrics.keepOnly(virtualServers: Set(status.map { $0.id.description }),
                          realServers: status.flatMap { vs in vs.realServers.map { (vs.id.description, $0.id.destination.description) } },
                          checks: checks)
@@ -193,41 +197,62 @@ actor DirectorDaemon {
     }
 }
 
-/// Runs the director with a parsed, error-free configuration until SIGTERM; returns the exit status.
-/// `configReadAt`: when the configuration was read, in ``StartupClock`` milliseconds (for the start-up log line).
-func runDaemon(options: LvsdOptions, config: KeepalivedConfiguration, configReadAt: Int) async -> Int32 {
-    if !options.dontFork {
-        return Daemonizer.detach()
-    }
+/// What lvsd has done before any of its threads or event loops start: the kernel table programmed.
+struct ProgrammedDirector: @unchecked Sendable {
+    // @unchecked: handed once from the main thread to ``runDaemon(_:)`` and not touched by the main thread after.
+    let options: LvsdOptions
+    let config: KeepalivedConfiguration
+    let logger: Logger
+    let signals: SignalSource
+    let ipvs: IPVSClient
+    let setup: KeepalivedSetup
+    let director: Director
+    /// What ``Director/start(_:now:)`` did.
+    let update: DirectorUpdate
+}
+
+/// Programs the kernel table from a parsed, error-free configuration, synchronously on the calling thread (the
+/// main thread: no thread is started, and no other work done, before the table is in). `configReadAt`: when the
+/// configuration was read, in ``StartupClock`` milliseconds (for the start-up log line). Returns nil, having
+/// logged why, when the table cannot be programmed.
+func programTable(options: LvsdOptions, config: KeepalivedConfiguration, configReadAt: Int) -> ProgrammedDirector? {
     var logger = Logger(label: "lvsd") { _ in ConsoleLogHandler(detail: options.logDetail) }
     logger.logLevel = options.logDetail ? .debug : .info
+    // Signals first: a SIGTERM or SIGHUP during the start is queued, not fatal.
     let signals = SignalSource()
-
     let ipvs: IPVSClient
     do {
         ipvs = try IPVSClient()
     } catch {
         logger.error("\(error)")
-        return 1
+        return nil
     }
-    // The table first: everything else (pid file, checkers, metrics, sockets) comes after the kernel has it.
     let setup = KeepalivedSetup(configuration: config)
     let director = Director(kernel: ipvs)
-    let programmed: DirectorUpdate
+    let update: DirectorUpdate
     do throws(DirectorError) {
-        programmed = try director.start(setup.virtualServers)
+        update = try director.start(setup.virtualServers)
     } catch {
         logger.error("cannot start: \(error)")
-        return 1
+        return nil
     }
     logger.info("IPVS table programmed \(StartupClock.milliseconds()) ms after start (configuration read at \(configReadAt) ms)")
+    return ProgrammedDirector(options: options, config: config, logger: logger, signals: signals, ipvs: ipvs,
+                              setup: setup, director: director, update: update)
+}
+
+/// Runs the director whose table ``programTable(options:config:configReadAt:)`` programmed until SIGTERM; returns
+/// the exit status.
+func runDaemon(_ programmed: ProgrammedDirector) async -> Int32 {
+    let options = programmed.options, config = programmed.config, logger = programmed.logger
+    let signals = programmed.signals, ipvs = programmed.ipvs
     let pidFile = PidFile(path: options.pidFile ?? "/run/lvsd.pid")
     if let problem = pidFile.create() { logger.warning("cannot write pid file \(pidFile.path): \(problem)") }
     defer { pidFile.remove() }
 
-    let daemon = DirectorDaemon(options: options, configuration: config, setup: setup, director: director, ipvs: ipvs,
-                                logger: logger)
-    await daemon.start(programmed: programmed)
+    let daemon = DirectorDaemon(options: options, configuration: config, setup: programmed.setup,
+                                director: programmed.director, ipvs: ipvs, logger: logger)
+    await daemon.start(programmed: programmed.update)
     let metricsServer = await startMetricsServer(options: options, config: config, daemon: daemon, ipvs: ipvs, logger: logger)
     let control = ControlServer(configuration: .init(path: options.controlSocket), logger: logger) { request in
         switch request {

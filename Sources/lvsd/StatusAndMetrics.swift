@@ -11,7 +11,7 @@ extension DirectorDaemon {
         let checks = await engine.status()
         var checksByRealServer: [RealServerID: [CheckStatus]] = [:]
         for c in checks {
-            guard let route = setup.routes[c.checker] else { continue }
+            guard let route = plan.routes[c.checker] else { continue }
             let result: CheckStatus.Result = !c.hasRun ? .pending : (c.state == .up ? .success : .failure)
             checksByRealServer[route.realServer, default: []].append(CheckStatus(
                 type: c.spec.probe.kind.rawValue, target: nil, result: result,

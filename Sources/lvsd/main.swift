@@ -1,7 +1,7 @@
 // lvsd: the keepalived-compatible LVS director.
 //
 // This file owns the command line (keepalived's options) and the config test (`-t`). The daemon itself lives in
-// `runDaemon(options:config:)` (Daemon.swift), which another component fills in.
+// `programTable(options:config:configReadAt:)` and `runDaemon(_:)` (Daemon.swift).
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -55,5 +55,12 @@ case .run(let options):
         printError("lvsd: \(options.configFile): configuration has errors; not starting")
         exit(1)
     }
-    exit(await runDaemon(options: options, config: result.configuration, configReadAt: configReadAt))
+    if !options.dontFork {
+        exit(Daemonizer.detach())
+    }
+    // The table is programmed here, on the main thread, before any other thread starts.
+    guard let programmed = programTable(options: options, config: result.configuration, configReadAt: configReadAt) else {
+        exit(1)
+    }
+    exit(await runDaemon(programmed))
 }

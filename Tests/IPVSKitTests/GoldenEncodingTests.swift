@@ -75,6 +75,31 @@ struct GoldenEncodingTests {
         #expect(Array(ourNest.dropFirst(4).prefix(8)) == Array(theirNest.dropFirst(4).prefix(8)))
     }
 
+    /// A batch written into one writer, past its initial capacity, is the messages one after another.
+    @Test func batchGrowsPastItsCapacityAndEqualsSingleMessages() {
+        var ops: [IPVSOperation] = []
+        for i in 0..<300 {
+            if i % 3 == 0 {
+                let key = ServiceKey.address(.udp, .v6(0x2001_0db8_0000_0000, UInt64(i)), port: UInt16(i))
+                ops.append(.addService(Service(key: key, scheduler: "wlc", persistenceEngine: "sip")))
+            } else {
+                let d = Destination(address: .v4(0x0A00_0000 + UInt32(i)), port: UInt16(i), forwarding: .tunnel, weight: Int32(i))
+                ops.append(.addDestination(d, service: Self.vip))
+            }
+        }
+        var w = NetlinkWriter(capacity: 0)
+        var expected: [UInt8] = []
+        for (i, op) in ops.enumerated() {
+            op.encode(into: &w, family: 42, sequence: UInt32(i), port: 7)
+            var single = NetlinkWriter()
+            op.encode(into: &single, family: 42, sequence: UInt32(i), port: 7)
+            expected += single.bytes
+            #expect(single.bytes.count % 4 == 0)
+        }
+        #expect(w.bytes == expected)
+        #expect(expected.count > 300 * 40)
+    }
+
     @Test func flushAndZeroHaveNoAttributes() throws {
         for (name, op) in [("flush", IPVSOperation.flush), ("zero-all", .zero(nil))] {
             let f = try Fixture(name)

@@ -19,7 +19,9 @@ struct VirtualServerState: Sendable {
         self.spec = spec
         servers = spec.realServers.map { RealServerState(spec: $0, vs: spec) }
         var index: [DestinationKey: Int] = [:]
+        index.reserveCapacity(servers.count)
         for (i, rs) in servers.enumerated() { index[rs.key] = i }
+        table.reserveCapacity(servers.count)
         self.index = index
         sorry = spec.sorryServer.map { SorryState(spec: $0) }
     }
@@ -258,7 +260,8 @@ struct VirtualServerState: Sendable {
         var dests = table
         for (k, d) in draining where dests[k] == nil { dests[k] = d.destination }
         for (k, d) in provisional where dests[k] == nil { dests[k] = d }
-        let list = dests.values.sorted { ($0.address, $0.port) < ($1.address, $1.port) }
+        // Sorting the small keys and looking each destination up moves far less memory than sorting destinations.
+        let list = dests.keys.sorted { ($0.address, $0.port) < ($1.address, $1.port) }.compactMap { dests[$0] }
         return spec.services.map { ServiceEntry(service: $0, destinations: list) }
     }
 }

@@ -2,19 +2,20 @@ import HealthCheck
 import IPVSKit
 import KeepalivedConfig
 
-/// What lvsd runs for one parsed keepalived.conf: the director's virtual-server specs, the health checkers, and
-/// which real server each checker reports for.
+/// What lvsd runs for one parsed keepalived.conf: the director's virtual-server specs and the health checks, each
+/// with the real server it reports for.
 ///
 /// This is the one place where the configuration model meets the director and the checker engine: config text →
-/// ``KeepalivedConfiguration`` → ``KeepalivedSetup`` → ``Director`` (desired table → kernel) and
-/// ``HealthCheck/CheckEngine`` (checker results → ``CheckerEvent``).
+/// ``KeepalivedConfiguration`` → ``KeepalivedSetup`` → ``Director`` (desired table → kernel) and, through
+/// ``checkerPlan()``, ``HealthCheck/CheckEngine`` (checker results → ``CheckerEvent``).
+///
+/// Building the setup does only what the director needs to program the kernel; the checker engine's names and
+/// routes (strings and a dictionary for every checker) are made by ``checkerPlan()``, after the table is in.
 public struct KeepalivedSetup: Sendable {
     /// One spec per `virtual_server`, in file order.
     public var virtualServers: [VirtualServerSpec]
-    /// Every checker lvsd runs (TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK).
-    public var checkers: [HealthCheck.CheckerConfig]
-    /// For each checker, the real server and director checker id its verdicts belong to.
-    public var routes: [HealthCheck.CheckerID: Route]
+    /// Every check lvsd runs (TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK), in configuration order.
+    public var checks: [PlannedCheck]
     /// Checkers that are parsed but not run (SMTP, DNS, UDP, PING, FILE, BFD), as `file:line: text`.
     public var notRun: [String]
 
@@ -26,12 +27,41 @@ public struct KeepalivedSetup: Sendable {
         public var checker: CheckerID
     }
 
+    /// One health check of one real server, before the checker engine's name for it is made.
+    public struct PlannedCheck: Sendable {
+        /// What to probe and when.
+        public var spec: CheckSpec
+        /// Where its verdicts go.
+        public var route: Route
+        /// The virtual server as keepalived's log lines name it (`[10.0.0.1]:tcp:80`, `FWM 5`, `[GROUP]:1`).
+        public var virtualServerName: String
+        /// The real server's protocol as keepalived's log lines name it (`tcp`, `udp`, `sctp`).
+        public var protocolName: String
+        /// The checker's position within its real server block (0-based).
+        public var index: Int
+
+        /// The checker engine's identity for this check (used in log lines: `[10.0.0.2]:tcp:80`).
+        public var healthCheckID: HealthCheck.CheckerID {
+            let d = route.realServer.destination
+            return HealthCheck.CheckerID(virtualServer: virtualServerName,
+                                         realServer: "[\(d.address)]:\(protocolName):\(d.port)", index: index)
+        }
+    }
+
+    /// The checker engine's configuration and the route of each checker's verdicts.
+    public struct CheckerPlan: Sendable {
+        /// Every checker, in configuration order.
+        public var checkers: [HealthCheck.CheckerConfig]
+        /// For each checker, the real server and director checker id its verdicts belong to.
+        public var routes: [HealthCheck.CheckerID: Route]
+    }
+
     /// Builds the setup from a parsed configuration (one without errors).
     public init(configuration config: KeepalivedConfiguration) {
         var specs: [VirtualServerSpec] = []
-        var checkers: [HealthCheck.CheckerConfig] = []
-        var routes: [HealthCheck.CheckerID: Route] = [:]
+        var checks: [PlannedCheck] = []
         var notRun: [String] = []
+        specs.reserveCapacity(config.virtualServers.count)
         for vs in config.virtualServers {
             let instances = IPVSMapping.serviceKeys(for: vs, in: config)
             guard let firstKey = instances.first?.key else { continue }
@@ -40,6 +70,7 @@ public struct KeepalivedSetup: Sendable {
             if case .group(let name) = vs.address { group = VirtualServerGroupSpec(name: name, members: instances.map(\.key)) }
             let vsID: VirtualServerID = group.map { .group($0.name) } ?? .service(firstKey)
             var realServers: [RealServerSpec] = []
+            realServers.reserveCapacity(vs.realServers.count)
             let vsName = vsID.description, protocolName = vs.protocolType.keepalivedName
             for rs in vs.realServers {
                 let dest = IPVSMapping.destination(for: rs, in: firstKey)
@@ -51,12 +82,9 @@ public struct KeepalivedSetup: Sendable {
                         continue
                     }
                     let spec = CheckSpec(probe: probe, timers: KeepalivedSetup.timers(for: checker, kind: probe.kind))
-                    let healthID = HealthCheck.CheckerID(virtualServer: vsName,
-                                                         realServer: "[\(dest.address)]:\(protocolName):\(dest.port)",
-                                                         index: index)
                     let directorID = CheckerID("\(probe.kind.rawValue)#\(index)-\(KeepalivedSetup.fingerprint(spec))")
-                    checkers.append(HealthCheck.CheckerConfig(id: healthID, spec: spec))
-                    routes[healthID] = Route(realServer: rsID, checker: directorID)
+                    checks.append(PlannedCheck(spec: spec, route: Route(realServer: rsID, checker: directorID),
+                                               virtualServerName: vsName, protocolName: protocolName, index: index))
                     checkerSpecs.append(CheckerSpec(id: directorID, alpha: checker.alpha))
                 }
                 realServers.append(RealServerSpec(
@@ -78,9 +106,22 @@ public struct KeepalivedSetup: Sendable {
                 drainTimeout: vs.drainTimeout))
         }
         virtualServers = specs
-        self.checkers = checkers
-        self.routes = routes
+        self.checks = checks
         self.notRun = notRun
+    }
+
+    /// The checker engine's configuration for ``checks`` and the route of each checker's verdicts.
+    public func checkerPlan() -> CheckerPlan {
+        var checkers: [HealthCheck.CheckerConfig] = []
+        var routes: [HealthCheck.CheckerID: Route] = [:]
+        checkers.reserveCapacity(checks.count)
+        routes.reserveCapacity(checks.count)
+        for check in checks {
+            let id = check.healthCheckID
+            checkers.append(HealthCheck.CheckerConfig(id: id, spec: check.spec))
+            routes[id] = check.route
+        }
+        return CheckerPlan(checkers: checkers, routes: routes)
     }
 
     static func script(_ s: KeepalivedConfig.ScriptCommand) -> ScriptCommand {

@@ -20,7 +20,8 @@ enum SpecValidation {
             }
             seenIDs[vs.id] = index
             if let g = vs.group, g.members.isEmpty { problem("group \(g.name) has no members") }
-            for key in vs.serviceKeys {
+            let serviceKeys = vs.serviceKeys
+            for key in serviceKeys {
                 if let other = seenKeys[key] { problem("service \(key) is also managed by virtual server \(other)") }
                 seenKeys[key] = name
                 var s = vs.service
@@ -37,14 +38,16 @@ enum SpecValidation {
             let forced = vs.forcedPort
             let proto = vs.protocolName
             var kept: [RealServerSpec] = []
-            var seenRS = Set<DestinationKey>()
+            kept.reserveCapacity(vs.realServers.count)
+            var seenRS = Set<DestinationKey>(minimumCapacity: vs.realServers.count)
+            let addressService = if case .address? = serviceKeys.first { true } else { false }
             for var rs in vs.realServers {
                 // Named as configured (before the port rules below), and only when something is said about it.
                 let configuredKey = rs.key
                 var rsName: String { formatRealServer(configuredKey, protocolName: proto) }
                 if let forced {
                     if rs.forwarding == .masquerade {
-                        if rs.port == 0, case .address? = vs.serviceKeys.first { rs.port = forced }
+                        if rs.port == 0, addressService { rs.port = forced }
                     } else if rs.port != forced {
                         if rs.port != 0 {
                             warnings.append(.log(.warning, forced == 0
@@ -63,7 +66,7 @@ enum SpecValidation {
                     var ids = Set<CheckerID>()
                     for c in rs.checkers where !ids.insert(c.id).inserted { problem("checker id \(c.id) is used twice", rsName) }
                 }
-                for key in vs.serviceKeys {
+                for key in serviceKeys {
                     do throws(IPVSError) {
                         try IPVSOperation.addDestination(rs.destination(weight: max(rs.weight, 0)), service: key).validate()
                     } catch { problem(error.description, rsName) }
@@ -86,7 +89,7 @@ enum SpecValidation {
                     }
                 }
                 if sorry.weight < 0 { problem("weight \(sorry.weight) is negative", sName) }
-                for key in vs.serviceKeys {
+                for key in serviceKeys {
                     let d = Destination(address: sorry.address, port: sorry.port, forwarding: method, weight: max(sorry.weight, 0), tunnel: sorry.tunnel)
                     do throws(IPVSError) { try IPVSOperation.addDestination(d, service: key).validate() } catch { problem(error.description, sName) }
                 }

@@ -57,12 +57,11 @@ extension NetlinkWriter {
     /// An address as the kernel carries it in `union nf_inet_addr`: 16 bytes, network order, IPv4 in the first
     /// four (what ``IPAddress/kernelBytes`` holds), written without building an array.
     mutating func address(_ type: UInt16, _ address: IPAddress) {
-        appendHost(UInt16(20)); appendHost(type)
         switch address {
         case .v4(let v):
-            appendBig(v); appendHost(UInt32(0)); appendHost(UInt64(0))
+            fixedAddress(type, v.bigEndian, 0)
         case .v6(let hi, let lo):
-            appendBig(hi); appendBig(lo)
+            fixedAddress(type, hi.bigEndian, lo.bigEndian)
         }
     }
 

@@ -1,0 +1,84 @@
+import Director
+import HealthCheck
+import IPVSKit
+import KeepalivedConfig
+import Testing
+
+@Suite("KeepalivedSetup: specs first, checker plan after")
+struct KeepalivedSetupTests {
+    static let config = """
+        virtual_server 10.0.0.1 80 {
+            protocol TCP
+            lvs_method NAT
+            real_server 10.0.0.2 8080 {
+                TCP_CHECK {
+                    connect_timeout 3
+                }
+                HTTP_GET {
+                    url {
+                        path /health
+                    }
+                }
+            }
+            real_server 10.0.0.3 8080 {
+                SMTP_CHECK {
+                }
+                TCP_CHECK {
+                }
+            }
+        }
+        virtual_server fwmark 5 {
+            protocol TCP
+            lvs_method DR
+            real_server 10.0.0.2 0 {
+                TCP_CHECK {
+                    connect_port 443
+                }
+            }
+        }
+        """
+
+    func setup() throws -> KeepalivedSetup {
+        let result = KeepalivedConfigParser.parse(text: Self.config, file: "setup.conf")
+        #expect(!result.hasErrors)
+        return KeepalivedSetup(configuration: result.configuration)
+    }
+
+    @Test func everyRunCheckIsPlannedAndRoutedToItsRealServer() throws {
+        let setup = try setup()
+        #expect(setup.checks.count == 4)
+        #expect(setup.notRun.count == 1)
+        #expect(setup.notRun.first?.hasPrefix("setup.conf:") == true)
+        let plan = setup.checkerPlan()
+        // keepalived's names: the virtual server, the real server with its protocol, the checker's position.
+        #expect(plan.checkers.map { "\($0.id.virtualServer) \($0.id.realServer) \($0.id.index)" } == [
+            "[10.0.0.1]:tcp:80 [10.0.0.2]:tcp:8080 0",
+            "[10.0.0.1]:tcp:80 [10.0.0.2]:tcp:8080 1",
+            "[10.0.0.1]:tcp:80 [10.0.0.3]:tcp:8080 1",
+            "FWM 5 [10.0.0.2]:tcp:0 0",
+        ])
+        #expect(plan.routes.count == 4)
+        let specs = Dictionary(uniqueKeysWithValues: setup.virtualServers.flatMap { vs in
+            vs.realServers.map { (RealServerID(vs.id, $0.address, $0.port), $0) }
+        })
+        for checker in plan.checkers {
+            let route = try #require(plan.routes[checker.id])
+            // The route names a real server of the specs, and one of that real server's checkers.
+            let rs = try #require(specs[route.realServer])
+            #expect(rs.checkers.map(\.id).contains(route.checker))
+            #expect(checker.id.realServer == "[\(rs.address)]:tcp:\(rs.port)")
+        }
+        // The fwmark service's checker probes the connect_port, not the real server's port.
+        guard case .tcp(let tcp) = plan.checkers[3].spec.probe else {
+            Issue.record("expected a TCP probe")
+            return
+        }
+        #expect(tcp.target.port == 443)
+    }
+
+    @Test func planIsTheSameForTheSameConfiguration() throws {
+        let a = try setup(), b = try setup()
+        #expect(a.checkerPlan().checkers == b.checkerPlan().checkers)
+        #expect(a.virtualServers == b.virtualServers)
+    }
+}
