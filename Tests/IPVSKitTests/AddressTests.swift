@@ -19,6 +19,21 @@ struct AddressTests {
         #expect(IPAddress(text) == nil)
     }
 
+    /// The IPv4 text form is inet_ntop's, for edge values and 3,000 random addresses.
+    @Test func v4DescriptionAgreesWithInetNtop() {
+        var values: [UInt32] = [0, 1, 9, 10, 99, 100, 255, 256, 0x0A00_0001, 0x6464_6464, 0xFFFF_FFFF, 0x0909_0909, 0x0A0A_0A0A]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<3000 { values.append(UInt32.random(in: .min ... .max, using: &generator)) }
+        for v in values {
+            var raw = in_addr(s_addr: v.bigEndian)
+            var buf = [CChar](repeating: 0, count: Int(INET_ADDRSTRLEN))
+            let ntop = inet_ntop(AF_INET, &raw, &buf, socklen_t(buf.count)).map { _ in
+                String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            }
+            #expect(IPAddress.v4(v).description == ntop, "\(v)")
+        }
+    }
+
     /// The dotted-quad fast path accepts exactly what inet_pton(AF_INET) accepts, with the same value.
     @Test func dottedQuadAgreesWithInetPton() {
         var samples = ["1.2.3.4", "01.2.3.4", "0.0.0.0", "00.0.0.0", "255.255.255.255", "256.1.1.1", "1.2.3",

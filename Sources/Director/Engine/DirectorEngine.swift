@@ -66,6 +66,11 @@ public struct DirectorEngine: Sendable {
         for (i, s) in servers.enumerated() { byID[s.id] = i }
         let after = checkerMap()
         var result = LoadResult(actions: actions)
+        if before.isEmpty {
+            // The first load (or one after every checker was removed): every checker starts.
+            result.startedCheckers = after
+            return result
+        }
         for (rs, ids) in after {
             let old = before[rs] ?? []
             let added = ids.filter { !old.contains($0) }

@@ -31,7 +31,30 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible, Comparable {
             self = .v4(v4)
             return
         }
-        var s = String(text)
+        self.init(parsingWithInetPton: String(text))
+    }
+
+    /// Parses an address as the `StringProtocol` initialiser does; this overload is specialised for `String`, which
+    /// callers in other modules would otherwise read through the generic one, byte by protocol call.
+    public init?(_ text: String) {
+        if let v4 = Self.dottedQuad(text.utf8) {
+            self = .v4(v4)
+            return
+        }
+        self.init(parsingWithInetPton: text)
+    }
+
+    /// Parses an address as the `StringProtocol` initialiser does, specialised for `Substring`.
+    public init?(_ text: Substring) {
+        if let v4 = Self.dottedQuad(text.utf8) {
+            self = .v4(v4)
+            return
+        }
+        self.init(parsingWithInetPton: String(text))
+    }
+
+    private init?(parsingWithInetPton text: String) {
+        var s = text
         if s.hasPrefix("["), s.hasSuffix("]") { s = String(s.dropFirst().dropLast()) }
         // A NUL would end the C string early ("1.2.3.4\0junk" read as 1.2.3.4).
         if s.isEmpty || s.utf8.count > 45 || s.utf8.contains(0) { return nil }
@@ -130,7 +153,18 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible, Comparable {
     public var description: String {
         switch self {
         case .v4(let v):
-            return "\(v >> 24).\((v >> 16) & 0xff).\((v >> 8) & 0xff).\(v & 0xff)"
+            // At most 15 ASCII bytes, written directly: string interpolation of four integers cost ten times as much.
+            return String(unsafeUninitializedCapacity: 15) { out in
+                var n = 0
+                for shift in [UInt32(24), 16, 8, 0] {
+                    let octet = UInt8(truncatingIfNeeded: v >> shift)
+                    if shift != 24 { out[n] = UInt8(ascii: "."); n += 1 }
+                    if octet >= 100 { out[n] = 0x30 + octet / 100; n += 1 }
+                    if octet >= 10 { out[n] = 0x30 + (octet / 10) % 10; n += 1 }
+                    out[n] = 0x30 + octet % 10; n += 1
+                }
+                return n
+            }
         case .v6:
             var raw = in6_addr()
             let b = bytes

@@ -81,7 +81,12 @@ public struct ApplyReport: Sendable {
     }
 
     /// Whether every operation succeeded.
-    public var succeeded: Bool { failures.isEmpty }
+    public var succeeded: Bool {
+        !results.contains { r in
+            if case .failure = r.result { return true }
+            return false
+        }
+    }
 }
 
 extension IPVSClient {
@@ -102,7 +107,9 @@ extension IPVSClient {
     /// Runs a plan made against `current`, rolling back on any failure (see ``apply(_:prune:)``).
     public func perform(plan: TablePlan, current: [ServiceEntry]) -> ApplyReport {
         let outcomes = perform(plan.operations)
-        let results = Array(zip(plan.operations, outcomes)).map { (operation: $0.0, result: $0.1) }
+        var results: [(operation: IPVSOperation, result: Result<Void, IPVSError>)] = []
+        results.reserveCapacity(outcomes.count)
+        for (op, outcome) in zip(plan.operations, outcomes) { results.append((op, outcome)) }
         var report = ApplyReport(results: results, rolledBack: false, rollbackFailures: [])
         guard !report.succeeded else { return report }
         let done = results.compactMap { r -> IPVSOperation? in
