@@ -175,43 +175,47 @@ enum Lexer {
     /// Splits a segment into words with keepalived's default rules: blanks separate, `"` quotes and is removed,
     /// quoted and unquoted parts of one word are glued. Returns `nil` for a blank segment.
     static func tokenize(_ segment: ArraySlice<UInt8>, location: ConfigLocation) -> LogicalLine? {
-        var keyword: Token?
-        var arguments: [Token] = []
-        var rest = ""
         var index = segment.startIndex
         let end = segment.endIndex
-        while index < end {
-            while index < end && isBlank(segment[index]) { index += 1 }
-            guard index < end else { break }
-            let wordStart = index
-            var quoted = false
-            var inQuote = false
-            while index < end && (inQuote || !isBlank(segment[index])) {
-                if segment[index] == quote {
-                    inQuote.toggle()
-                    quoted = true
-                }
-                index += 1
-            }
-            let raw = String(decoding: segment[wordStart..<index], as: UTF8.self)
-            // Without quotes the text is the word as written (one string for both).
-            let text = quoted
-                ? String(decoding: segment[wordStart..<index].lazy.filter { $0 != quote }, as: UTF8.self)
-                : raw
-            let token = Token(text: text, raw: raw, location: location, wasQuoted: quoted)
-            guard keyword != nil else {
-                keyword = token
-                var restStart = index
-                while restStart < end && isBlank(segment[restStart]) { restStart += 1 }
-                var restEnd = end
-                while restEnd > restStart && isBlank(segment[restEnd - 1]) { restEnd -= 1 }
-                if restStart < restEnd { rest = String(decoding: segment[restStart..<restEnd], as: UTF8.self) }
-                continue
-            }
-            arguments.append(token)
-        }
-        guard let keyword else { return nil }
+        guard let keyword = nextWord(segment, from: &index, location: location) else { return nil }
+        var restStart = index
+        while restStart < end && isBlank(segment[restStart]) { restStart += 1 }
+        guard restStart < end else { return LogicalLine(keyword: keyword, arguments: [], rest: "", location: location) }
+        var restEnd = end
+        while restEnd > restStart && isBlank(segment[restEnd - 1]) { restEnd -= 1 }
+        var arguments: [Token] = []
+        arguments.reserveCapacity(4)
+        while let token = nextWord(segment, from: &index, location: location) { arguments.append(token) }
+        // One argument is usually the whole rest of the line: its text as written is then the rest (one string for
+        // both). Not so when an unterminated quote carried trailing blanks into it.
+        let rest = arguments.count == 1 && arguments[0].raw.utf8.count == restEnd - restStart
+            ? arguments[0].raw : String(decoding: segment[restStart..<restEnd], as: UTF8.self)
         return LogicalLine(keyword: keyword, arguments: arguments, rest: rest, location: location)
+    }
+
+    /// The next word of `segment` at or after `index` (blanks skipped), with `index` moved past it; `nil` at the end.
+    @inline(__always)
+    private static func nextWord(_ segment: ArraySlice<UInt8>, from index: inout Int, location: ConfigLocation) -> Token? {
+        let end = segment.endIndex
+        while index < end && isBlank(segment[index]) { index += 1 }
+        guard index < end else { return nil }
+        let wordStart = index
+        var quoted = false
+        var inQuote = false
+        while index < end && (inQuote || !isBlank(segment[index])) {
+            if segment[index] == quote {
+                inQuote.toggle()
+                quoted = true
+            }
+            index += 1
+        }
+        let raw = String(decoding: segment[wordStart..<index], as: UTF8.self)
+        guard quoted else {
+            // Without quotes the text is the word as written (one string for both).
+            return Token(text: raw, raw: raw, location: location, wasQuoted: false)
+        }
+        let text = String(decoding: segment[wordStart..<index].lazy.filter { $0 != quote }, as: UTF8.self)
+        return Token(text: text, raw: raw, location: location, wasQuoted: true)
     }
 
     /// The failure of ``shellWords(_:)``.

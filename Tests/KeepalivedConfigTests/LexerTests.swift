@@ -47,6 +47,16 @@ import Testing
         #expect(result.first?.rest == #""/bin/x 'a b'" root"#)
     }
 
+    @Test func restOfOneArgumentIsThatArgumentAsWritten() {
+        #expect(lines("misc_path /bin/check  \t").0.first?.rest == "/bin/check")
+        #expect(lines(#"misc_path "/bin/check x""#).0.first?.rest == #""/bin/check x""#)
+        #expect(lines("TCP_CHECK   ").0.first?.rest == "")
+        // An unterminated quote runs to the end of the line, blanks included; the rest is still trimmed.
+        let (open, _) = lines("misc_path \"/bin/x   ")
+        #expect(open.first?.arguments.first?.raw == "\"/bin/x   ")
+        #expect(open.first?.rest == "\"/bin/x")
+    }
+
     @Test func overlongLineIsAnErrorAndIgnored() {
         let long = "router_id " + String(repeating: "x", count: 1100)
         let (result, diagnostics) = lines("a\n" + long + "\nb")
