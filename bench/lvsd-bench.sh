@@ -2,7 +2,7 @@
 # lvsd against keepalived on the same work, in one VM run: both check the same 1,000 real servers (TCP_CHECK,
 # delay_loop 1) for 20 s. Prints, for each daemon, how long after its start all 1,000 real servers were in the
 # kernel table and how much CPU time (user+system, all its processes) it used over the 20 s after that, in
-# BENCH_ROUNDS rounds (3 by default; the order alternates), then the ratios of the medians lvsd/keepalived (goals:
+# BENCH_ROUNDS rounds (5 by default; the order alternates), then the ratios of the medians lvsd/keepalived (goals:
 # both <= 1). Each run gets a fresh network namespace and fresh servers.
 #
 #   bench/lvsd-bench.sh            # builds lvsd (release) on the host, then runs inside the test VM
@@ -25,7 +25,7 @@ if [ "${LVS_IN_VM:-}" != 1 ] && [ ! -e /proc/net/ip_vs ]; then
         BENCH_LVSD="$(swift build -c release --show-bin-path)/lvsd"
     fi
     export BENCH_LVSD
-    exec bash scripts/vm.sh --timeout 1500 -- env BENCH_LVSD="$BENCH_LVSD" BENCH_SERVERS="$servers" BENCH_SECONDS="$seconds" BENCH_ROUNDS="${BENCH_ROUNDS:-3}" \
+    exec bash scripts/vm.sh --timeout 1500 -- env BENCH_LVSD="$BENCH_LVSD" BENCH_SERVERS="$servers" BENCH_SECONDS="$seconds" BENCH_ROUNDS="${BENCH_ROUNDS:-5}" \
         BENCH_LOGS="${BENCH_LOGS:-}" BENCH_THREADS="${BENCH_THREADS:-}" bash bench/lvsd-bench.sh
 fi
 lvsd=${BENCH_LVSD:-$(swift build -c release --show-bin-path)/lvsd}
@@ -170,7 +170,7 @@ for bin in "$work/bin/keepalived" "$work/bin/lvsd"; do
     "$bin" --version >/dev/null 2>&1 || true
 done
 
-rounds=${BENCH_ROUNDS:-3}
+rounds=${BENCH_ROUNDS:-5}
 echo "bench: $servers real servers, TCP_CHECK, delay_loop 1, ${seconds}s per daemon, $rounds rounds (kernel $(uname -r)); server: $server_kind"
 printf '%-6s %-11s %14s %18s %16s\n' round daemon "all-in-table(s)" "cpu-in-${seconds}s(s)" "in-table-at-end"
 run_keepalived() { run_one "$1" keepalived "$work/bin/keepalived" -n -l -f "$work/keepalived.conf" -p "$work/ka.pid" -c "$work/kac.pid" --vrrp_pid "$work/kav.pid"; }

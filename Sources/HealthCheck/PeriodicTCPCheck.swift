@@ -83,9 +83,15 @@ public final class PeriodicTCPCheck: Sendable {
         if fd >= 0 { close(fd) }
     }
 
-    /// The first grid point at or after `time`.
-    func aligned(_ time: UInt64) -> UInt64 {
-        guard slack > 0 else { return time }
-        return (time + slack - 1) / slack * slack
+    /// The grid point nearest `time`: checks due within half a step of each other start together, and a check is
+    /// on average neither early nor late, so its period stays `interval` (rounding up made every run up to a step
+    /// late, and the check slower than configured).
+    func aligned(_ time: UInt64) -> UInt64 { Self.nearestGridPoint(time, step: slack) }
+
+    /// The multiple of `step` nearest `time` (`time` itself for a zero step).
+    static func nearestGridPoint(_ time: UInt64, step: UInt64) -> UInt64 {
+        guard step > 0 else { return time }
+        let (quotient, remainder) = time.quotientAndRemainder(dividingBy: step)
+        return (remainder * 2 >= step ? quotient + 1 : quotient) * step
     }
 }

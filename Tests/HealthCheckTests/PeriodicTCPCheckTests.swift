@@ -31,6 +31,32 @@ struct PeriodicTCPCheckTests {
             deviate: { result in record.deviations.withLock { $0.append(result) } })
     }
 
+    /// Runs start at the nearest grid point, so on average a run is neither early nor late and the period stays
+    /// the configured one (rounding up made each run up to a step late: 1 s checks on a 50 ms grid ran every
+    /// 1.025 s on average).
+    @Test func gridPointIsTheNearestOneSoThePeriodDoesNotDrift() {
+        #expect(PeriodicTCPCheck.nearestGridPoint(1_234, step: 0) == 1_234)
+        #expect(PeriodicTCPCheck.nearestGridPoint(1_000, step: 10) == 1_000)
+        #expect(PeriodicTCPCheck.nearestGridPoint(1_004, step: 10) == 1_000)
+        #expect(PeriodicTCPCheck.nearestGridPoint(1_005, step: 10) == 1_010)
+        #expect(PeriodicTCPCheck.nearestGridPoint(1_009, step: 10) == 1_010)
+        // A check repeated 1 s after each 3 ms check on a 50 ms grid, from 1,000 different phases: the mean gap
+        // between starts stays at the interval (to within the check time), where rounding up gave 1,050 ms.
+        let step: UInt64 = 50_000_000, interval: UInt64 = 1_000_000_000, checkTime: UInt64 = 3_000_000
+        var total: UInt64 = 0, runs: UInt64 = 0
+        for phase in 0..<UInt64(1_000) {
+            var start = PeriodicTCPCheck.nearestGridPoint(phase * 977_777, step: step)
+            for _ in 0..<20 {
+                let next = PeriodicTCPCheck.nearestGridPoint(start + checkTime + interval, step: step)
+                total += next - start
+                runs += 1
+                start = next
+            }
+        }
+        let mean = Double(total) / Double(runs) / 1e6
+        #expect(mean >= 997 && mean <= 1_006, "mean gap \(mean) ms")
+    }
+
     @Test func repeatsWhileSteadyAndReportsTheFirstChangeOnce() async throws {
         let prober = TCPConnectProber()
         defer { prober.shutdown() }
