@@ -109,6 +109,11 @@ tree_ticks() {
     echo "$total"
 }
 
+# TCP ActiveOpens (connects started) in the bench namespace.
+active_opens() {
+    ip netns exec "$ns" awk '/^Tcp:/ { if (!h) { for (i = 1; i <= NF; i++) if ($i == "ActiveOpens") c = i; h = 1 } else print $c }' /proc/net/snmp
+}
+
 cc -O2 -o "$work/table-watch" bench/table-watch.c
 
 run_one() {
@@ -127,9 +132,14 @@ run_one() {
     wait "$watcher" 2>/dev/null && end=$(cat "$work/$name.table-time") || end=""
     echo "$start" > "$work/$name.start.log"
     local t0 t1
+    # TCP connects started in the namespace over the same window (the kernel's ActiveOpens counter): both daemons
+    # must do the same work, ~1 check per real server per second.
+    local o0 o1
+    o0=$(active_opens)
     t0=$(tree_ticks "$pid")
     sleep "$seconds"
     t1=$(tree_ticks "$pid")
+    o1=$(active_opens)
     if [ -n "${BENCH_THREADS:-}" ]; then
         # Per-thread CPU ticks (utime stime) of the daemon's processes, to see which thread does the work.
         for p in $pid $(ps -o pid= --ppid "$pid" 2>/dev/null || true); do
@@ -147,7 +157,7 @@ run_one() {
     wait "$pid" 2>/dev/null || true
     local took="never"
     [ -n "$end" ] && took=$(echo "scale=3; ($end - $start) / 1" | bc)
-    printf '%-6s %-11s %14s %18s %16s\n' "$round" "$name" "$took" "$cpu" "$up"
+    printf '%-6s %-11s %14s %18s %16s %14s\n' "$round" "$name" "$took" "$cpu" "$up" "$((o1 - o0))"
     # Which checks failed, from the daemon's own log (both log keepalived's wording).
     local removed timeouts failed
     removed=$(grep -c 'Removing service' "$work/$name.run.log" || true)
@@ -172,7 +182,7 @@ done
 
 rounds=${BENCH_ROUNDS:-5}
 echo "bench: $servers real servers, TCP_CHECK, delay_loop 1, ${seconds}s per daemon, $rounds rounds (kernel $(uname -r)); server: $server_kind"
-printf '%-6s %-11s %14s %18s %16s\n' round daemon "all-in-table(s)" "cpu-in-${seconds}s(s)" "in-table-at-end"
+printf '%-6s %-11s %14s %18s %16s %14s\n' round daemon "all-in-table(s)" "cpu-in-${seconds}s(s)" "in-table-at-end" "connects-in-${seconds}s"
 run_keepalived() { run_one "$1" keepalived "$work/bin/keepalived" -n -l -f "$work/keepalived.conf" -p "$work/ka.pid" -c "$work/kac.pid" --vrrp_pid "$work/kav.pid"; }
 run_lvsd() { run_one "$1" lvsd "$work/bin/lvsd" -n -l -f "$work/keepalived.conf" -p "$work/lvsd.pid"; }
 # Rounds alternate which daemon goes first, so that neither always runs on a VM that has just done the other's work.

@@ -51,11 +51,16 @@ struct SourceReader {
         defer { stack.removeLast() }
         if fileOrder[path] == nil { fileOrder[path] = fileOrder.count }
         let lines = Lexer.lines(of: bytes, file: path, preprocessor: &preprocessor, log: &log)
+        func isInclude(_ line: LogicalLine) -> Bool {
+            let first = line.keyword
+            return !first.wasQuoted && first.text.utf8.count >= 7 && Self.includeKeywords.contains(first.text)
+        }
+        // Most files include nothing: their lines are the output as they are, not copied line by line.
+        guard lines.contains(where: isInclude) else { return lines }
         var output: [LogicalLine] = []
         output.reserveCapacity(lines.count)
         for line in lines {
-            let first = line.keyword
-            guard !first.wasQuoted, first.text.utf8.count >= 7, Self.includeKeywords.contains(first.text) else {
+            guard isInclude(line) else {
                 output.append(line)
                 continue
             }

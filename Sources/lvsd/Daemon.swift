@@ -13,7 +13,7 @@ import Observability
 /// (probes → ``CheckTransition`` → ``CheckerEvent`` → ``Director``). Every ``DirectorUpdate`` is logged and its
 /// scripts run here; nothing else in lvsd touches the kernel.
 ///
-/// The director has programmed the kernel before this is made (see ``programTable(options:config:configReadAt:)``):
+/// The director has programmed the kernel before this is made (see ``programTable(options:config:prepared:configReadAt:)``):
 /// the checkers, their event loop and the metrics are built after the table is in place, not before.
 actor DirectorDaemon {
     let options: LvsdOptions
@@ -212,26 +212,32 @@ struct ProgrammedDirector: @unchecked Sendable {
 }
 
 /// Programs the kernel table from a parsed, error-free configuration, synchronously on the calling thread (the
-/// main thread: no thread is started, and no other work done, before the table is in). `configReadAt`: when the
-/// configuration was read, in ``StartupClock`` milliseconds (for the start-up log line). Returns nil, having
-/// logged why, when the table cannot be programmed.
-func programTable(options: LvsdOptions, config: KeepalivedConfiguration, configReadAt: Int) -> ProgrammedDirector? {
+/// main thread: no other work is done before the table is in). `prepared` brings the signal handling and the netlink
+/// socket, made on another core while the configuration was read. `configReadAt`: when the configuration was read,
+/// in ``StartupClock`` milliseconds (for the start-up log line). Returns nil, having logged why, when the table
+/// cannot be programmed.
+func programTable(options: LvsdOptions, config: KeepalivedConfiguration, prepared: StartupPreparation,
+                  configReadAt: Int) -> ProgrammedDirector? {
     var logger = Logger(label: "lvsd") { _ in ConsoleLogHandler(detail: options.logDetail) }
     logger.logLevel = options.logDetail ? .debug : .info
-    // Signals first: a SIGTERM or SIGHUP during the start is queued, not fatal.
-    let signals = SignalSource()
+    let (signals, connection) = prepared.wait()
+    let preparedAt = StartupClock.milliseconds()
     let ipvs: IPVSClient
-    do {
-        ipvs = try IPVSClient()
-    } catch {
+    switch connection {
+    case .success(let client):
+        ipvs = client
+    case .failure(let error):
         logger.error("\(error)")
         return nil
     }
     let setup = KeepalivedSetup(configuration: config)
+    let setupAt = StartupClock.milliseconds()
     let director = Director(kernel: ipvs)
     let update: DirectorUpdate
     do throws(DirectorError) {
         update = try director.start(setup.virtualServers)
+        // With -D: where the start-up time went.
+        logger.debug("Start-up: signal handling and netlink socket ready at \(preparedAt) ms, virtual-server specs at \(setupAt) ms, \(update.operations.count) IPVS operations applied at \(StartupClock.milliseconds()) ms")
     } catch {
         logger.error("cannot start: \(error)")
         return nil
@@ -241,7 +247,7 @@ func programTable(options: LvsdOptions, config: KeepalivedConfiguration, configR
                               setup: setup, director: director, update: update)
 }
 
-/// Runs the director whose table ``programTable(options:config:configReadAt:)`` programmed until SIGTERM; returns
+/// Runs the director whose table ``programTable(options:config:prepared:configReadAt:)`` programmed until SIGTERM; returns
 /// the exit status.
 func runDaemon(_ programmed: ProgrammedDirector) async -> Int32 {
     let options = programmed.options, config = programmed.config, logger = programmed.logger

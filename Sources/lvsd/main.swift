@@ -1,7 +1,7 @@
 // lvsd: the keepalived-compatible LVS director.
 //
 // This file owns the command line (keepalived's options) and the config test (`-t`). The daemon itself lives in
-// `programTable(options:config:configReadAt:)` and `runDaemon(_:)` (Daemon.swift).
+// `programTable(options:config:prepared:configReadAt:)` and `runDaemon(_:)` (Daemon.swift).
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -48,6 +48,9 @@ case .run(let options):
         for message in outcome.messages { printError(message) }
         exit(outcome.exitStatus)
     }
+    // In the foreground (or the detached child), signals and the netlink socket are set up on another core while
+    // this thread reads the configuration.
+    let prepared = options.dontFork ? StartupPreparation() : nil
     let result = KeepalivedConfigParser.parse(file: options.configFile)
     let configReadAt = StartupClock.milliseconds()
     for diagnostic in result.diagnostics { printError(diagnostic.formatted()) }
@@ -55,11 +58,12 @@ case .run(let options):
         printError("lvsd: \(options.configFile): configuration has errors; not starting")
         exit(1)
     }
-    if !options.dontFork {
+    guard let prepared else {
         exit(Daemonizer.detach())
     }
-    // The table is programmed here, on the main thread, before any other thread starts.
-    guard let programmed = programTable(options: options, config: result.configuration, configReadAt: configReadAt) else {
+    // The table is programmed here, on the main thread, before the checkers, metrics and control socket start.
+    guard let programmed = programTable(options: options, config: result.configuration, prepared: prepared,
+                                        configReadAt: configReadAt) else {
         exit(1)
     }
     exit(await runDaemon(programmed))
