@@ -97,6 +97,11 @@ public final class CheckEngine: Sendable {
         await onLoop(default: []) { $0.status() }
     }
 
+    /// How many checks the prober's thread repeats by itself (handed over as steady), for tests.
+    func handedOverCount() async -> Int {
+        await onLoop(default: 0) { $0.handedOverCount }
+    }
+
     /// The state of one checker, or nil when unknown.
     public func state(of id: CheckerID) async -> CheckState? {
         await onLoop(default: nil) { $0.state(of: id) }
@@ -154,6 +159,9 @@ final class EngineCore: @unchecked Sendable {
     private let logger: Logger
     private let continuation: AsyncStream<CheckTransition>.Continuation
     private var groups: [CheckSpec: CheckGroup] = [:]
+
+    /// Groups whose check the prober repeats (see ``handOver(_:result:decision:)``).
+    var handedOverCount: Int { groups.values.reduce(0) { $0 + ($1.periodic == nil ? 0 : 1) } }
     private var subscriptions: [CheckerID: CheckSpec] = [:]
     private var stopped = false
     /// With a timer grid: the groups due at each grid point (by point number), and the one NIO timer per point.
@@ -407,17 +415,24 @@ final class EngineCore: @unchecked Sendable {
         schedule(group, after: delay)
     }
 
-    /// Hands a steady TCP check to the prober's thread (see ``PeriodicTCPCheck``): when this result changed
-    /// nothing (no transition, no weight change, nothing to log) and the next identical result would change nothing
-    /// either (a success while up, a failure while down), the prober repeats the check every `delay_loop` and
-    /// reports only the first different outcome, which then goes through ``handle(_:for:startedAt:)`` as usual.
+    /// Hands a steady TCP check to the prober's thread (see ``PeriodicTCPCheck``): when the next identical result
+    /// would change nothing (no transition, no weight change, nothing to log: a success while up, a failure while
+    /// down), the prober repeats the check every `delay_loop` and reports only the first different outcome, which
+    /// then goes through ``handle(_:for:startedAt:)`` as usual. What this result itself did (the first "success."
+    /// line, a transition) has been logged and reported already, so a check is handed over right after its first
+    /// run rather than after a second, quiet one.
     private func handOver(_ group: CheckGroup, result: ProbeResult, decision: CheckDecision) -> Bool {
         guard case .tcp(let check) = group.spec.probe,
               let connector = (prober as? NIOCheckProber)?.connector,
-              group.machine.hasRun, decision.transition == nil, !decision.weightChanged,
-              decision.messages.isEmpty, decision.failureMessage == nil, !decision.delayFromStart,
+              group.machine.hasRun, !decision.delayFromStart,
               decision.delay == group.spec.timers.delayLoop,
               result.succeeded == (group.machine.state == .up)
+        else { return false }
+        // The same result once more, on a copy of the state machine: it must be quiet.
+        var rehearsal = group.machine
+        let again = rehearsal.record(result)
+        guard again.transition == nil, !again.weightChanged, again.messages.isEmpty, again.failureMessage == nil,
+              !again.delayFromStart, again.delay == group.spec.timers.delayLoop
         else { return false }
         group.periodicGeneration += 1
         let generation = group.periodicGeneration

@@ -153,3 +153,32 @@ struct PeriodicTCPCheckTests {
         #expect(periodic == nil, "a name needs NIO's resolver: the engine keeps scheduling single probes")
     }
 }
+
+/// The engine hands a TCP check to the prober's thread as soon as the same result again would change nothing:
+/// right after the first success (whose "success." line the engine logs), or right after the transition to down.
+@Suite("CheckEngine hands steady TCP checks over", .timeLimit(.minutes(1)))
+struct EngineHandOverTests {
+    @Test func handedOverAfterTheFirstResult() async throws {
+        let server = try await TestServer.start(.silent)
+        defer { Task { await server.stop() } }
+        let (closed, descriptor) = try closedPort()
+        defer { close(descriptor) }
+        let engine = CheckEngine(prober: NIOCheckProber(), random: { 0 }, logger: quietLogger)
+        // delay_loop 3 s: a check handed over only after a second run would take over 3 s.
+        let timers = CheckTimers(delayLoop: .seconds(3), retry: 1)
+        let up = CheckerConfig(id: CheckerID(virtualServer: "VS", realServer: "up"),
+                               spec: CheckSpec(probe: .tcp(TCPCheck(target: server.target)), timers: timers))
+        let down = CheckerConfig(id: CheckerID(virtualServer: "VS", realServer: "down"),
+                                 spec: CheckSpec(probe: .tcp(TCPCheck(target: CheckTarget(host: "127.0.0.1", port: closed))),
+                                                 timers: timers))
+        await engine.apply([up, down])
+        let deadline = ContinuousClock.now + .seconds(2)
+        while await engine.handedOverCount() < 2, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(await engine.handedOverCount() == 2)
+        #expect(await engine.state(of: up.id) == .up)
+        #expect(await engine.state(of: down.id) == .down)
+        await engine.shutdown()
+    }
+}
