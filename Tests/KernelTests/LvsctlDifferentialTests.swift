@@ -64,15 +64,21 @@ struct LvsctlDifferentialTests {
             try ("-C\n" + lines.joined(separator: "\n") + "\n").write(toFile: "\(dir)/in", atomically: true, encoding: .utf8)
             let list = t % 2 == 0 ? "-Ln --thresholds" : "-Ln --tun-info"
             // Everything in one script run in lvsctl's namespace; ipvsadm's namespace is entered with nsenter.
-            var script = "cd \(dir)\n\(other) ipvsadm -R <in 2>a.err; echo $? >a.rc\n"
+            // A dump of a namespace's table can repeat or skip entries while other namespaces' tables change
+            // (the kernel resumes a multi-part dump by an index over every namespace's services, and the other
+            // test cases run at the same time): a listing is read until two reads in a row agree.
+            var script = "stable() { local prev cur; prev=$(\"$@\"); for i in 1 2 3 4 5 6 7 8; do cur=$(\"$@\"); "
+                + "[ \"$cur\" = \"$prev\" ] && break; prev=$cur; done; printf '%s\\n' \"$cur\"; }\n"
+            script += "cd \(dir)\n\(other) ipvsadm -R <in 2>a.err; echo $? >a.rc\n"
             if t % 3 == 2 {
                 // One lvsctl process per line, as dr.sh-style scripts do.
                 script += "while read -r line; do \(lvsctlPath) $line; done <in 2>l.err; echo $? >l.rc\n"
             } else {
                 script += "\(lvsctlPath) -R <in 2>l.err; echo $? >l.rc\n"
             }
-            script += "\(other) ipvsadm -Sn >a.sn; ipvsadm -Sn >l.sn\n\(other) ipvsadm \(list) >a.ln; ipvsadm \(list) >l.ln\n"
-            script += "(echo -C; cat a.sn) | \(lvsctlPath) -R 2>again.err; ipvsadm -Sn >again.sn\n"
+            script += "\(other) bash -c \"$(declare -f stable); stable ipvsadm -Sn\" >a.sn; stable ipvsadm -Sn >l.sn\n"
+            script += "\(other) bash -c \"$(declare -f stable); stable ipvsadm \(list)\" >a.ln; stable ipvsadm \(list) >l.ln\n"
+            script += "(echo -C; cat a.sn) | \(lvsctlPath) -R 2>again.err; stable ipvsadm -Sn >again.sn\n"
             let r = try byLvsctl.exec("/bin/bash", ["-c", script])
             #expect(r.status == 0, "\(r.stderr)")
             func file(_ name: String) -> String { (try? String(contentsOfFile: "\(dir)/\(name)", encoding: .utf8)) ?? "<missing \(name)>" }
