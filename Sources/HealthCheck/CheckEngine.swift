@@ -159,9 +159,6 @@ final class EngineCore: @unchecked Sendable {
     private let logger: Logger
     private let continuation: AsyncStream<CheckTransition>.Continuation
     private var groups: [CheckSpec: CheckGroup] = [:]
-
-    /// Groups whose check the prober repeats (see ``handOver(_:result:decision:)``).
-    var handedOverCount: Int { groups.values.reduce(0) { $0 + ($1.periodic == nil ? 0 : 1) } }
     private var subscriptions: [CheckerID: CheckSpec] = [:]
     private var stopped = false
     /// With a timer grid: the groups due at each grid point (by point number), and the one NIO timer per point.
@@ -414,6 +411,9 @@ final class EngineCore: @unchecked Sendable {
         }
         schedule(group, after: delay)
     }
+
+    /// Groups whose check the prober repeats (see ``handOver(_:result:decision:)``).
+    var handedOverCount: Int { groups.values.reduce(0) { $0 + ($1.periodic == nil ? 0 : 1) } }
 
     /// Hands a steady TCP check to the prober's thread (see ``PeriodicTCPCheck``): when the next identical result
     /// would change nothing (no transition, no weight change, nothing to log: a success while up, a failure while

@@ -13,10 +13,7 @@ final class StartupPreparation: @unchecked Sendable {
     /// Starts the work on a thread of its own.
     init() {
         let thread = Thread { [self] in
-            // Signals first: from here on a SIGTERM or SIGHUP during the start is queued, not fatal.
-            let signals = SignalSource()
-            let ipvs = Result { () throws(IPVSError) -> IPVSClient in try IPVSClient() }
-            prepared = (signals, ipvs)
+            prepared = Self.prepare()
             done.signal()
         }
         thread.stackSize = 256 * 1024
@@ -26,8 +23,13 @@ final class StartupPreparation: @unchecked Sendable {
     /// Waits for the work and returns the signal source and the netlink client (or why there is none).
     func wait() -> (signals: SignalSource, ipvs: Result<IPVSClient, IPVSError>) {
         done.wait()
-        if let prepared { return prepared }
-        // Not reached (the thread always sets `prepared` before signalling); do the work here rather than trap.
-        return (SignalSource(), Result { () throws(IPVSError) -> IPVSClient in try IPVSClient() })
+        // The thread always sets `prepared` before signalling; were it ever missing, the work is done here.
+        return prepared ?? Self.prepare()
+    }
+
+    private static func prepare() -> (signals: SignalSource, ipvs: Result<IPVSClient, IPVSError>) {
+        // Signals first: from here on a SIGTERM or SIGHUP during the start is queued, not fatal.
+        let signals = SignalSource()
+        return (signals, Result { () throws(IPVSError) -> IPVSClient in try IPVSClient() })
     }
 }
