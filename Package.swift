@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         // libnl-genl-3 / libnl-3 from Debian's -dev packages.
@@ -43,10 +45,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The director: config + checker results -> real-server state -> desired table -> kernel.
-        .target(name: "Director", dependencies: [
-            "IPVSKit", "KeepalivedConfig", "HealthCheck",
-            .product(name: "Logging", package: "swift-log"),
-        ]),
+        .target(name: "Director", dependencies: ["IPVSKit", "KeepalivedConfig", "HealthCheck"]),
         // lvsd's outward faces: Prometheus /metrics over HTTP, the root-only control socket, systemd notification.
         .target(name: "Observability", dependencies: [
             .product(name: "NIOCore", package: "swift-nio"),
@@ -56,8 +55,19 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "lvsctl", dependencies: ["IPVSKit", "IPVSAdm", "KeepalivedConfig"]),
-        .executableTarget(name: "lvsd", dependencies: [
+        // lvsd's logic: its command line, start-up, and the services it is made of (configuration and reload, the
+        // director with its checkers, the control socket, the metrics endpoint, signals), run by one ServiceGroup.
+        .target(name: "LVSDaemon", dependencies: [
             "IPVSKit", "KeepalivedConfig", "HealthCheck", "Director", "Observability",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "lvsd", dependencies: [
+            "LVSDaemon",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "IPVSKitTests", dependencies: ["IPVSKit"], exclude: ["Fixtures"]),
@@ -72,8 +82,18 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "DirectorTests", dependencies: ["Director"]),
+        // An in-memory IPVS table for the director's and lvsd's unit tests (not part of any product).
+        .target(name: "DirectorTesting", dependencies: ["Director", "IPVSKit"]),
+        .testTarget(name: "DirectorTests", dependencies: ["Director", "DirectorTesting"]),
         .testTarget(name: "ObservabilityTests", dependencies: ["Observability"]),
+        .testTarget(name: "LVSDaemonTests", dependencies: [
+            "LVSDaemon", "Director", "DirectorTesting", "IPVSKit", "KeepalivedConfig", "HealthCheck", "Observability",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         // Runs only inside the test VM (scripts/test.sh): needs root and a kernel with IPVS.
         .testTarget(name: "KernelTests", dependencies: ["IPVSKit", "IPVSAdm", "KeepalivedConfig", "Director"]),
     ],

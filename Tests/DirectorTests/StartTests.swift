@@ -11,8 +11,8 @@ struct StartTests {
         let r = try e.load([vs([rs(2, weight: 3), rs(3)])], now: clock.now)
         #expect(e.weights() == ["10.0.0.2": 3, "10.0.0.3": 1])
         // keepalived starts with quorum down (no server alive yet) and gains it once they are added.
-        #expect(logs(r.actions) == ["Gained quorum 1+0=1 <= 4 for VS [10.0.0.1]:tcp:80"])
-        #expect(r.startedCheckers[rsID(2)] == ["tcp"])
+        #expect(logs(r) == ["Gained quorum 1+0=1 <= 4 for VS [10.0.0.1]:tcp:80"])
+        #expect(e.checkerState(rsID(2), "tcp") == CheckerState(up: true, hasRun: false, alpha: false))
         #expect(e.desiredTable().first?.service.scheduler == "wlc")
     }
 
@@ -69,14 +69,14 @@ struct StartTests {
         s.port = 8080
         let r = try e.load([vs([s])], now: clock.now)
         #expect(e.desiredTable().first?.destinations.first?.port == 80)
-        #expect(logs(r.actions).contains("WARNING - virtual server [10.0.0.1]:tcp:80 and real server [10.0.0.2]:tcp:8080 ports don't match - resetting"))
+        #expect(logs(r).contains("WARNING - virtual server [10.0.0.1]:tcp:80 and real server [10.0.0.2]:tcp:8080 ports don't match - resetting"))
     }
 
     @Test func virtualServerWithoutRealServersIsIgnored() throws {
         var e = DirectorEngine()
         let r = try e.load([vs([])], now: clock.now)
         #expect(e.desiredTable().isEmpty)
-        #expect(logs(r.actions) == ["Virtual server [10.0.0.1]:tcp:80 has no real servers - ignoring"])
+        #expect(logs(r) == ["Virtual server [10.0.0.1]:tcp:80 has no real servers - ignoring"])
     }
 
     @Test func groupAppliesTheSameServersToEveryMember() throws {

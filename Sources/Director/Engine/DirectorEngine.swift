@@ -10,7 +10,7 @@ import IPVSKit
 ///
 /// ```swift
 /// var engine = DirectorEngine()
-/// let started = try engine.load(specs, now: .now)      // run started.actions
+/// let actions = try engine.load(specs, now: .now)      // log them, run their scripts
 /// let actions = engine.handle(event)                   // a checker changed its mind
 /// try client.apply(engine.desiredTable())              // or let ``Director`` do it
 /// ```
@@ -51,10 +51,9 @@ public struct DirectorEngine: Sendable {
     /// unchanged virtual and real servers and of checkers whose ``CheckerID`` is unchanged.
     ///
     /// On any invalid spec nothing changes and every problem is thrown at once.
-    public mutating func load(_ specs: [VirtualServerSpec], now: ContinuousClock.Instant) throws(DirectorError) -> LoadResult {
+    public mutating func load(_ specs: [VirtualServerSpec], now: ContinuousClock.Instant) throws(DirectorError) -> [DirectorAction] {
         let (valid, warnings) = try SpecValidation.validate(specs)
         var actions = warnings
-        let before = checkerMap()
         if !isLoaded {
             servers = valid.map { VirtualServerState(spec: $0) }
             for i in servers.indices { servers[i].initialise(into: &actions) }
@@ -64,37 +63,7 @@ public struct DirectorEngine: Sendable {
         }
         byID = [:]
         for (i, s) in servers.enumerated() { byID[s.id] = i }
-        let after = checkerMap()
-        var result = LoadResult(actions: actions)
-        if before.isEmpty {
-            // The first load (or one after every checker was removed): every checker starts.
-            result.startedCheckers = after
-            return result
-        }
-        for (rs, ids) in after {
-            let old = before[rs] ?? []
-            let added = ids.filter { !old.contains($0) }
-            let kept = ids.filter { old.contains($0) }
-            if !added.isEmpty { result.startedCheckers[rs] = added }
-            if !kept.isEmpty { result.keptCheckers[rs] = kept }
-        }
-        for (rs, ids) in before {
-            let now = Set(after[rs] ?? [])
-            let gone = ids.filter { !now.contains($0) }
-            if !gone.isEmpty { result.stoppedCheckers[rs] = gone }
-        }
-        return result
-    }
-
-    private func checkerMap() -> [RealServerID: [CheckerID]] {
-        var map: [RealServerID: [CheckerID]] = [:]
-        map.reserveCapacity(servers.reduce(0) { $0 + $1.servers.count })
-        for vs in servers {
-            for rs in vs.servers where !rs.spec.checkers.isEmpty {
-                map[vs.rsID(rs.key)] = rs.spec.checkers.map(\.id)
-            }
-        }
-        return map
+        return actions
     }
 
     // MARK: - Checker results

@@ -43,6 +43,13 @@ public final class Director: Sendable {
 
     // MARK: - Start and reload
 
+    /// Checks specs as ``start(_:now:)`` and ``reload(_:now:)`` would, without the kernel or this director's state.
+    ///
+    /// - Throws: ``DirectorError/invalidSpec(_:)`` with every problem.
+    public static func check(_ specs: [VirtualServerSpec]) throws(DirectorError) {
+        _ = try SpecValidation.validate(specs)
+    }
+
     /// Loads the first configuration and makes the kernel match it, adopting what is there.
     ///
     /// - Throws: ``DirectorError/invalidSpec(_:)`` (nothing applied), ``DirectorError/unavailable(_:)``, or
@@ -50,8 +57,8 @@ public final class Director: Sendable {
     public func start(_ specs: [VirtualServerSpec], now: ContinuousClock.Instant = .now) throws(DirectorError) -> DirectorUpdate {
         try state.withLock { (st) throws(DirectorError) -> DirectorUpdate in
             var engine = DirectorEngine()
-            let load = try engine.load(specs, now: now)
-            var update = DirectorUpdate(actions: load.actions, load: load)
+            var update = DirectorUpdate()
+            update.actions = try engine.load(specs, now: now)
             let current = try readTable()
             update.actions += engine.adopt(kernel: current, now: now)
             update.actions += engine.updateDrains(kernel: current, now: now)
@@ -68,8 +75,8 @@ public final class Director: Sendable {
         try state.withLock { (st) throws(DirectorError) -> DirectorUpdate in
             var engine = st.engine
             let before = Set(engine.managedServices)
-            let load = try engine.load(specs, now: now)
-            var update = DirectorUpdate(actions: load.actions, load: load)
+            var update = DirectorUpdate()
+            update.actions = try engine.load(specs, now: now)
             let current = try readTable()
             update.actions += engine.updateDrains(kernel: current, now: now)
             let retired = before.subtracting(engine.managedServices)
@@ -126,7 +133,11 @@ public final class Director: Sendable {
                 return update
             }
             update.actions += describe(drift, current: currentManaged, engine: st.engine)
+            let appliedBefore = update.operations.count
             try? apply(st.engine, retired: retired, current: current, into: &update, strict: false)
+            // What the repair put back: the applied operations that the drift plan asked for.
+            let repaired = Set(drift.operations.map(\.description))
+            update.driftRepairs = update.operations[appliedBefore...].filter { repaired.contains($0.description) }.count
             return update
         }
     }

@@ -8,8 +8,11 @@ public struct DirectorUpdate: Sendable {
     public var operations: [IPVSOperation] = []
     /// Kernel operations that failed (each also logged as an error action).
     public var failures: [String] = []
-    /// For a start or reload: which checkers to start, keep and stop.
-    public var load: LoadResult?
+    /// Managed kernel entries that had been changed outside lvsd and were put back (``Director/tick(now:repairDrift:)``).
+    public var driftRepairs = 0
+
+    /// An update that did nothing (yet).
+    public init() {}
 
     /// The log lines among ``actions``.
     public var logLines: [String] { actions.compactMap(\.logLine) }

@@ -39,7 +39,7 @@ public enum Liveness: Sendable, Hashable {
 /// ```
 public final class MetricsServer: Sendable {
     /// Produces the `/metrics` body.
-    public typealias Render = @Sendable () -> String
+    public typealias Render = @Sendable () async -> String
     /// Produces the `/healthz` answer.
     public typealias LivenessCheck = @Sendable () async -> Liveness
 
@@ -269,7 +269,7 @@ public final class MetricsServer: Sendable {
         }
         switch path {
         case "/metrics":
-            return Response(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: render())
+            return Response(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: await render())
         case "/healthz":
             switch await firstResult(within: configuration.livenessTimeout, liveness) {
             case .alive:

@@ -4,26 +4,42 @@ import HealthCheck
 import IPVSKit
 import Observability
 
-/// Builds lvsd's status report and keeps the Prometheus metrics in step with the kernel.
-extension DirectorDaemon {
-    /// The report behind SIGUSR1, `lvsd status` and `lvsd status --json`.
-    func statusReport() async -> StatusReport {
-        let checks = await engine.status()
+/// What the status report needs from the director service, taken at one moment.
+public struct DirectorSnapshot: Sendable {
+    /// The engine's state of every virtual server.
+    public var status: [DirectorVirtualServerStatus]
+    /// The configured virtual servers.
+    public var specs: [VirtualServerSpec]
+    /// Which real server and checker each health check reports to.
+    public var routes: [HealthCheck.CheckerID: KeepalivedSetup.Route]
+    /// The checkers' status.
+    public var checks: [CheckerStatus]
+    /// When the running configuration was loaded.
+    public var configLoadedAt: Date
+    /// How the last reload went, if there was one.
+    public var lastReload: ReloadStatus?
+}
+
+/// The mapping from the director's state (and a kernel table read) to the status report behind SIGUSR1,
+/// `lvsd status` and `lvsd status --json`. Pure: no I/O.
+public enum StatusMapping {
+    /// The report. `kernel` is nil when the table could not be read in time; the report then has no kernel
+    /// figures (weights, connections, counters) and says so through ``Observability/VirtualServerStatus/inKernel``.
+    public static func report(_ snapshot: DirectorSnapshot, kernel: [ServiceEntry]?, version: String, pid: Int32,
+                              startedAt: Date, configFile: String, now: Date = Date()) -> StatusReport {
         var checksByRealServer: [RealServerID: [CheckStatus]] = [:]
-        for c in checks {
-            guard let route = plan.routes[c.checker] else { continue }
+        for c in snapshot.checks {
+            guard let route = snapshot.routes[c.checker] else { continue }
             let result: CheckStatus.Result = !c.hasRun ? .pending : (c.state == .up ? .success : .failure)
             checksByRealServer[route.realServer, default: []].append(CheckStatus(
                 type: c.spec.probe.kind.rawValue, target: nil, result: result,
                 reason: c.lastFailure.map { "\($0)" },
                 latencyMilliseconds: c.lastLatency.map { Double($0.components.attoseconds) / 1e15 + Double($0.components.seconds) * 1000 }))
         }
-        let kernel = (try? ipvs.table()) ?? []
-        var kernelByKey: [ServiceKey: ServiceEntry] = [:]
-        for e in kernel { kernelByKey[e.service.key] = e }
-        let specs = Dictionary(setup.virtualServers.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let kernelByKey = (kernel ?? []).indexedByKey()
+        let specs = Dictionary(snapshot.specs.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         var servers: [Observability.VirtualServerStatus] = []
-        for vs in director.status() {
+        for vs in snapshot.status {
             let spec = specs[vs.id]
             let entry = spec?.serviceKeys.first.flatMap { kernelByKey[$0] }
             var realServers: [Observability.RealServerStatus] = []
@@ -49,28 +65,8 @@ extension DirectorDaemon {
                                                         inBytes: $0.inBytes, outBytes: $0.outBytes) },
                 realServers: realServers))
         }
-        return StatusReport(version: lvsdVersion, pid: getpid(), generatedAt: Date(), startedAt: startedAt,
-                            configFile: options.configFile, configLoadedAt: configLoadedAt, lastReload: lastReload,
+        return StatusReport(version: version, pid: pid, generatedAt: now, startedAt: startedAt,
+                            configFile: configFile, configLoadedAt: snapshot.configLoadedAt, lastReload: snapshot.lastReload,
                             virtualServers: servers)
-    }
-}
-
-/// Refreshes the kernel-derived metrics (service counters, real-server weights) from one table read; called when
-/// Prometheus scrapes, so an unscraped lvsd reads nothing.
-func refreshKernelMetrics(_ metrics: LvsdMetrics, ipvs: IPVSClient, managed: @Sendable () -> [VirtualServerSpec]) {
-    guard let table = try? ipvs.table() else { return }
-    var byKey: [ServiceKey: ServiceEntry] = [:]
-    for e in table { byKey[e.service.key] = e }
-    for spec in managed() {
-        for key in spec.serviceKeys {
-            guard let entry = byKey[key] else { continue }
-            let vs = spec.id.description
-            let s = entry.service.stats
-            metrics.updateServiceCounters(virtualServer: vs, KernelServiceCounters(
-                connections: s.connections, inPackets: s.inPackets, outPackets: s.outPackets, inBytes: s.inBytes, outBytes: s.outBytes))
-            for d in entry.destinations {
-                metrics.setKernelWeight(virtualServer: vs, realServer: d.key.description, weight: Int(d.weight))
-            }
-        }
     }
 }

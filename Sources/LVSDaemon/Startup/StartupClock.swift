@@ -6,17 +6,17 @@ import Musl
 
 /// Milliseconds since lvsd's `main` began, on the monotonic clock: the start-up log line says how soon the kernel
 /// table was programmed (the moment keepalived users wait for after a restart).
-enum StartupClock {
+public enum StartupClock {
     /// Set on first use (a lazy, thread-safe global).
     private static let origin = now()
 
     /// Marks the start; call first thing in `main`.
-    static func begin() {
+    public static func begin() {
         _ = origin
     }
 
     /// Milliseconds since ``begin()``.
-    static func milliseconds() -> Int {
+    public static func milliseconds() -> Int {
         Int((now() - origin) / 1_000_000)
     }
 

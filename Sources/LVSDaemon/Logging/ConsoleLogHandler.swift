@@ -4,22 +4,25 @@ import Glibc
 #endif
 
 /// A log handler that writes `lvsd[PID]: message` lines to standard error, the way keepalived's console log reads.
-struct ConsoleLogHandler: LogHandler {
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .info
+public struct ConsoleLogHandler: LogHandler {
+    public var metadata: Logger.Metadata = [:]
+    public var logLevel: Logger.Level = .info
     let detail: Bool
 
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    /// Creates the handler; `detail` (`-D`) adds a timestamp.
+    public init(detail: Bool) { self.detail = detail }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    func log(event: LogEvent) {
+    public func log(event: LogEvent) {
         var line = detail ? "\(Self.timestamp()) " : ""
         line += "lvsd[\(getpid())]: "
         if event.level >= .warning { line += "\(event.level): " }
         line += "\(event.message)"
-        printError(line)
+        StandardStreams.errorLine(line)
     }
 
     static func timestamp() -> String {

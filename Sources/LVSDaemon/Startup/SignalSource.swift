@@ -4,17 +4,20 @@ import Glibc
 #endif
 
 /// The signals lvsd acts on, as keepalived does: HUP reloads, TERM and INT stop, USR1 dumps state.
-enum DaemonSignal: Sendable {
+public enum DaemonSignal: Sendable {
+    /// HUP, TERM or INT, USR1.
     case reload, stop, dumpStatus
 }
 
 /// Turns process signals into an async sequence. The default handlers are replaced (ignored) first, so a signal
 /// arriving before the consumer starts is queued rather than killing the process.
-final class SignalSource {
-    let signals: AsyncStream<DaemonSignal>
+public final class SignalSource {
+    /// The signals as they arrive.
+    public let signals: AsyncStream<DaemonSignal>
     private let sources: [any DispatchSourceSignal]
 
-    init() {
+    /// Catches HUP, TERM, INT and USR1 from now on (and ignores PIPE).
+    public init() {
         let (stream, continuation) = AsyncStream.makeStream(of: DaemonSignal.self)
         signals = stream
         var made: [any DispatchSourceSignal] = []

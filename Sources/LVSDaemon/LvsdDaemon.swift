@@ -1,0 +1,91 @@
+import Director
+import Foundation
+import HealthCheck
+import KeepalivedConfig
+import Logging
+import Observability
+import ServiceLifecycle
+
+/// lvsd as a set of services, each owning one job, run by one `ServiceGroup`:
+///
+/// | order | service | job |
+/// | --- | --- | --- |
+/// | 1 | ``DirectorService`` | the IPVS table and the health checkers |
+/// | 2 | ``ConfigurationService`` | the running configuration and transactional reloads |
+/// | 3 | ``MetricsService`` | `/metrics` and `/healthz` (when an address is configured) |
+/// | 4 | ``ControlService`` | the control socket (`lvsd status`, `lvsd reload`) |
+/// | 5 | ``SignalService`` | HUP, USR1, TERM and INT |
+///
+/// They start in that order and shut down gracefully in the reverse one: the intake (signals, control socket,
+/// metrics) stops first, then reloads, and the director last, so nothing reaches the kernel once it is stopping.
+/// Services exchange requests through ``ReloadRequests`` and closures given at composition, not references to one
+/// another: a further service (VRRP) joins as one more ``ConfigurationParticipant`` and one more entry here.
+public enum LvsdDaemon {
+    /// Runs the director whose table ``StartupSequence/programTable(options:file:configuration:prepared:configReadAt:logger:)``
+    /// programmed until TERM or INT; returns the exit status.
+    public static func run(_ programmed: ProgrammedDirector) async -> Int32 {
+        let options = programmed.options, logger = programmed.logger
+        let configuration = programmed.candidate.configuration
+        let pidFile = PidFile(path: options.pidFile ?? "/run/lvsd.pid")
+        if let problem = pidFile.create() { logger.warning("cannot write pid file \(pidFile.path): \(problem)") }
+        defer { pidFile.remove() }
+
+        let metricsAddress = options.metricsAddress ?? configuration.globalDefinitions.metricsAddress
+        let metrics = metricsAddress.map { _ in DirectorMetrics(LvsdMetrics(version: LvsdCommand.versionText)) }
+        let heartbeat = Heartbeat()
+        let published = PublishedSpecs(programmed.candidate.setup.virtualServers)
+        let engine = CheckEngine(prober: prober(for: configuration, logger: logger), probeObserver: metrics?.probeObserver,
+                                 logger: logger, timerSlack: .milliseconds(10))
+        let director = DirectorService(director: programmed.director, setup: programmed.candidate.setup,
+                                       started: programmed.update, engine: engine, scripts: ScriptRunner(logger: logger),
+                                       metrics: metrics, heartbeat: heartbeat, published: published, logger: logger)
+        let reloads = ReloadRequests()
+        let configurationService = ConfigurationService(current: programmed.candidate, participants: [director],
+                                                        requests: reloads, logger: logger)
+        let kernel = KernelReader()
+        let status = DaemonStatus(director: director, kernel: kernel, configFile: options.configFile)
+
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: director),
+            .init(service: configurationService),
+        ]
+        if let metrics, let address = metricsAddress {
+            services.append(.init(service: MetricsService(
+                host: address.address.description, port: Int(address.port), logger: logger, heartbeat: heartbeat,
+                render: {
+                    if let table = await kernel.table() { metrics.refresh(from: table, managed: published.get()) }
+                    return metrics.metrics.render()
+                })))
+        }
+        services.append(.init(service: ControlService(path: options.controlSocket, logger: logger,
+                                                      status: { await status.render($0) }, reloads: reloads)))
+        services.append(.init(service: SignalService(signals: programmed.signals.signals, reloads: reloads, logger: logger,
+                                                     status: { await status.render(.text) }),
+                              successTerminationBehavior: .gracefullyShutdownGroup))
+        var groupLogger = logger
+        groupLogger.logLevel = .notice
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, logger: groupLogger))
+        do {
+            try await group.run()
+        } catch {
+            logger.error("lvsd stopped on an error: \(error)")
+            await kernel.shutdown()
+            return 1
+        }
+        await kernel.shutdown()
+        return 0
+    }
+
+    /// The checkers' prober, with the global SSL context when the configuration gives one.
+    static func prober(for configuration: KeepalivedConfiguration, logger: Logger) -> NIOCheckProber {
+        guard let ssl = configuration.ssl else { return NIOCheckProber() }
+        do {
+            let contexts = try TLSContexts.load(certificateFile: ssl.certificateFile, keyFile: ssl.keyFile,
+                                                password: ssl.password, caFile: ssl.caFile)
+            return NIOCheckProber(tls: contexts)
+        } catch {
+            logger.error("SSL: cannot load the global SSL context (\(ssl.location)): \(error); SSL_GET uses no client certificate")
+            return NIOCheckProber()
+        }
+    }
+}

@@ -1,0 +1,33 @@
+import Foundation
+import Observability
+
+/// Builds lvsd's status report from the director service and a kernel read; what the control socket's `status`
+/// and SIGUSR1 show.
+public struct DaemonStatus: Sendable {
+    let director: DirectorService
+    let kernel: KernelReader
+    let configFile: String
+    let startedAt: Date
+
+    /// Creates the source.
+    public init(director: DirectorService, kernel: KernelReader, configFile: String, startedAt: Date = Date()) {
+        self.director = director
+        self.kernel = kernel
+        self.configFile = configFile
+        self.startedAt = startedAt
+    }
+
+    /// The report now.
+    public func report() async -> StatusReport {
+        async let table = kernel.table()
+        let snapshot = await director.snapshot()
+        return StatusMapping.report(snapshot, kernel: await table, version: LvsdCommand.versionText, pid: getpid(),
+                                    startedAt: startedAt, configFile: configFile)
+    }
+
+    /// The report in `format`.
+    public func render(_ format: StatusFormat) async -> String {
+        let report = await report()
+        return format == .json ? report.renderJSON() : report.renderText()
+    }
+}

@@ -1,0 +1,4 @@
+import Director
+
+/// The director's notify script (KeepalivedConfig has a `ScriptCommand` too).
+typealias DirectorScript = ScriptCommand
