@@ -229,13 +229,32 @@ struct ExclusiveLvsdEndToEndTests {
         #expect(daemon.process.isRunning)
         #expect(try savedTable(s.ns).contains("-a -t 10.10.0.1:80 -r 10.10.0.2:8001 -m -w 9"))
 
+        // `lvsd reload` says the truth: refused (exit 1, the file's line named), the table as it was; then applied.
+        let tableBefore = try savedTable(s.ns)
+        let refused = try s.ns.exec(productPath("lvsd"), ["reload", "--socket", "\(s.dir)/lvsd.sock"])
+        #expect(refused.status == 1, "\(refused.stdout) \(refused.stderr)")
+        #expect(refused.stderr.contains("refused") && refused.stderr.contains("keepalived.conf:"), "\(refused.stderr)")
+        #expect(try savedTable(s.ns) == tableBefore)
+        #expect(daemon.process.isRunning)
+        _ = try s.write(single.replacingOccurrences(of: "weight 3", with: "weight 8"), to: "keepalived.conf")
+        let applied = try s.ns.exec(productPath("lvsd"), ["reload", "--socket", "\(s.dir)/lvsd.sock"])
+        #expect(applied.status == 0, "\(applied.stdout) \(applied.stderr)")
+        #expect(applied.stdout.hasPrefix("reloaded"), "\(applied.stdout)")
+        #expect(try savedTable(s.ns).contains("-a -t 10.10.0.1:80 -r 10.10.0.2:8001 -m -w 8"), "\(table(s.ns))")
+        _ = try s.write(single.replacingOccurrences(of: "weight 3", with: "weight 9"), to: "keepalived.conf")
+        #expect(try s.ns.exec(productPath("lvsd"), ["reload", "--socket", "\(s.dir)/lvsd.sock"]).status == 0)
+        #expect(try savedTable(s.ns).contains("-a -t 10.10.0.1:80 -r 10.10.0.2:8001 -m -w 9"), "\(table(s.ns))")
+        // /healthz answers from the director loop's heartbeat.
+        let health = try s.ns.exec("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "5", "http://10.10.0.1:9595/healthz"])
+        #expect(health.stdout == "200", "\(health.stdout)")
+
         // kill -9 leaves the table as it was; a new lvsd adopts it without re-creating anything.
         _ = try s.write(single.replacingOccurrences(of: "weight 3", with: "weight 9"), to: "keepalived.conf")
         let before = try savedTable(s.ns)
         #expect(daemon.stop(SIGKILL))
         #expect(try savedTable(s.ns) == before)
         daemon = try startDaemon(.lvsd, s, config: config)
-        #expect(waitUntil(20) { daemon.log.contains("Starting lvsd") }, "\(daemon.log)")
+        #expect(waitUntil(60) { daemon.log.contains("Starting lvsd") }, "\(daemon.log)")
         usleep(2_000_000)
         #expect(try savedTable(s.ns) == before)
         #expect(try connections() >= 5, "adoption must not re-create the service")

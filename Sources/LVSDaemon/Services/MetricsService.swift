@@ -28,7 +28,7 @@ public struct MetricsService: ServiceLifecycle.Service {
     public func run() async {
         do {
             let bound = try await server.start()
-            logger.info("Serving Prometheus metrics on http://\(bound)/metrics")
+            logger.info("Serving Prometheus metrics on http://\(bound.ipAddress.map { bound.protocol == .inet6 ? "[\($0)]" : $0 } ?? address):\(bound.port ?? 0)/metrics")
         } catch {
             logger.error("metrics endpoint \(address): \(error)")
             return
