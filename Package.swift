@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "IPVSKit", targets: ["IPVSKit"]),
+        .library(name: "ProgramRunner", targets: ["ProgramRunner"]),
         .executable(name: "lvsctl", targets: ["lvsctl"]),
         .executable(name: "lvsd", targets: ["lvsd"]),
     ],
@@ -33,9 +34,14 @@ let package = Package(
         .target(name: "KeepalivedConfig", dependencies: ["IPVSKit"]),
         // Non-blocking connect, epoll and eventfd for HealthCheck's lean TCP connect prober.
         .target(name: "CConnectShim"),
+        // ProgramRunner's spawn (vfork-style clone; setsid, ids, /dev/null, exec), pidfd_open, waitid(P_PIDFD).
+        .target(name: "CSpawnShim"),
+        // Runs external programs (MISC_CHECK, notify and VRRP scripts): no shell, own process group, script user,
+        // script security, timeouts, reaping through pidfds on one epoll thread.
+        .target(name: "ProgramRunner", dependencies: ["CSpawnShim", "CConnectShim"]),
         // Health checkers: TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK, and their retry state machine.
         .target(name: "HealthCheck", dependencies: [
-            "CConnectShim",
+            "CConnectShim", "ProgramRunner",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -72,6 +78,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .testTarget(name: "ProgramRunnerTests", dependencies: ["ProgramRunner"]),
         .testTarget(name: "DirectorTests", dependencies: ["Director"]),
         .testTarget(name: "ObservabilityTests", dependencies: ["Observability"]),
         // Runs only inside the test VM (scripts/test.sh): needs root and a kernel with IPVS.
