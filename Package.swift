@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "IPVSKit", targets: ["IPVSKit"]),
+        .library(name: "ProgramRunner", targets: ["ProgramRunner"]),
         .executable(name: "lvsctl", targets: ["lvsctl"]),
         .executable(name: "lvsd", targets: ["lvsd"]),
     ],
@@ -35,9 +36,14 @@ let package = Package(
         .target(name: "KeepalivedConfig", dependencies: ["IPVSKit"]),
         // Non-blocking connect, epoll and eventfd for HealthCheck's lean TCP connect prober.
         .target(name: "CConnectShim"),
+        // ProgramRunner's spawn (vfork-style clone; setsid, ids, /dev/null, exec), pidfd_open, waitid(P_PIDFD).
+        .target(name: "CSpawnShim"),
+        // Runs external programs (MISC_CHECK, notify and VRRP scripts): no shell, own process group, script user,
+        // script security, timeouts, reaping through pidfds on one epoll thread.
+        .target(name: "ProgramRunner", dependencies: ["CSpawnShim", "CConnectShim"]),
         // Health checkers: TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK, and their retry state machine.
         .target(name: "HealthCheck", dependencies: [
-            "CConnectShim",
+            "CConnectShim", "ProgramRunner",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -58,7 +64,7 @@ let package = Package(
         // lvsd's logic: its command line, start-up, and the services it is made of (configuration and reload, the
         // director with its checkers, the control socket, the metrics endpoint, signals), run by one ServiceGroup.
         .target(name: "LVSDaemon", dependencies: [
-            "IPVSKit", "KeepalivedConfig", "HealthCheck", "Director", "Observability",
+            "IPVSKit", "KeepalivedConfig", "HealthCheck", "Director", "Observability", "ProgramRunner",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -85,9 +91,11 @@ let package = Package(
         // An in-memory IPVS table for the director's and lvsd's unit tests (not part of any product).
         .target(name: "DirectorTesting", dependencies: ["Director", "IPVSKit"]),
         .testTarget(name: "DirectorTests", dependencies: ["Director", "DirectorTesting"]),
+        .testTarget(name: "ProgramRunnerTests", dependencies: ["ProgramRunner"]),
         .testTarget(name: "ObservabilityTests", dependencies: ["Observability"]),
         .testTarget(name: "LVSDaemonTests", dependencies: [
             "LVSDaemon", "Director", "DirectorTesting", "IPVSKit", "KeepalivedConfig", "HealthCheck", "Observability",
+            "ProgramRunner",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),

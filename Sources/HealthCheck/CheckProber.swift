@@ -1,4 +1,5 @@
 import NIOCore
+import ProgramRunner
 
 /// Runs single probe attempts. The engine calls it on its event loop; the returned future always succeeds
 /// with a ``ProbeResult`` (failures are results, not errors). Tests substitute scripted probers.
@@ -17,22 +18,30 @@ extension CheckProber {
     public func shutdown() {}
 }
 
-/// The real prober: a lean epoll connect for TCP (``TCPConnectProber``), NIO sockets for HTTP/SSL,
-/// `posix_spawn` for MISC.
+/// The real prober: a lean epoll connect for TCP (``TCPConnectProber``), NIO sockets for HTTP/SSL, a
+/// ``ProgramRunner`` for MISC.
 public struct NIOCheckProber: CheckProber {
     private let tlsSource: LazyTLSContexts
     /// Runs TCP_CHECK connects; nil runs them through NIO channels instead.
     public let connector: TCPConnectProber?
+    /// Runs MISC_CHECK programs (its script security and default user apply to them).
+    public let runner: ProgramRunner
 
     /// TLS contexts shared by every SSL_GET probe (the default ones are made on first use).
     public var tls: TLSContexts { tlsSource.value }
 
     /// Creates a prober; pass `tls` to share or customise the TLS contexts (nil: the default contexts, made
     /// when the first SSL_GET runs, so that a daemon without SSL_GET never loads the system's trust roots), and
-    /// `connector: nil` to run TCP checks through NIO channels.
-    public init(tls: TLSContexts? = nil, connector: TCPConnectProber? = .shared) {
+    /// `connector: nil` to run TCP checks through NIO channels, and `runner` for the MISC_CHECK programs
+    /// (keepalived's `script_user` and `enable_script_security` are its settings).
+    public init(
+        tls: TLSContexts? = nil,
+        connector: TCPConnectProber? = .shared,
+        runner: ProgramRunner = ProgramRunner()
+    ) {
         self.tlsSource = LazyTLSContexts(tls)
         self.connector = connector
+        self.runner = runner
     }
 
     /// Runs one attempt on `eventLoop` (hopping there first when called from elsewhere).
@@ -51,12 +60,12 @@ public struct NIOCheckProber: CheckProber {
         return switch probe {
         case .tcp(let check): runTCPProbe(check, on: eventLoop)
         case .http(let check): runHTTPProbe(check, urlIndex: urlIndex, tls: tls, on: eventLoop)
-        case .misc(let check): runMiscProbe(check, defaultTimeout: defaultTimeout, on: eventLoop)
+        case .misc(let check): runMiscProbe(check, defaultTimeout: defaultTimeout, runner: runner, on: eventLoop)
         }
     }
 
     /// Kills the process group of every MISC script still running.
     public func shutdown() {
-        killRunningScripts()
+        runner.terminateAll()
     }
 }

@@ -229,6 +229,7 @@ public struct CheckerStateMachine: Sendable {
         switch result.failure {
         case .scriptTimeout: "timed out\(suffix)."
         case .scriptSignal(let signal): "failed\(suffix) (due to signal \(signal))."
+        case .scriptSpawn(_, 0, let message): "failed\(suffix) (\(message))."
         case .scriptSpawn(_, let errno, let message): "failed\(suffix) (\(message), errno \(errno))."
         default: "failed\(suffix) (exited with status \(code ?? -1))."
         }

@@ -1,7 +1,7 @@
 /// A `MISC_CHECK`: a program run directly (no shell). Exit 0 succeeds; with ``dynamic``, exit 2...255
 /// succeeds with weight `code - 2`; exit 1, other codes, signals and timeouts fail.
 public struct MiscCheck: Hashable, Sendable {
-    /// The executable (absolute path recommended; not looked up in PATH).
+    /// The executable: an absolute path (it is not looked up in PATH; a relative one fails to start).
     public var path: String
     /// Arguments after the program name.
     public var arguments: [String]
@@ -12,6 +12,11 @@ public struct MiscCheck: Hashable, Sendable {
     public var dynamic: Bool
     /// Grace period between SIGTERM and SIGKILL (keepalived: 2 s).
     public var killGrace: Duration
+    /// The checker's `user USER [GROUP]`: the user to run as (nil: the runner's default, keepalived's
+    /// `script_user`).
+    public var user: String?
+    /// The group to run as (nil: `user`'s primary group, or the runner's default group without a `user`).
+    public var group: String?
 
     /// Creates a MISC check from a program and its arguments.
     public init(
@@ -19,13 +24,17 @@ public struct MiscCheck: Hashable, Sendable {
         arguments: [String] = [],
         timeout: Duration? = nil,
         dynamic: Bool = false,
-        killGrace: Duration = .seconds(2)
+        killGrace: Duration = .seconds(2),
+        user: String? = nil,
+        group: String? = nil
     ) {
         self.path = path
         self.arguments = arguments
         self.timeout = timeout
         self.dynamic = dynamic
         self.killGrace = killGrace
+        self.user = user
+        self.group = group
     }
 
     /// Creates a MISC check from keepalived's `misc_path "cmd args"` string, split with shell-like quoting

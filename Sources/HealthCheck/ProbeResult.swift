@@ -37,7 +37,8 @@ public enum ProbeFailure: Error, Hashable, Sendable, CustomStringConvertible {
     case scriptSignal(Int32)
     /// The MISC script exceeded `misc_timeout` and was terminated (SIGTERM, then SIGKILL).
     case scriptTimeout(Duration)
-    /// The MISC script could not be started (missing, not executable, ...).
+    /// The MISC script could not be started (missing, not executable, unknown user, unsafe permissions, ...);
+    /// `errno` is 0 when no system call failed.
     case scriptSpawn(path: String, errno: Int32, message: String)
 
     /// A sentence describing the failure.
@@ -62,6 +63,7 @@ public enum ProbeFailure: Error, Hashable, Sendable, CustomStringConvertible {
         case .scriptExit(let code): "script exited with status \(code)"
         case .scriptSignal(let signal): "script killed by signal \(signal)"
         case .scriptTimeout(let limit): "script timed out after \(limit) and was killed"
+        case .scriptSpawn(let path, 0, let message): "cannot run \(path): \(message)"
         case .scriptSpawn(let path, let errno, let message): "cannot run \(path): \(message) (errno \(errno))"
         }
     }

@@ -1,5 +1,6 @@
 import CConnectShim
 import NIOCore
+import ProgramRunner
 import Synchronization
 
 #if canImport(Glibc)
@@ -178,32 +179,17 @@ public final class TCPConnectProber: Sendable {
             close(epollFD)
             return false
         }
-        let body = ThreadBody { [self] in
+        let created = startDetachedThread { [self] in
             ConnectLoop(owner: self, epollFD: epollFD, wakeFD: wakeFD).run()
         }
-        let context = Unmanaged.passRetained(body).toOpaque()
-        var thread = pthread_t()
-        let created = pthread_create(&thread, nil, { raw in
-            guard let raw else { return nil }
-            Unmanaged<ThreadBody>.fromOpaque(raw).takeRetainedValue().run()
-            return nil
-        }, context)
         guard created == 0 else {
-            Unmanaged<ThreadBody>.fromOpaque(context).release()
             close(wakeFD)
             close(epollFD)
             return false
         }
-        pthread_detach(thread)
         state.epollFD = epollFD
         state.wakeFD = wakeFD
         state.started = true
         return true
     }
-}
-
-/// What a new thread runs.
-private final class ThreadBody: Sendable {
-    let run: @Sendable () -> Void
-    init(_ run: @escaping @Sendable () -> Void) { self.run = run }
 }

@@ -41,11 +41,11 @@ struct MiscProbeTests {
 
     @Test func argumentsArePassedWithoutAShell() async throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("hc-args-\(UUID().uuidString)").path
-        let script = try makeScript("for a in \"$@\"; do printf '%s\\n' \"$a\"; done > \"$HC_OUT\"")
+        // Programs get a minimal environment (PATH only), so the output path is written into the script.
+        let script = try makeScript("for a in \"$@\"; do printf '%s\\n' \"$a\"; done > '\(out)'")
         // No shell: quotes are already split, $(...) and ; are not interpreted.
         let check = try #require(MiscCheck(commandLine: "\(script) 'two words' \"$(touch /tmp/hc-pwned)\" ';' plain"))
         #expect(check.arguments == ["two words", "$(touch /tmp/hc-pwned)", ";", "plain"])
-        setenv("HC_OUT", out, 1)
         let result = try await runProbe(.misc(check))
         #expect(result.failure == nil)
         let written = try String(contentsOfFile: out, encoding: .utf8)
@@ -95,6 +95,21 @@ struct MiscProbeTests {
         }
         #expect(path == "/nonexistent/hc-check")
         #expect(errno == ENOENT)
+    }
+
+    @Test func runsAsTheCheckUserAndGroup() async throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("hc-id-\(UUID().uuidString)").path
+        let script = try makeScript("id -u > '\(out)'; id -g >> '\(out)'")
+        let result = try await runProbe(.misc(MiscCheck(path: script, user: "daemon", group: "nogroup")))
+        #expect(result.failure == nil)
+        #expect(try String(contentsOfFile: out, encoding: .utf8) == "1\n65534\n")
+        let unknown = try await runProbe(.misc(MiscCheck(path: script, user: "no-such-hc-user")))
+        guard case .scriptSpawn(let path, _, let message) = unknown.failure else {
+            Issue.record("expected a spawn failure, got \(String(describing: unknown.failure))")
+            return
+        }
+        #expect(path == script)
+        #expect(message == "cannot run '\(script)' as user 'no-such-hc-user': unknown user")
     }
 
     @Test func killedBySignalIsAFailure() async throws {
