@@ -30,6 +30,13 @@ public struct GlobalDefinitions: Hashable, Sendable {
     public var nftablesIPVS = false
     /// lvsd extension `lvsd_metrics_address IP:PORT`.
     public var metricsAddress: MetricsAddress?
+    /// `script_user USER [GROUP]`: who runs scripts that name no user (keepalived's default is root, or
+    /// `keepalived_script` when that user exists).
+    public var scriptUser: String?
+    /// The group of `script_user`, if given.
+    public var scriptGroup: String?
+    /// `enable_script_security`: refuse scripts run as root that a non-root user could modify.
+    public var enableScriptSecurity = false
 
     /// Mail settings (`notification_email`, `smtp_server`, ...): parsed, not acted upon.
     public var mail = MailSettings()

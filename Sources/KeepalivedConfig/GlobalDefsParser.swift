@@ -51,6 +51,12 @@ extension Parser {
                 } else {
                     invalid(node, token, "expected IP:PORT (or [IPv6]:PORT) with a port from 1 to 65535")
                 }
+            case "script_user":
+                guard let token = argument(node, "a user name") else { continue }
+                g.scriptUser = token.text
+                g.scriptGroup = node.arguments.count > 1 ? node.arguments[1].text : nil
+            case "enable_script_security":
+                g.enableScriptSecurity = true
             case "lvs_process_name":
                 recordNotActed(node, into: &g)
             // Mail: parsed, not acted upon.
@@ -196,8 +202,8 @@ enum GlobalKeywords {
         "bfd_rt_priority", "vrrp_rlimit_rttime", "checker_rlimit_rttime", "bfd_rlimit_rttime", "vrrp_rlimit_rtime",
         "checker_rlimit_rtime", "bfd_rlimit_rtime", "vrrp_cpu_affinity", "checker_cpu_affinity", "bfd_cpu_affinity",
         "snmp_socket", "enable_snmp_keepalived", "enable_snmp_vrrp", "enable_snmp_checker", "enable_snmp_rfc",
-        "enable_snmp_rfcv2", "enable_snmp_rfcv3", "enable_traps", "enable_dbus", "dbus_service_name", "script_user",
-        "enable_script_security", "dynamic_interfaces", "default_interface", "vrrp_netlink_cmd_rcv_bufs",
+        "enable_snmp_rfcv2", "enable_snmp_rfcv3", "enable_traps", "enable_dbus", "dbus_service_name",
+        "dynamic_interfaces", "default_interface", "vrrp_netlink_cmd_rcv_bufs",
         "vrrp_netlink_cmd_rcv_bufs_force", "vrrp_netlink_monitor_rcv_bufs", "vrrp_netlink_monitor_rcv_bufs_force",
         "lvs_netlink_cmd_rcv_bufs", "lvs_netlink_cmd_rcv_bufs_force", "lvs_netlink_monitor_rcv_bufs",
         "lvs_netlink_monitor_rcv_bufs_force", "process_monitor_rcv_bufs", "process_monitor_rcv_bufs_force",

@@ -4,6 +4,7 @@ import HealthCheck
 import KeepalivedConfig
 import Logging
 import Observability
+import ProgramRunner
 import ServiceLifecycle
 
 /// lvsd as a set of services, each owning one job, run by one `ServiceGroup`:
@@ -34,10 +35,15 @@ public enum LvsdDaemon {
         let metrics = metricsAddress.map { _ in DirectorMetrics(LvsdMetrics(version: LvsdCommand.versionText)) }
         let heartbeat = Heartbeat()
         let published = PublishedSpecs(programmed.candidate.setup.virtualServers)
-        let engine = CheckEngine(prober: prober(for: configuration, logger: logger), probeObserver: metrics?.probeObserver,
-                                 logger: logger, timerSlack: .milliseconds(10))
+        let g = configuration.globalDefinitions
+        // The one way lvsd runs programs: MISC_CHECK, notify and quorum scripts.
+        let runner = ProgramRunner(scriptSecurity: g.enableScriptSecurity, defaultUser: g.scriptUser,
+                                   defaultGroup: g.scriptGroup)
+        let engine = CheckEngine(prober: prober(for: configuration, runner: runner, logger: logger),
+                                 probeObserver: metrics?.probeObserver, logger: logger, timerSlack: .milliseconds(10))
         let director = DirectorService(director: programmed.director, setup: programmed.candidate.setup,
-                                       started: programmed.update, engine: engine, scripts: ScriptRunner(logger: logger),
+                                       started: programmed.update, engine: engine,
+                                       scripts: ScriptRunner(runner: runner, logger: logger),
                                        metrics: metrics, heartbeat: heartbeat, published: published, logger: logger)
         let reloads = ReloadRequests()
         let configurationService = ConfigurationService(current: programmed.candidate, participants: [director],
@@ -77,15 +83,15 @@ public enum LvsdDaemon {
     }
 
     /// The checkers' prober, with the global SSL context when the configuration gives one.
-    static func prober(for configuration: KeepalivedConfiguration, logger: Logger) -> NIOCheckProber {
-        guard let ssl = configuration.ssl else { return NIOCheckProber() }
+    static func prober(for configuration: KeepalivedConfiguration, runner: ProgramRunner, logger: Logger) -> NIOCheckProber {
+        guard let ssl = configuration.ssl else { return NIOCheckProber(runner: runner) }
         do {
             let contexts = try TLSContexts.load(certificateFile: ssl.certificateFile, keyFile: ssl.keyFile,
                                                 password: ssl.password, caFile: ssl.caFile)
-            return NIOCheckProber(tls: contexts)
+            return NIOCheckProber(tls: contexts, runner: runner)
         } catch {
             logger.error("SSL: cannot load the global SSL context (\(ssl.location)): \(error); SSL_GET uses no client certificate")
-            return NIOCheckProber()
+            return NIOCheckProber(runner: runner)
         }
     }
 }

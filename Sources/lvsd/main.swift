@@ -11,10 +11,17 @@ import Logging
 
 StartupClock.begin()
 let parsed: any ParsableCommand
+/// A command-line error: the message and usage on stderr, exit 1 as keepalived (help and version exit 0).
+func fail(_ error: any Error) -> Never {
+    if LvsdCommand.exitCode(for: error) == .success { LvsdCommand.exit(withError: error) }
+    StandardStreams.errorLine(LvsdCommand.fullMessage(for: error))
+    exit(1)
+}
+
 do {
     parsed = try LvsdCommand.parseAsRoot()
 } catch {
-    LvsdCommand.exit(withError: error)
+    fail(error)
 }
 
 guard let root = parsed as? DaemonCommand else {
@@ -23,11 +30,13 @@ guard let root = parsed as? DaemonCommand else {
         if let command = parsed as? any LvsdSubcommand {
             try await command.execute()
         } else {
-            var command = parsed  // -h / help
-            try command.run()
+            // -h: the sub-commands, then the daemon's options (what keepalived's -h lists).
+            StandardStreams.out(LvsdCommand.helpMessage() + "\n\n" + LvsdCommand.helpMessage(for: DaemonCommand.self) + "\n")
         }
+    } catch let code as ExitCode {
+        exit(code.rawValue)
     } catch {
-        LvsdCommand.exit(withError: error)
+        fail(error)
     }
     exit(0)
 }
@@ -37,7 +46,7 @@ if root.version {
 }
 let options: LvsdOptions
 do throws(CommandLineError) { options = try root.options() } catch {
-    LvsdCommand.exit(withError: ValidationError(error.description))
+    fail(ValidationError(error.description))
 }
 if options.configTest {
     let outcome = ConfigTest.run(path: options.configFile)

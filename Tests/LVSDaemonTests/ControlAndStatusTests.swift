@@ -46,10 +46,12 @@ import Testing
     }
 
     @Test func aKernelReadThatNeverAnswersDoesNotHoldTheReportUp() async throws {
-        let reader = KernelReader(limit: .milliseconds(200), open: { StuckKernel() })
+        let stuck = StuckKernel()
+        let reader = KernelReader(limit: .milliseconds(200), open: { stuck })
         let started = ContinuousClock.now
         #expect(await reader.table() == nil)
-        #expect(ContinuousClock.now - started < .seconds(30))
+        #expect(ContinuousClock.now - started < .seconds(60))
+        stuck.release()
         await reader.shutdown()
     }
 
@@ -69,10 +71,12 @@ import Testing
     }
 }
 
-/// A kernel whose table read never returns within any test's patience (it sleeps 3 s).
-struct StuckKernel: IPVSTableAccess {
+/// A kernel whose table read does not return until the test releases it (or 120 s pass).
+final class StuckKernel: IPVSTableAccess {
+    private let gate = DispatchSemaphore(value: 0)
+    func release() { gate.signal() }
     func table() throws(IPVSError) -> [ServiceEntry] {
-        sleep(3)
+        _ = gate.wait(timeout: .now() + 120)
         return []
     }
     func perform(_ operations: [IPVSOperation]) -> [Result<Void, IPVSError>] { [] }

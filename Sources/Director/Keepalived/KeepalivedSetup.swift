@@ -162,7 +162,7 @@ public struct KeepalivedSetup: Sendable {
         case .misc:
             guard let m = c.misc, let path = m.script.arguments.first else { return nil }
             return .misc(MiscCheck(path: path, arguments: Array(m.script.arguments.dropFirst()), timeout: m.timeout,
-                                   dynamic: m.dynamic))
+                                   dynamic: m.dynamic, user: m.script.user, group: m.script.group))
         default:
             return nil
         }
