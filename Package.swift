@@ -55,6 +55,8 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // lvsd's log handler: syslog (/dev/log) and console lines as keepalived writes them (-l, -G, -S, -D).
+        .target(name: "DaemonLogging", dependencies: [.product(name: "Logging", package: "swift-log")]),
         .executableTarget(name: "lvsctl", dependencies: ["IPVSKit", "IPVSAdm", "KeepalivedConfig"]),
         .executableTarget(name: "lvsd", dependencies: [
             "IPVSKit", "KeepalivedConfig", "HealthCheck", "Director", "Observability",
@@ -74,6 +76,9 @@ let package = Package(
         ]),
         .testTarget(name: "DirectorTests", dependencies: ["Director"]),
         .testTarget(name: "ObservabilityTests", dependencies: ["Observability"]),
+        .testTarget(name: "DaemonLoggingTests", dependencies: [
+            "DaemonLogging", .product(name: "Logging", package: "swift-log"),
+        ]),
         // Runs only inside the test VM (scripts/test.sh): needs root and a kernel with IPVS.
         .testTarget(name: "KernelTests", dependencies: ["IPVSKit", "IPVSAdm", "KeepalivedConfig", "Director"]),
     ],
