@@ -60,11 +60,13 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // lvsd's log handler: syslog (/dev/log) and console lines as keepalived writes them (-l, -G, -S, -D).
+        .target(name: "DaemonLogging", dependencies: [.product(name: "Logging", package: "swift-log")]),
         .executableTarget(name: "lvsctl", dependencies: ["IPVSKit", "IPVSAdm", "KeepalivedConfig"]),
         // lvsd's logic: its command line, start-up, and the services it is made of (configuration and reload, the
         // director with its checkers, the control socket, the metrics endpoint, signals), run by one ServiceGroup.
         .target(name: "LVSDaemon", dependencies: [
-            "IPVSKit", "KeepalivedConfig", "HealthCheck", "Director", "Observability", "ProgramRunner",
+            "IPVSKit", "KeepalivedConfig", "HealthCheck", "Director", "Observability", "ProgramRunner", "DaemonLogging",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -101,6 +103,9 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "DaemonLoggingTests", dependencies: [
+            "DaemonLogging", .product(name: "Logging", package: "swift-log"),
         ]),
         // Runs only inside the test VM (scripts/test.sh): needs root and a kernel with IPVS.
         .testTarget(name: "KernelTests", dependencies: ["IPVSKit", "IPVSAdm", "KeepalivedConfig", "Director"]),
