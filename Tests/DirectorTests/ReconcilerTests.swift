@@ -218,8 +218,10 @@ struct ScaleTests {
         }
         let k = FakeKernel()
         let d = Director(kernel: k)
+        // A synchronous test without suspension points runs on one thread: its CPU time is the work done.
         let clock = ContinuousClock()
         let started = clock.now
+        let cpuStarted = threadCPUTime()
         _ = try d.start([vs(servers)])
         #expect(k.entries.first?.destinations.count == 1000, "every server is in the table after start")
         let events = servers.map { CheckerEvent(realServer: RealServerID(webID, $0.address, 80), checker: "tcp", up: false) }
@@ -227,6 +229,8 @@ struct ScaleTests {
         #expect(k.entries.first?.destinations.isEmpty == true)
         _ = d.handle(events.map { var e = $0; e.up = true; return e })
         #expect(k.entries.first?.destinations.count == 1000)
-        #expect(clock.now - started < .seconds(30))
+        let cpu = threadCPUTime() - cpuStarted
+        print("1,000 servers start and flap: \(cpu) CPU, \(clock.now - started) wall")
+        #expect(cpu < .seconds(30))
     }
 }

@@ -38,6 +38,16 @@ func up(_ n: Int, _ checker: CheckerID = "tcp", weight: Int64? = nil) -> Checker
     CheckerEvent(realServer: rsID(n), checker: checker, up: true, weight: weight)
 }
 
+/// CPU time (user + system) used so far by the calling thread: unlike the wall clock, not stretched by other
+/// processes on a busy machine.
+func threadCPUTime() -> Duration {
+    var usage = rusage()
+    getrusage(__rusage_who_t(1), &usage)  // RUSAGE_THREAD
+    let micros =
+        (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1_000_000 + usage.ru_utime.tv_usec + usage.ru_stime.tv_usec
+    return .microseconds(Int64(micros))
+}
+
 /// A fake monotonic clock.
 struct FakeClock {
     var now = ContinuousClock.now

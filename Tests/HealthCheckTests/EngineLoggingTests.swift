@@ -38,7 +38,7 @@ struct EngineLoggingTests {
             timers: timers
         )
         await engine.add(CheckerConfig(id: id, spec: spec))
-        let deadline = ContinuousClock.now + .seconds(5)
+        let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline, !store.lines.withLock({ $0.contains { $0.1.contains("failed after") } }) {
             try await Task.sleep(for: .milliseconds(20))
         }

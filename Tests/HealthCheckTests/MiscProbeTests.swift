@@ -55,16 +55,16 @@ struct MiscProbeTests {
 
     @Test func timeoutKillsTheProcessGroup() async throws {
         let marker = FileManager.default.temporaryDirectory.appendingPathComponent("hc-child-\(UUID().uuidString)").path
-        // The script starts a child that would write the marker after 2 s; killing the group must stop it.
-        let script = try makeScript("(sleep 2; touch \(marker)) &\nsleep 30")
+        // The script starts a child that would write the marker after 8 s; killing the group must stop it.
+        let script = try makeScript("(sleep 8; touch \(marker)) &\nsleep 30")
         let started = ContinuousClock.now
         let result = try await runProbe(
             .misc(MiscCheck(path: script, timeout: .milliseconds(300), killGrace: .milliseconds(300)))
         )
         let elapsed = ContinuousClock.now - started
         #expect(result.failure == .scriptTimeout(.milliseconds(300)))
-        #expect(elapsed < .seconds(2))
-        try await Task.sleep(for: .milliseconds(2500))
+        #expect(elapsed < .seconds(8), "killed before the child's 8 s were up (generous for a busy machine)")
+        try await Task.sleep(until: started + .seconds(10))
         #expect(!FileManager.default.fileExists(atPath: marker))
     }
 
@@ -75,7 +75,7 @@ struct MiscProbeTests {
             .misc(MiscCheck(path: script, timeout: .milliseconds(200), killGrace: .milliseconds(300)))
         )
         #expect(result.failure == .scriptTimeout(.milliseconds(200)))
-        #expect(ContinuousClock.now - started < .seconds(3))
+        #expect(ContinuousClock.now - started < .seconds(20))  // killed, not waited for (sleep 30)
     }
 
     @Test func defaultTimeoutIsTheDelayLoop() async throws {
@@ -128,7 +128,9 @@ struct MiscShutdownTests {
     @Test func shutdownKillsRunningScripts() async throws {
         let marker = FileManager.default.temporaryDirectory.appendingPathComponent("hc-shutdown-\(UUID().uuidString)")
             .path
-        let script = try makeScript("sleep 2\ntouch \(marker)")
+        // The script writes the marker 6 s after it starts (at 1 s): seconds of slack for a busy machine.
+        let script = try makeScript("sleep 6\ntouch \(marker)")
+        let started = ContinuousClock.now
         let engine = CheckEngine(random: { 0 }, logger: quietLogger)
         let spec = CheckSpec(
             probe: .misc(MiscCheck(path: script, timeout: .seconds(30))),
@@ -137,7 +139,7 @@ struct MiscShutdownTests {
         await engine.add(CheckerConfig(id: CheckerID(virtualServer: "VS", realServer: "RS"), spec: spec))
         try await Task.sleep(for: .milliseconds(1300))  // the script has started (first run at 1 s)
         await engine.shutdown()
-        try await Task.sleep(for: .milliseconds(2000))
+        try await Task.sleep(until: started + .seconds(8))
         #expect(!FileManager.default.fileExists(atPath: marker))
     }
 }

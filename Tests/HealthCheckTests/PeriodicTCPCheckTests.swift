@@ -16,7 +16,7 @@ struct PeriodicTCPCheckTests {
     }
 
     private func waitUntil(_ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(5)
+        let deadline = ContinuousClock.now + .seconds(30)
         while !condition(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
     }
 
@@ -164,15 +164,16 @@ struct EngineHandOverTests {
         let (closed, descriptor) = try closedPort()
         defer { close(descriptor) }
         let engine = CheckEngine(prober: NIOCheckProber(), random: { 0 }, logger: quietLogger)
-        // delay_loop 3 s: a check handed over only after a second run would take over 3 s.
-        let timers = CheckTimers(delayLoop: .seconds(3), retry: 1)
+        // delay_loop 60 s: a check handed over only after a second run would take over a minute, so the
+        // 30 s bound below (generous for a busy machine) tells the two apart.
+        let timers = CheckTimers(delayLoop: .seconds(60), retry: 1)
         let up = CheckerConfig(id: CheckerID(virtualServer: "VS", realServer: "up"),
                                spec: CheckSpec(probe: .tcp(TCPCheck(target: server.target)), timers: timers))
         let down = CheckerConfig(id: CheckerID(virtualServer: "VS", realServer: "down"),
                                  spec: CheckSpec(probe: .tcp(TCPCheck(target: CheckTarget(host: "127.0.0.1", port: closed))),
                                                  timers: timers))
         await engine.apply([up, down])
-        let deadline = ContinuousClock.now + .seconds(2)
+        let deadline = ContinuousClock.now + .seconds(30)
         while await engine.handedOverCount() < 2, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))
         }

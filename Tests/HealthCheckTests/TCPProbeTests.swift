@@ -10,9 +10,9 @@ struct TCPProbeTests {
     @Test func listeningPortSucceeds() async throws {
         let server = try await TestServer.start(.silent)
         defer { Task { await server.stop() } }
-        let result = try await runProbe(.tcp(TCPCheck(target: server.target, connectTimeout: .seconds(1))))
+        let result = try await runProbe(.tcp(TCPCheck(target: server.target, connectTimeout: .seconds(10))))
         #expect(result.failure == nil)
-        #expect(result.latency < .seconds(1))
+        #expect(result.latency > .zero && result.latency < .seconds(10))
     }
 
     @Test func bindAddressIsUsed() async throws {
@@ -45,7 +45,7 @@ struct TCPProbeTests {
         let started = ContinuousClock.now
         let result = try await runProbe(.tcp(TCPCheck(target: target, connectTimeout: .milliseconds(300))))
         #expect(result.failure == .connectTimeout)
-        #expect(ContinuousClock.now - started < .seconds(2))
+        #expect(ContinuousClock.now - started < .seconds(20))  // not the kernel's minutes of SYN retries
         #expect(fillers.contains { $0.failure == .connectTimeout })
     }
 }

@@ -18,8 +18,16 @@ import Testing
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
     }()
 
-    private func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+    /// Runs lvsd and waits for it on a thread of its own: waiting for a child process on a thread of the
+    /// cooperative pool would starve the other tests' tasks on a busy machine.
+    private func run(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
         let path = try #require(Self.lvsdPath, "lvsd not found next to the test bundle; build with `swift build --build-tests`")
+        return try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try Self.runBlocking(path, arguments) }) }.start()
+        }
+    }
+
+    private static func runBlocking(_ path: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
@@ -35,41 +43,41 @@ import Testing
     }
 
     @Test(arguments: ["000-04.conf", "000-05.conf", "000-07.conf", "002-20.conf", "002-21.conf", "002-33.conf"])
-    func acceptedConfigsExitZero(name: String) throws {
+    func acceptedConfigsExitZero(name: String) async throws {
         let file = sharedConfigDirectory + "/" + name
-        let result = try run(["-t", "-f", file])
+        let result = try await run(["-t", "-f", file])
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stderr.split(separator: "\n")
         #expect(lines.allSatisfy { $0.hasPrefix("lvsd: \(file):") && $0.contains(": warning: ") }, "\(result.stderr)")
     }
 
-    @Test func natMaskAndNbGetRetryWarningsNameTheirLines() throws {
-        let natMask = try run(["-t", "-f", sharedConfigDirectory + "/000-05.conf"])
+    @Test func natMaskAndNbGetRetryWarningsNameTheirLines() async throws {
+        let natMask = try await run(["-t", "-f", sharedConfigDirectory + "/000-05.conf"])
         #expect(natMask.stderr.contains("000-05.conf:26: warning: 'nat_mask' is obsolete"))
-        let nbGetRetry = try run(["--config-test", "--use-file=" + sharedConfigDirectory + "/002-20.conf"])
+        let nbGetRetry = try await run(["--config-test", "--use-file=" + sharedConfigDirectory + "/002-20.conf"])
         #expect(nbGetRetry.stderr.contains("002-20.conf:15: warning: 'nb_get_retry' is a deprecated alias of 'retry'"))
     }
 
-    @Test func typoConfigFailsNamingLine19() throws {
+    @Test func typoConfigFailsNamingLine19() async throws {
         let file = sharedConfigDirectory + "/002-17.conf"
-        let result = try run(["-t", "-f", file])
+        let result = try await run(["-t", "-f", file])
         #expect(result.status == 1)
         #expect(result.stderr.contains("lvsd: \(file):19: error: unknown keyword 'notify_\"/usr/local/keepalived/etc/keepalived/notify.sh fault\"'"))
     }
 
-    @Test func missingFileAndBadOptionFail() throws {
-        let missing = try run(["-t", "-f", "/nonexistent-dir-xyz/k.conf"])
+    @Test func missingFileAndBadOptionFail() async throws {
+        let missing = try await run(["-t", "-f", "/nonexistent-dir-xyz/k.conf"])
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("/nonexistent-dir-xyz/k.conf"))
-        let bad = try run(["--bogus"])
+        let bad = try await run(["--bogus"])
         #expect(bad.status == 1)
         #expect(bad.stderr.contains("Unknown option '--bogus'"), "\(bad.stderr)")
     }
 
-    @Test func helpAndVersion() throws {
-        let help = try run(["-h"])
+    @Test func helpAndVersion() async throws {
+        let help = try await run(["-h"])
         #expect(help.status == 0 && help.stdout.contains("--config-test"))
-        let version = try run(["-v"])
+        let version = try await run(["-v"])
         #expect(version.status == 0 && version.stdout.hasPrefix("lvsd "))
     }
 }

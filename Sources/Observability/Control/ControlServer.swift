@@ -130,6 +130,7 @@ public final class ControlServer: Sendable {
             guard path.utf8.count < 108 else { throw ControlServerError(kind: .pathTooLong, path: path) }
             try UnixSocketFile.prepare(path)
             let maxLength = self.configuration.maxRequestLength
+            let requestTimeout = TimeAmount(self.configuration.requestTimeout)
             do {
                 server = try await ServerBootstrap(group: self.group)
                     .serverChannelOption(.backlog, value: 16)
@@ -139,6 +140,7 @@ public final class ControlServer: Sendable {
                             try channel.pipeline.syncOperations.addHandler(
                                 ByteToMessageHandler(RequestLineDecoder(maxLength: maxLength))
                             )
+                            try channel.pipeline.syncOperations.addHandler(RequestDeadlineHandler(timeout: requestTimeout))
                             return try NIOAsyncChannel<String, ByteBuffer>(wrappingChannelSynchronously: channel)
                         }
                     }
@@ -205,11 +207,8 @@ public final class ControlServer: Sendable {
         logger: Logger
     ) async {
         let channel = connection.channel
-        // The request line must arrive in time: close the connection otherwise (the read below then ends).
-        let readDeadline = channel.eventLoop.scheduleTask(in: TimeAmount(configuration.requestTimeout)) {
-            channel.close(promise: nil)
-        }
-        defer { readDeadline.cancel() }
+        // The request line must arrive in time: RequestDeadlineHandler closes the connection otherwise (the read
+        // below then ends).
         do {
             try await connection.executeThenClose { inbound, outbound in
                 let refusal = await Self.refusal(of: channel, allowed: configuration.allowedUIDs)
@@ -219,7 +218,6 @@ public final class ControlServer: Sendable {
                     // The line is read even from a refused peer: closing with its request unread would reset
                     // the connection, and the peer would never see why it was refused.
                     guard let line = try await lines.next() else { return }  // closed, or timed out
-                    readDeadline.cancel()
                     if let refusal {
                         logger.notice("control socket: refused peer", metadata: ["reason": "\(refusal)"])
                         reply = ControlReply(status: .denied, body: refusal + "\n")
@@ -227,7 +225,6 @@ public final class ControlServer: Sendable {
                         reply = await Self.reply(to: line, configuration: configuration, handler: handler)
                     }
                 } catch let error as ControlRequestError {
-                    readDeadline.cancel()
                     reply = refusal.map { ControlReply(status: .denied, body: $0 + "\n") } ?? .failure(error.description)
                 }
                 try await outbound.write(ByteBuffer(string: reply.wireText))

@@ -35,11 +35,14 @@ enum UnixSocketFile {
     }
 
     /// Connects to the socket at `path` and returns 0 on success or the errno of the failure.
+    ///
+    /// The connect never waits (it is called from async code): a listener whose backlog is full answers EAGAIN
+    /// at once, and that counts as connected, since somebody is listening.
     static func probe(_ path: String) -> Int32 {
         #if canImport(Darwin)
         let fd = socket(AF_UNIX, SOCK_STREAM, 0)
         #else
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         #endif
         guard fd >= 0 else { return errno }
         defer { close(fd) }
@@ -53,7 +56,9 @@ enum UnixSocketFile {
                 connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
             }
         }
-        return result == 0 ? 0 : errno
+        if result == 0 { return 0 }
+        let code = errno
+        return code == EAGAIN || code == EINPROGRESS ? 0 : code
     }
 
     /// Identity of the file at `path` (device and inode), or nil when there is none.

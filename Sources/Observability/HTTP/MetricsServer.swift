@@ -24,7 +24,8 @@ public enum Liveness: Sendable, Hashable {
 /// | a malformed request | `400`, connection closed |
 /// | more than ``MetricsServerConfiguration/maxRequestBytes`` | `431`, connection closed |
 ///
-/// Keep-alive is honoured; a connection idle for ``MetricsServerConfiguration/idleTimeout`` is closed.
+/// Keep-alive is honoured; a connection idle for ``MetricsServerConfiguration/idleTimeout`` is closed (a request
+/// being answered does not count as idle, however long its answer takes).
 ///
 /// ```swift
 /// let server = MetricsServer(
@@ -133,9 +134,9 @@ public final class MetricsServer: Sendable {
                         let budget = RequestByteBudget(limit: configuration.maxRequestBytes)
                         let sync = channel.pipeline.syncOperations
                         try sync.addHandler(IdleStateHandler(readTimeout: TimeAmount(configuration.idleTimeout)))
-                        try sync.addHandler(IdleCloseHandler())
                         try sync.addHandler(RequestSizeLimitHandler(budget: budget))
                         try sync.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: true)
+                        try sync.addHandler(IdleCloseHandler())
                         let connection = try Connection(wrappingChannelSynchronously: channel)
                         return (connection, budget)
                     }
@@ -221,7 +222,6 @@ public final class MetricsServer: Sendable {
                     switch part {
                     case .head(let requestHead):
                         head = requestHead
-                        registry.setBusy(id, true)
                     case .body:
                         break  // Counted against the budget in front of the decoder; otherwise ignored.
                     case .end:
@@ -236,7 +236,6 @@ public final class MetricsServer: Sendable {
                         let keepAlive = request.isKeepAlive && !registry.isShuttingDown
                         try await Self.write(response, for: request, keepAlive: keepAlive, to: outbound)
                         budget.reset()
-                        registry.setBusy(id, false)
                         if !keepAlive { return }
                     }
                 }
@@ -313,15 +312,13 @@ public final class MetricsServer: Sendable {
 }
 
 /// The open connections of a ``MetricsServer``, so a graceful stop can close the idle ones at once.
+///
+/// Whether a connection is idle is decided on its event loop by ``IdleCloseHandler``, which sees each request
+/// arrive before any task gets to it.
 final class ConnectionRegistry: Sendable {
-    private struct Entry {
-        var channel: any Channel
-        var busy: Bool
-    }
-
     private struct State {
         var next = 0
-        var entries: [Int: Entry] = [:]
+        var entries: [Int: any Channel] = [:]
         var shuttingDown = false
     }
 
@@ -330,12 +327,12 @@ final class ConnectionRegistry: Sendable {
     var isShuttingDown: Bool { self.state.withLock { $0.shuttingDown } }
 
     func add(_ channel: any Channel) -> Int {
-        let (id, close) = self.state.withLock { state in
+        let (id, stopping) = self.state.withLock { state in
             state.next += 1
-            state.entries[state.next] = Entry(channel: channel, busy: false)
+            state.entries[state.next] = channel
             return (state.next, state.shuttingDown)
         }
-        if close { channel.close(promise: nil) }
+        if stopping { IdleCloseHandler.closeWhenIdle(channel) }
         return id
     }
 
@@ -343,21 +340,18 @@ final class ConnectionRegistry: Sendable {
         _ = self.state.withLock { $0.entries.removeValue(forKey: id) }
     }
 
-    func setBusy(_ id: Int, _ busy: Bool) {
-        self.state.withLock { $0.entries[id]?.busy = busy }
-    }
-
-    /// Marks the server as stopping and closes every connection between requests.
+    /// Marks the server as stopping and closes every connection between requests; the others close once
+    /// answered (their answer says `Connection: close`).
     func beginShutdown() {
-        let idle = self.state.withLock { state in
+        let all = self.state.withLock { state in
             state.shuttingDown = true
-            return state.entries.values.filter { !$0.busy }.map(\.channel)
+            return Array(state.entries.values)
         }
-        for channel in idle { channel.close(promise: nil) }
+        for channel in all { IdleCloseHandler.closeWhenIdle(channel) }
     }
 
     func closeAll() {
-        let all = self.state.withLock { $0.entries.values.map(\.channel) }
+        let all = self.state.withLock { Array($0.entries.values) }
         for channel in all { channel.close(promise: nil) }
     }
 }

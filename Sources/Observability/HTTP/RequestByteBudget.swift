@@ -59,16 +59,3 @@ final class RequestSizeLimitHandler: ChannelInboundHandler, RemovableChannelHand
         context.fireChannelRead(data)
     }
 }
-
-/// Closes a connection that has been idle (no bytes read) for the `IdleStateHandler`'s timeout.
-final class IdleCloseHandler: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = NIOAny
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is IdleStateHandler.IdleStateEvent {
-            context.close(promise: nil)
-        } else {
-            context.fireUserInboundEventTriggered(event)
-        }
-    }
-}

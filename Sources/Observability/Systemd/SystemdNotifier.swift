@@ -88,8 +88,12 @@ public struct SystemdNotifier: Sendable {
     }
 
     /// Keeps the service watchdog fed: `WATCHDOG=1`.
+    ///
+    /// Unlike the other messages this one never waits: when systemd's queue is full the ping is dropped (and
+    /// EAGAIN thrown), since the next one follows within half the interval and a caller on the cooperative pool
+    /// must not block.
     public func watchdog() throws(SystemdNotifyError) {
-        try self.send(["WATCHDOG=1"])
+        try self.send(["WATCHDOG=1"], wait: false)
     }
 
     /// Sends `WATCHDOG=1` every half ``watchdogInterval`` until the calling task is cancelled.
@@ -119,15 +123,20 @@ public struct SystemdNotifier: Sendable {
     /// - Throws: ``SystemdNotifyError`` when an assignment contains a newline or has no `=`, or the datagram
     ///   cannot be sent. Nothing is sent (and nothing thrown) when `NOTIFY_SOCKET` is unset.
     public func send(_ assignments: [String]) throws(SystemdNotifyError) {
+        try self.send(assignments, wait: true)
+    }
+
+    // MARK: Private
+
+    /// `wait`: whether to wait while systemd's queue is full (a blocking send) or fail at once with EAGAIN.
+    private func send(_ assignments: [String], wait: Bool) throws(SystemdNotifyError) {
         guard let path = self.socketPath else { return }
         for assignment in assignments where assignment.contains("\n") || !assignment.contains("=") {
             throw SystemdNotifyError(kind: .invalidAssignment(assignment), socketPath: path)
         }
         guard !assignments.isEmpty else { return }
-        try Self.sendDatagram(assignments.joined(separator: "\n") + "\n", to: path)
+        try Self.sendDatagram(assignments.joined(separator: "\n") + "\n", to: path, wait: wait)
     }
-
-    // MARK: Private
 
     private static func statusLine(_ status: String?) -> [String] {
         guard let status else { return [] }
@@ -151,7 +160,7 @@ public struct SystemdNotifier: Sendable {
         return environment
     }
 
-    private static func sendDatagram(_ message: String, to path: String) throws(SystemdNotifyError) {
+    private static func sendDatagram(_ message: String, to path: String, wait: Bool) throws(SystemdNotifyError) {
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         var pathBytes = Array(path.utf8)
@@ -179,12 +188,13 @@ public struct SystemdNotifier: Sendable {
         }
         defer { close(fd) }
         let bytes = Array(message.utf8)
+        let flags = Int32(MSG_NOSIGNAL) | (wait ? 0 : Int32(MSG_DONTWAIT))
         var sent: Int
         repeat {
             sent = bytes.withUnsafeBytes { buffer in
                 withUnsafePointer(to: &address) { pointer in
                     pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sockaddrPointer in
-                        sendto(fd, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL), sockaddrPointer, length)
+                        sendto(fd, buffer.baseAddress, buffer.count, flags, sockaddrPointer, length)
                     }
                 }
             }

@@ -32,13 +32,15 @@ enum TestSocket {
     }
 
     /// Connects (TCP to host:port or Unix to path), sends `chunks` in order, then reads until EOF or `timeout`.
+    /// `onFirstBytes` is called once, when the first bytes of the answer have been read.
     static func exchange(
         tcpHost: String? = nil,
         port: Int = 0,
         unixPath: String? = nil,
         send chunks: [[UInt8]],
         shutdownWrite: Bool = false,
-        timeout: Duration = .seconds(5)
+        timeout: Duration = .seconds(30),
+        onFirstBytes: (@Sendable () -> Void)? = nil
     ) async throws -> Exchange {
         try await offPool {
             let start = ContinuousClock.now
@@ -60,7 +62,11 @@ enum TestSocket {
             var closed = false
             while true {
                 let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-                if n > 0 { received += buffer[0..<n]; continue }
+                if n > 0 {
+                    if received.isEmpty { onFirstBytes?() }
+                    received += buffer[0..<n]
+                    continue
+                }
                 closed = n == 0 || errno == ECONNRESET
                 break
             }
