@@ -9,9 +9,10 @@ import Synchronization
 ///
 /// It connects lazily, as glibc's `syslog(3)` does: a `SOCK_DGRAM` socket first, and a `SOCK_STREAM` one when
 /// the path is a stream socket (`connect` fails with EPROTOTYPE), where each message is ended with a NUL as
-/// glibc ends it. Sends use `MSG_DONTWAIT`: a message the daemon cannot take at once (its queue is full, the
-/// socket is missing, the daemon restarted) is dropped and counted, never waited for. After a failed connect
-/// or a broken connection, it tries to connect again at most once per ``reconnectInterval``.
+/// glibc ends it. Sends use `MSG_DONTWAIT`: a message the daemon cannot take at once (its queue is full, it is
+/// larger than a datagram may be, the socket is missing, the daemon restarted) is dropped and counted, never
+/// waited for. After a failed connect or a broken connection, it tries to connect again at most once per
+/// ``reconnectInterval``.
 final class SyslogSocket: Sendable {
     /// The least time between two connection attempts.
     static let reconnectInterval: UInt64 = 1_000_000_000
@@ -28,8 +29,8 @@ final class SyslogSocket: Sendable {
     /// What one send attempt did.
     private enum Outcome {
         case sent
-        /// The daemon's queue is full; the connection is fine.
-        case wouldBlock
+        /// The daemon's queue is full, or the message too large for a datagram; the connection is fine.
+        case dropped
         /// The connection is gone (the daemon restarted or closed it); reconnect.
         case broken
     }
@@ -110,7 +111,7 @@ final class SyslogSocket: Sendable {
             }
         } while sent < 0 && errno == EINTR
         if sent == bytes.count { return .sent }
-        if sent < 0, errno == EAGAIN || errno == EWOULDBLOCK { return .wouldBlock }
+        if sent < 0, errno == EAGAIN || errno == EWOULDBLOCK || errno == EMSGSIZE { return .dropped }
         // A short write on a stream leaves a partial message in it: only a new connection resynchronises.
         return .broken
     }

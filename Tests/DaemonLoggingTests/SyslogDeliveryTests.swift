@@ -67,6 +67,16 @@ import Testing
         #expect(daemon.drain() == ["<30>Mar  7 09:05:03 lvsd[\(getpid())]: room again"])
     }
 
+    @Test func anOversizedLineIsDroppedAndTheConnectionKept() throws {
+        let daemon = try FakeSyslogDaemon()
+        try daemon.bind()
+        let (logger, output) = logger(daemon, clock: TestClock())
+        logger.info("\(String(repeating: "x", count: 4 << 20))")  // larger than any socket buffer: EMSGSIZE
+        #expect(output.syslogDroppedCount == 1)
+        logger.info("next")  // no reconnect needed (the clock has not moved, so none would be allowed)
+        #expect(daemon.drain() == ["<30>Mar  7 09:05:03 lvsd[\(getpid())]: next"])
+    }
+
     @Test func handlersFromEqualConfigurationsShareOneOutput() throws {
         let daemon = try FakeSyslogDaemon()
         try daemon.bind()
