@@ -7,6 +7,7 @@
 #include <netinet/tcp.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <poll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -119,6 +120,12 @@ int cs_socket_error(int fd) {
     socklen_t length = sizeof value;
     if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &value, &length) != 0) return errno;
     return value;
+}
+
+int cs_connect_settled(int fd) {
+    struct pollfd p = { .fd = fd, .events = POLLOUT, .revents = 0 };
+    if (poll(&p, 1, 0) != 1) return 0;
+    return (p.revents & (POLLOUT | POLLERR | POLLHUP)) != 0;
 }
 
 int cs_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }

@@ -45,6 +45,7 @@ final class ConnectLoop {
     /// Serves requests until the owner stops.
     func run() {
         while true {
+            owner.stallForTesting()
             let count = tokens.withUnsafeMutableBufferPointer { buffer in
                 cs_epoll_wait(epollFD, buffer.baseAddress, Int32(buffer.count), waitMilliseconds())
             }
@@ -138,6 +139,15 @@ final class ConnectLoop {
     }
 
     private func start(_ request: TCPConnectProber.Request) {
+        // connect_timeout counts from the connect itself: the time a request waited for this thread (a busy or
+        // starved machine) is not the server's, and counting it failed healthy servers under load. The latency
+        // still counts from the request (what the check took, as seen by the engine).
+        let deadline = max(request.start, wakeNow()) &+ request.timeout
+        guard request.timeout > 0 else {
+            // connect_timeout 0: expired before it began.
+            complete(request.completion, failure: .connectTimeout, start: request.start)
+            return
+        }
         // A repeated check without a bind reuses the socket its last success left unconnected.
         var reusable: PeriodicTCPCheck?
         if request.local == nil, case .periodic(let periodic) = request.completion { reusable = periodic }
@@ -172,7 +182,7 @@ final class ConnectLoop {
             } else {
                 cs_close_reset(fd)
             }
-            complete(request.completion, failure: nil, start: request.start, deadline: request.start &+ request.timeout)
+            complete(request.completion, failure: nil, start: request.start, deadline: deadline)
             return
         }
         let index: Int32
@@ -195,7 +205,7 @@ final class ConnectLoop {
         slots[Int(index)].start = request.start
         slots[Int(index)].target = request.checkTarget
         slots[Int(index)].completion = request.completion
-        deadlines.push(.init(deadline: request.start &+ request.timeout, slot: index, generation: generation))
+        deadlines.push(.init(deadline: deadline, slot: index, generation: generation))
     }
 
     /// A connect became writable or failed: its verdict is the socket's pending error.
@@ -217,9 +227,23 @@ final class ConnectLoop {
         while let first = deadlines.first, first.deadline <= current {
             _ = deadlines.pop()
             guard isLive(slot: first.slot, generation: first.generation) else { continue }
+            // A connect that settled while this thread was not running (a stall, or more completions than one
+            // epoll_wait returns) has a verdict waiting: it is not a timeout.
+            if cs_connect_settled(slots[Int(first.slot)].fd) == 1 {
+                finishConnect(UInt64(first.generation) << 32 | UInt64(UInt32(bitPattern: first.slot)))
+                continue
+            }
             let (completion, start) = release(first.slot)
             if let completion { complete(completion, failure: .connectTimeout, start: start) }
         }
+    }
+
+    /// This wake-up's time, read once.
+    private func wakeNow() -> UInt64 {
+        if let wakeTime { return wakeTime }
+        let time = now()
+        wakeTime = time
+        return time
     }
 
     /// Closes a slot's socket (which also leaves the epoll set; `reset`: a connected one, see `cs_close_reset`)
@@ -242,8 +266,7 @@ final class ConnectLoop {
         guard let completion else { return }
         // One clock read per wake-up, not per verdict (a clock read is a system call where the clock source has
         // no vDSO path, as in the test VM): every verdict of a wake-up ends at the same instant.
-        if wakeTime == nil { wakeTime = now() }
-        let end = wakeTime ?? 0
+        let end = wakeNow()
         let failure = failure == nil && end > deadline ? .connectTimeout : failure
         let latency = Duration.nanoseconds(Int64(clamping: end >= start ? end - start : 0))
         let result = ProbeResult(failure: failure, latency: latency)

@@ -57,6 +57,8 @@ public final class TCPConnectProber: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Milliseconds the thread sleeps before its next wait (tests: a starved prober thread); 0 normally.
+    private let pendingStall = Atomic<Int64>(0)
 
     /// Creates a prober; its thread starts with the first probe. Most code uses ``shared``.
     public init() {}
@@ -159,6 +161,18 @@ public final class TCPConnectProber: Sendable {
         }
         if let wake { cs_eventfd_signal(wake) }
         return accepted
+    }
+
+    /// Makes the thread sleep `milliseconds` before its next wait, as a starved thread would (tests).
+    func stall(milliseconds: Int64) {
+        pendingStall.store(milliseconds, ordering: .relaxed)
+    }
+
+    /// Sleeps the stall a test asked for, once (one relaxed load otherwise).
+    func stallForTesting() {
+        guard pendingStall.load(ordering: .relaxed) > 0 else { return }
+        let ms = pendingStall.exchange(0, ordering: .relaxed)
+        if ms > 0 { usleep(UInt32(ms * 1000)) }
     }
 
     /// The thread's side of the queue: every pending request, and whether to stop.

@@ -51,7 +51,7 @@ struct TCPConnectProberTests {
         #expect(took < .seconds(20))  // not the kernel's minutes of SYN retries; generous for a busy machine
     }
 
-    /// A deadline already past when the thread starts the connect expires it before any readiness is seen.
+    /// A zero connect_timeout expires at once, before any connect.
     @Test func zeroTimeoutExpiresAtOnce() async throws {
         let prober = TCPConnectProber()
         defer { prober.shutdown() }
@@ -99,6 +99,38 @@ struct TCPConnectProberTests {
             let result = try await future.get()
             #expect(result.failure == (index.isMultiple(of: 2) ? nil : .connectionRefused))
         }
+    }
+
+    /// A prober thread that does not run for longer than connect_timeout (a loaded machine) must fail no healthy
+    /// server: neither the connects in flight when it stalled (more than one epoll_wait returns), nor the requests
+    /// that waited for it.
+    @Test func aStarvedProberThreadFailsNoHealthyServer() async throws {
+        let prober = TCPConnectProber()
+        defer { prober.shutdown() }
+        let server = try await TestServer.start(.silent)
+        defer { Task { await server.stop() } }
+        let loop = TestServer.group.next()
+        let check = TCPCheck(target: server.target, connectTimeout: .milliseconds(500))
+        #expect(try await prober.probe(TCPCheck(target: server.target, connectTimeout: .seconds(10)), on: loop).get().failure == nil)
+        // In flight: the thread starts these, then sleeps 2 s before it looks at their completions.
+        prober.stall(milliseconds: 2000)
+        let inFlight = (0..<400).map { _ in prober.probe(check, on: loop) }
+        var failures: [ProbeFailure] = []
+        for future in inFlight {
+            if let failure = try await future.get().failure { failures.append(failure) }
+        }
+        #expect(failures.isEmpty, "\(failures.count) of 400 failed: \(failures.prefix(3))")
+        // Waiting: these are queued while the thread sleeps 2 s, longer than their connect_timeout.
+        prober.stall(milliseconds: 2000)
+        let trigger = prober.probe(TCPCheck(target: server.target, connectTimeout: .seconds(10)), on: loop)
+        try await Task.sleep(for: .milliseconds(300))
+        let waiting = (0..<50).map { _ in prober.probe(check, on: loop) }
+        #expect(try await trigger.get().failure == nil)
+        failures = []
+        for future in waiting {
+            if let failure = try await future.get().failure { failures.append(failure) }
+        }
+        #expect(failures.isEmpty, "\(failures.count) of 50 failed: \(failures.prefix(3))")
     }
 
     /// A server that accepts and closes at once: the connect may find the socket already in CLOSE_WAIT when it

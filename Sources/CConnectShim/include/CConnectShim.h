@@ -35,6 +35,8 @@ int cs_disconnect(int fd);
 
 /// The pending error of a socket (getsockopt SO_ERROR): 0 when its connect succeeded.
 int cs_socket_error(int fd);
+/// Whether a non-blocking connect has settled (connected or failed) by now: poll for POLLOUT without waiting.
+int cs_connect_settled(int fd);
 
 /// Closes a connected check socket with a reset (SO_LINGER 0) instead of the FIN exchange, so that no socket is
 /// left in TIME_WAIT on the director for each check (at a thousand checks a second, tens of thousands of them).
