@@ -55,7 +55,16 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .executableTarget(name: "lvsctl", dependencies: ["IPVSKit", "IPVSAdm", "KeepalivedConfig"]),
+        // Released as a fully static executable: scripts run lvsctl once per change, and with shared libraries
+        // the dynamic loader (relocating libstdc++ above all: 2.3 M of the 2.8 M instructions of a run of
+        // `lvsctl --version`) cost more than a whole run of ipvsadm (bench/lvsctl-bench.sh). Names (-L without -n)
+        // are still looked up through glibc's NSS; the linker's warnings say that NSS modules loaded at run time
+        // must come from the glibc lvsctl was linked with.
+        .executableTarget(
+            name: "lvsctl",
+            dependencies: ["IPVSKit", "IPVSAdm", "KeepalivedConfig"],
+            linkerSettings: [.unsafeFlags(["-static-executable"], .when(platforms: [.linux], configuration: .release))]
+        ),
         .executableTarget(name: "lvsd", dependencies: [
             "IPVSKit", "KeepalivedConfig", "HealthCheck", "Director", "Observability",
             .product(name: "Logging", package: "swift-log"),
