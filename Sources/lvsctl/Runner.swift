@@ -15,13 +15,9 @@ struct Runner {
     /// The message ipvsadm prints for a failed kernel operation.
     static func message(for error: IPVSError, operation: IPVSOperation?) -> String {
         if case .invalidArgument = error, let operation {
-            // IPVSKit refuses some requests before sending them; print what the kernel would have answered.
-            switch operation {
-            case .addDestination(let d, _), .editDestination(let d, _):
-                if d.lowerThreshold > d.upperThreshold { return IPVSError.strerror(ERANGE) }
-            default: break
-            }
-            return IPVSError.ipvsadmMessage(command: operation.command, errno: EINVAL)
+            // IPVSKit refuses some requests before sending them (after the kernel's answer about the service, which
+            // comes first); print what the kernel would have answered.
+            return IPVSError.ipvsadmMessage(command: operation.command, errno: operation.kernelErrnoForRefusal)
         }
         return error.ipvsadmMessage
     }

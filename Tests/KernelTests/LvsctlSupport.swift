@@ -178,6 +178,36 @@ struct Differential {
         return diffs.map(\.text)
     }
 
+    /// Runs each command with each tool on the table `setup` builds (`ipvsadm -R` lines; the table is flushed
+    /// first and rebuilt after any command that changed it), and reports every difference in stdout, stderr, exit
+    /// status or the table left behind (`ipvsadm -Sn`). For commands that succeed, where running one tool after
+    /// the other on the same table would not compare like with like.
+    func compareEach(_ commands: [String], from setup: String, stdin: String? = nil) throws -> [String] {
+        let dir = "/tmp/lvseach-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try ("-C\n" + setup).write(toFile: "\(dir)/setup", atomically: true, encoding: .utf8)
+        try (stdin ?? "").write(toFile: "\(dir)/in", atomically: true, encoding: .utf8)
+        var script = "cd \(dir)\nipvsadm -R <setup || exit 1\ninitial=$(ipvsadm -Sn)\n"
+        for (i, c) in commands.enumerated() {
+            for (tool, prefix) in [("a", ""), ("l", "PATH=\(lvsctlAsIpvsadmDirectory):$PATH ")] {
+                script += "\(prefix)ipvsadm \(c) >\(tool)\(i).out 2>\(tool)\(i).err <in; echo $? >\(tool)\(i).rc\n"
+                script += "ipvsadm -Sn >\(tool)\(i).sn; [ \"$(<\(tool)\(i).sn)\" = \"$initial\" ] || ipvsadm -R <setup\n"
+            }
+        }
+        let r = try ns.exec("/bin/bash", ["-c", script])
+        guard r.status == 0 else { throw TestFailure("differential script failed: \(r.stderr)") }
+        var diffs: [String] = []
+        for (i, c) in commands.enumerated() {
+            for part in ["out", "err", "rc", "sn"] {
+                let a = (try? String(contentsOfFile: "\(dir)/a\(i).\(part)", encoding: .utf8)) ?? "<missing>"
+                let l = (try? String(contentsOfFile: "\(dir)/l\(i).\(part)", encoding: .utf8)) ?? "<missing>"
+                if a != l { diffs.append("ipvsadm \(c): \(part == "sn" ? "table after" : part) differs\n--- ipvsadm\n\(a)\n--- lvsctl\n\(l)") }
+            }
+        }
+        return diffs
+    }
+
     /// One shell script per batch keeps process start-up in the slow VM to the two programs themselves.
     private func compareOnce(_ commands: [String], stdin: String?, prelude: String) throws -> [(command: String, text: String)] {
         let dir = "/tmp/lvsdiff-\(UUID().uuidString.prefix(8))"

@@ -82,14 +82,36 @@ public final class IPVSClient: Sendable {
     /// request halves the kernel's work for a large batch.
     ///
     /// Operations run in order and each succeeds or fails on its own; a failure does not stop the rest.
-    /// Operations that fail ``IPVSOperation/validate()`` are not sent.
+    /// Operations that fail ``IPVSOperation/validate()`` are not sent, and a refusal never hides what the kernel
+    /// would have answered first: a destination refused for a check the kernel makes only once it has found the
+    /// service (family, weight, thresholds, tunnel port) is replaced by a request for its service, at its place in
+    /// the batch, so a missing service is the kernel's `ESRCH` (ipvsadm's "Service not defined") and only an
+    /// existing one gets the refusal.
     /// - Returns: one result per operation, in order.
     public func perform(_ operations: [IPVSOperation]) -> [Result<Void, IPVSError>] {
         var results = [Result<Void, IPVSError>?](repeating: nil, count: operations.count)
         var pending: [Int] = []
         pending.reserveCapacity(operations.count)
+        // Refusals that wait for the kernel's answer about the operation's service.
+        var refusedAfterLookup: [Int: (service: ServiceKey, refusal: IPVSError)] = [:]
         for (i, op) in operations.enumerated() {
-            do throws(IPVSError) { try op.validate(); pending.append(i) } catch { results[i] = .failure(error) }
+            do throws(IPVSError) { try op.validateRequest() } catch {
+                results[i] = .failure(error)
+                continue
+            }
+            do throws(IPVSError) { try op.validateDestinationSettings() } catch {
+                guard let key = op.serviceOfDestination else {
+                    results[i] = .failure(error)
+                    continue
+                }
+                refusedAfterLookup[i] = (key, error)
+            }
+            pending.append(i)
+        }
+        /// The outcome of operation `i` from the kernel's answer to what was sent for it.
+        func outcome(_ i: Int, _ answer: Result<Void, IPVSError>) -> Result<Void, IPVSError> {
+            guard let refused = refusedAfterLookup[i] else { return answer }
+            return answer.flatMap { .failure(refused.refusal) }
         }
         let timeoutMs = self.timeoutMs
         socket.withLock { sock in
@@ -105,8 +127,12 @@ public final class IPVSClient: Sendable {
                     let seq = sock.nextSequence()
                     bySequence[seq] = i
                     lastSequence = seq
-                    operations[i].encode(into: &writer, family: sock.familyID, sequence: seq, port: sock.port,
-                                         acknowledge: i == chunk.last)
+                    if let refused = refusedAfterLookup[i] {
+                        IPVSOperation.encodeServiceProbe(refused.service, into: &writer, family: sock.familyID, sequence: seq, port: sock.port)
+                    } else {
+                        operations[i].encode(into: &writer, family: sock.familyID, sequence: seq, port: sock.port,
+                                             acknowledge: i == chunk.last)
+                    }
                 }
                 let command = operations[chunk[chunk.startIndex]].command
                 do throws(IPVSError) {
@@ -139,7 +165,7 @@ public final class IPVSClient: Sendable {
                     }
                     for m in messages where m.type == NL.error {
                         guard let i = bySequence.removeValue(forKey: m.sequence) else { continue }
-                        results[i] = IPVSClient.ackResult(m, command: operations[i].command)
+                        results[i] = outcome(i, IPVSClient.ackResult(m, command: operations[i].command))
                         if m.sequence == lastSequence { finished = true }
                     }
                 }
@@ -148,7 +174,7 @@ public final class IPVSClient: Sendable {
                         // Errors may have been dropped: the requests without an answer are not known to have worked.
                         for i in bySequence.values { results[i] = .failure(.acknowledgementLost(command: operations[i].command)) }
                     } else {
-                        for i in bySequence.values { results[i] = .success(()) }
+                        for i in bySequence.values { results[i] = outcome(i, .success(())) }
                     }
                     bySequence.removeAll()
                 }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// One change to the kernel's IPVS tables; a batch is an array of these (see ``IPVSClient/perform(_:)``).
 public enum IPVSOperation: Sendable, Hashable, CustomStringConvertible {
     /// Add a service (`ipvsadm -A`).
@@ -55,8 +61,16 @@ public enum IPVSOperation: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// Refuses, before anything is sent, what the kernel would refuse or misread.
+    /// Refuses, before anything is sent, what the kernel would refuse or misread: ``validateRequest()``, then
+    /// ``validateDestinationSettings()``.
     public func validate() throws(IPVSError) {
+        try validateRequest()
+        try validateDestinationSettings()
+    }
+
+    /// The checks the kernel makes (or would get wrong) while it reads the request, before it looks the service up:
+    /// names, firewall mark 0, an IPv6 persistence prefix, a sync daemon's group.
+    func validateRequest() throws(IPVSError) {
         switch self {
         case .addService(let s), .editService(let s):
             try Self.validateKey(s.key)
@@ -70,16 +84,8 @@ public enum IPVSOperation: Sendable, Hashable, CustomStringConvertible {
             try Self.validateKey(k)
         case .zero(let k):
             if let k { try Self.validateKey(k) }
-        case .addDestination(let d, let k), .editDestination(let d, let k):
+        case .addDestination(_, let k), .editDestination(_, let k):
             try Self.validateKey(k)
-            try Self.validateDestination(d.key, service: k, forwarding: d.forwarding)
-            if d.weight < 0 { throw .invalidArgument("invalid weight \(d.weight) for \(d.key): must be 0 to \(Int32.max)") }
-            if d.lowerThreshold > d.upperThreshold, d.upperThreshold != 0 {
-                throw .invalidArgument("lower threshold \(d.lowerThreshold) exceeds upper threshold \(d.upperThreshold) for \(d.key)")
-            }
-            if d.forwarding == .tunnel, d.tunnel.type == .gue, d.tunnel.port == 0 {
-                throw .invalidArgument("GUE tunnel to \(d.key) needs a tunnel port")
-            }
         case .deleteDestination(let d, let k):
             try Self.validateKey(k)
             try Self.validateDestination(d, service: k, forwarding: .tunnel)
@@ -95,6 +101,40 @@ public enum IPVSOperation: Sendable, Hashable, CustomStringConvertible {
             }
         case .flush, .setTimeouts, .stopDaemon:
             break
+        }
+    }
+
+    /// The checks the kernel makes of a destination to add or edit only once it has found the service, in the
+    /// kernel's order (`ip_vs_genl_set_cmd`, then `ip_vs_add_dest`/`ip_vs_edit_dest`): address family, weight, lower
+    /// threshold above upper, GUE tunnel port. The kernel answers a missing service (`ESRCH`) before any of these,
+    /// and these before a missing or existing destination (`ENOENT`, `EEXIST`); ``IPVSClient/perform(_:)`` keeps
+    /// that order.
+    func validateDestinationSettings() throws(IPVSError) {
+        switch self {
+        case .addDestination(let d, let k), .editDestination(let d, let k):
+            try Self.validateDestination(d.key, service: k, forwarding: d.forwarding)
+            if d.weight < 0 { throw .invalidArgument("invalid weight \(d.weight) for \(d.key): must be 0 to \(Int32.max)") }
+            if d.lowerThreshold > d.upperThreshold, d.upperThreshold != 0 {
+                throw .invalidArgument("lower threshold \(d.lowerThreshold) exceeds upper threshold \(d.upperThreshold) for \(d.key)")
+            }
+            if d.forwarding == .tunnel, d.tunnel.type == .gue, d.tunnel.port == 0 {
+                throw .invalidArgument("GUE tunnel to \(d.key) needs a tunnel port")
+            }
+        default:
+            break
+        }
+    }
+
+    /// The errno the kernel answers a request with when it makes the check that ``validate()`` refused it for
+    /// (`ERANGE` for a negative weight or a lower threshold above the upper one, else `EINVAL`): what ipvsadm would
+    /// print for it.
+    public var kernelErrnoForRefusal: Int32 {
+        switch self {
+        case .addDestination(let d, _), .editDestination(let d, _):
+            if d.weight < 0 || d.lowerThreshold > d.upperThreshold { return ERANGE }
+            return EINVAL
+        default:
+            return EINVAL
         }
     }
 
@@ -114,6 +154,25 @@ public enum IPVSOperation: Sendable, Hashable, CustomStringConvertible {
         if name.utf8.count > 15 { throw .invalidArgument("\(what) '\(name)' is longer than 15 characters") }
         if !allowEmpty, name.isEmpty { throw .invalidArgument("\(what) is empty") }
         if name.utf8.contains(0) { throw .invalidArgument("\(what) contains a NUL byte") }
+    }
+
+    /// The service of a destination to add or edit: the one ``validateDestinationSettings()`` refusals wait for.
+    var serviceOfDestination: ServiceKey? {
+        switch self {
+        case .addDestination(_, let k), .editDestination(_, let k): k
+        default: nil
+        }
+    }
+
+    /// Encodes a request for the service `key` (`IPVS_CMD_GET_SERVICE`, acknowledged), sent in the place of a
+    /// destination operation that ``validateDestinationSettings()`` refused. The kernel answers it as it would have
+    /// begun to answer the operation: `ESRCH` for a missing service (`EPERM` without the capability); an ACK means
+    /// the service exists, and the refusal is the answer.
+    static func encodeServiceProbe(_ key: ServiceKey, into w: inout NetlinkWriter, family: UInt16, sequence: UInt32, port: UInt32) {
+        let m = w.beginMessage(type: family, flags: NL.request | NL.ack, sequence: sequence, port: port,
+                               command: IPVSCommand.getService.rawValue)
+        w.service(Service(key: key), full: false)
+        w.endMessage(m)
     }
 
     /// Appends this operation as one request message.
