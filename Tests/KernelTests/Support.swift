@@ -76,7 +76,6 @@ final class TestNamespace: Sendable {
     }
 
     /// Runs ipvsadm inside the namespace and requires success.
-    @discardableResult
     /// `ipvsadm` with `args`, read until two listings in a row agree (at most 8 reads): a dump of this namespace's
     /// table can repeat or skip entries while other namespaces' tables change (the kernel resumes a multi-part dump
     /// by an index over every namespace's services, and other test cases run at the same time).
@@ -90,6 +89,7 @@ final class TestNamespace: Sendable {
         return previous
     }
 
+    @discardableResult
     func ipvsadm(_ args: String..., stdin: String? = nil) throws -> String {
         let r = try exec("ipvsadm", args, stdin: stdin)
         guard r.status == 0 else { throw TestFailure("ipvsadm \(args.joined(separator: " ")) failed (\(r.status)): \(r.stderr)") }
