@@ -27,7 +27,7 @@ script="$out/kernel-suite.inner.sh"
     done
 } > "$script"
 set +e
-bash scripts/vm.sh --timeout "${KERNEL_SUITE_TIMEOUT:-2400}" -- bash "$script"
+bash scripts/vm.sh --timeout "${KERNEL_SUITE_TIMEOUT:-3600}" -- bash "$script"
 rc=$?
 set -e
 python3 - "$out" "${#passes[@]}" "$rc" <<'PY'
