@@ -19,8 +19,9 @@ public struct ConsoleWriter: Sendable {
     public static let standardError = ConsoleWriter { line in writeAll(Array(line.utf8), to: 2) }
 }
 
-/// Writes all of `bytes` to `descriptor`, retrying short writes and EINTR; gives up on any other error.
-private func writeAll(_ bytes: [UInt8], to descriptor: Int32) {
+/// Writes all of `bytes` to `descriptor`, retrying short writes and EINTR; gives up on any other error. lvsd's
+/// one write loop (its command-line output goes through it too).
+public func writeAll(_ bytes: [UInt8], to descriptor: Int32) {
     var offset = 0
     while offset < bytes.count {
         let written = bytes[offset...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }

@@ -81,11 +81,9 @@ public actor DirectorService: ServiceLifecycle.Service, ConfigurationParticipant
             group.addTask { await self.consumeVerdicts() }
             group.addTask { await self.processVerdicts() }
             group.addTask { await self.tickEverySecond() }
-            await withGracefulShutdownHandler {
-                await self.waitForShutdownSignal()
-            } onGracefulShutdown: {
-                Task { await self.beginStopping() }
-            }
+            // Graceful shutdown (or cancellation): from here on nothing but the shutdown changes the kernel.
+            await waitForGracefulShutdown()
+            self.stopping = true
             group.cancelAll()
         }
         await finish()
@@ -100,19 +98,6 @@ public actor DirectorService: ServiceLifecycle.Service, ConfigurationParticipant
         heartbeat.beat()
         logger.info("Starting lvsd: \(setup.virtualServers.count) virtual servers, \(plan.checkers.count) checkers")
         try? notifier.ready(status: "running")
-    }
-
-    private var shutdownWaiter: CheckedContinuation<Void, Never>?
-
-    private func waitForShutdownSignal() async {
-        guard !stopping else { return }
-        await withCheckedContinuation { shutdownWaiter = $0 }
-    }
-
-    private func beginStopping() {
-        stopping = true
-        shutdownWaiter?.resume()
-        shutdownWaiter = nil
     }
 
     /// Whether graceful shutdown has begun (from then on only the shutdown itself changes the kernel).
