@@ -69,7 +69,7 @@ let package = Package(
         // must come from the glibc lvsctl was linked with.
         .executableTarget(
             name: "lvsctl",
-            dependencies: ["IPVSKit", "IPVSAdm", "KeepalivedConfig"],
+            dependencies: ["IPVSKit", "IPVSAdm", "KeepalivedConfig", "DaemonLogging"],
             linkerSettings: [.unsafeFlags(["-static-executable"], .when(platforms: [.linux], configuration: .release))]
         ),
         // lvsd's logic: its command line, start-up, and the services it is made of (configuration and reload, the

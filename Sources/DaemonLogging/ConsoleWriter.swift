@@ -19,8 +19,8 @@ public struct ConsoleWriter: Sendable {
     public static let standardError = ConsoleWriter { line in writeAll(Array(line.utf8), to: 2) }
 }
 
-/// Writes all of `bytes` to `descriptor`, retrying short writes and EINTR; gives up on any other error. lvsd's
-/// one write loop (its command-line output goes through it too).
+/// Writes all of `bytes` to `descriptor`, retrying short writes and EINTR; gives up on any other error. The
+/// project's one write loop: lvsd's log and command-line output and lvsctl's output all go through it.
 public func writeAll(_ bytes: [UInt8], to descriptor: Int32) {
     var offset = 0
     while offset < bytes.count {

@@ -36,9 +36,13 @@ public enum LvsdDaemon {
         let heartbeat = Heartbeat()
         let published = PublishedSpecs(programmed.candidate.setup.virtualServers)
         let g = configuration.globalDefinitions
-        // The one way lvsd runs programs: MISC_CHECK, notify and quorum scripts.
-        let runner = ProgramRunner(scriptSecurity: g.enableScriptSecurity, defaultUser: g.scriptUser,
-                                   defaultGroup: g.scriptGroup)
+        // The one way lvsd runs programs: MISC_CHECK, notify and quorum scripts. Without script_user, scripts run
+        // as keepalived_script when that user exists, as keepalived runs them.
+        let runner = ProgramRunner(
+            scriptSecurity: g.enableScriptSecurity,
+            defaultUser: ScriptAudit.defaultUser(configured: g.scriptUser, keepalivedScriptUser: ProgramRunner.keepalivedScriptUser),
+            defaultGroup: g.scriptGroup)
+        ScriptAudit.log(configuration, runner: runner, to: logger)
         let engine = CheckEngine(prober: prober(for: configuration, runner: runner, logger: logger),
                                  probeObserver: metrics?.probeObserver, logger: logger, timerSlack: .milliseconds(10))
         let director = DirectorService(director: programmed.director, setup: programmed.candidate.setup,
@@ -47,7 +51,8 @@ public enum LvsdDaemon {
                                        metrics: metrics, heartbeat: heartbeat, published: published, logger: logger)
         let reloads = ReloadRequests()
         let configurationService = ConfigurationService(current: programmed.candidate, participants: [director],
-                                                        requests: reloads, logger: logger)
+                                                        requests: reloads, logger: logger,
+                                                        audit: { ScriptAudit.log($0, runner: runner, to: logger) })
         let kernel = KernelReader()
         let status = DaemonStatus(director: director, kernel: kernel, configFile: options.configFile)
 

@@ -1,3 +1,4 @@
+import DaemonLogging
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -21,24 +22,13 @@ enum Output {
     }
 
     static func flush() {
-        var offset = 0
-        while offset < buffer.count {
-            let n = buffer[offset...].withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
-            if n <= 0 { break }
-            offset += n
-        }
+        writeAll(buffer, to: 1)
         buffer.removeAll(keepingCapacity: true)
     }
 
     static func err(_ s: String) {
         flush()
-        let bytes = Array(s.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
-            if n <= 0 { break }
-            offset += n
-        }
+        writeAll(Array(s.utf8), to: 2)
     }
 
     static func exit(_ status: Int32) -> Never {

@@ -1,6 +1,5 @@
 import IPVSAdm
 import IPVSKit
-import CIPVSShim
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -29,13 +28,14 @@ while i < words.count {
 
 if let namespace {
     // Enter the namespace for the whole run, so /proc/net/ip_vs_conn is read there too.
-    let path = namespace.contains("/") ? namespace : "/var/run/netns/\(namespace)"
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0, cipvs_setns(fd, cipvs_clone_newnet()) == 0 else {
-        Output.err("lvsctl: cannot enter network namespace \(path): \(IPVSError.strerror(errno))\n")
+    do throws(IPVSError) {
+        try NetworkNamespace.enter(namespace)
+    } catch {
+        let path = NetworkNamespace.path(for: namespace)
+        let code = if case .system(_, let e) = error { e } else { EINVAL }
+        Output.err("lvsctl: cannot enter network namespace \(path): \(IPVSError.strerror(code))\n")
         Output.exit(2)
     }
-    close(fd)
 }
 
 let client: IPVSClient

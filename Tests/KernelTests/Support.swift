@@ -89,8 +89,25 @@ final class TestNamespace: Sendable {
         return previous
     }
 
+    /// Runs ipvsadm inside the namespace and requires success. A listing (`-L`, `-l`, `-S` and their long forms)
+    /// is read until two reads agree, as `stableIpvsadm` does: every test case in the parallel pass changes its own
+    /// namespace's table while others list theirs, and the kernel's dump can then repeat or skip an entry.
     @discardableResult
     func ipvsadm(_ args: String..., stdin: String? = nil) throws -> String {
+        let listing = stdin == nil && args.first.map(Self.listingOptions.contains) == true
+        var previous = try checkedIpvsadm(args, stdin: stdin)
+        guard listing else { return previous }
+        for _ in 0..<8 {
+            let current = try checkedIpvsadm(args, stdin: nil)
+            if current == previous { return current }
+            previous = current
+        }
+        return previous
+    }
+
+    private static let listingOptions: Set<String> = ["-L", "-Ln", "-l", "-ln", "-S", "-Sn", "--list", "--save"]
+
+    private func checkedIpvsadm(_ args: [String], stdin: String?) throws -> String {
         let r = try exec("ipvsadm", args, stdin: stdin)
         guard r.status == 0 else { throw TestFailure("ipvsadm \(args.joined(separator: " ")) failed (\(r.status)): \(r.stderr)") }
         return r.stdout

@@ -32,7 +32,7 @@ public final class IPVSClient: Sendable {
     ///   - timeout: the longest wait for any one reply.
     /// - Throws: ``IPVSError/unavailable(detail:)`` when the kernel has no IPVS.
     public init(networkNamespace: String? = nil, timeout: Duration = .seconds(5)) throws(IPVSError) {
-        let path = networkNamespace.map { $0.contains("/") ? $0 : "/var/run/netns/\($0)" }
+        let path = networkNamespace.map(NetworkNamespace.path(for:))
         let s = try NetlinkSocket(namespacePath: path)
         familyID = s.familyID
         socket = Mutex(s)

@@ -21,7 +21,7 @@ final class NetlinkSocket {
     init(namespacePath: String?) throws(IPVSError) {
         let s: OpaquePointer
         if let namespacePath {
-            s = try NetlinkSocket.inNamespace(namespacePath) { () throws(IPVSError) -> OpaquePointer in try NetlinkSocket.connect() }
+            s = try NetworkNamespace.during(namespacePath) { () throws(IPVSError) -> OpaquePointer in try NetlinkSocket.connect() }
         } else {
             s = try NetlinkSocket.connect()
         }
@@ -83,26 +83,6 @@ final class NetlinkSocket {
         case 22: EPROTONOSUPPORT
         default: EIO
         }
-    }
-
-    /// Runs `body` with the calling thread switched into the network namespace at `path`, then switches back.
-    static func inNamespace<T>(_ path: String, _ body: () throws(IPVSError) -> T) throws(IPVSError) -> T {
-        let target = open(path, O_RDONLY | O_CLOEXEC)
-        guard target >= 0 else { throw .system(what: "open network namespace \(path)", errno: cipvs_errno()) }
-        defer { close(target) }
-        let saved = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)
-        guard saved >= 0 else { throw .system(what: "open /proc/thread-self/ns/net", errno: cipvs_errno()) }
-        defer { close(saved) }
-        guard cipvs_setns(target, cipvs_clone_newnet()) == 0 else {
-            throw .system(what: "setns \(path)", errno: cipvs_errno())
-        }
-        let result: Result<T, IPVSError>
-        do throws(IPVSError) { result = .success(try body()) } catch { result = .failure(error) }
-        guard cipvs_setns(saved, cipvs_clone_newnet()) == 0 else {
-            // The thread is stranded in the other namespace; nothing sane can continue on it.
-            fatalError("IPVSKit: cannot return to the original network namespace (errno \(cipvs_errno()))")
-        }
-        return try result.get()
     }
 
     func nextSequence() -> UInt32 {

@@ -17,6 +17,7 @@ public actor ConfigurationService: ServiceLifecycle.Service {
     private let logger: Logger
     private let reader: WorkerThread
     private let read: @Sendable (String) -> ParseResult
+    private let audit: @Sendable (KeepalivedConfiguration) -> Void
     private let notifier: SystemdNotifier
     private var current: ConfigurationCandidate
     private var stopping = false
@@ -25,15 +26,19 @@ public actor ConfigurationService: ServiceLifecycle.Service {
     ///
     /// - Parameters:
     ///   - read: Reads and parses a configuration file (keepalived's parser by default; tests substitute one).
+    ///   - audit: Looks at each configuration read without errors, before the participants check it, for what
+    ///     should be logged but does not refuse it (lvsd: ``ScriptAudit``).
     public init(current: ConfigurationCandidate, participants: [any ConfigurationParticipant], requests: ReloadRequests,
                 logger: Logger, notifier: SystemdNotifier = SystemdNotifier(),
-                read: @escaping @Sendable (String) -> ParseResult = { KeepalivedConfigParser.parse(file: $0) }) {
+                read: @escaping @Sendable (String) -> ParseResult = { KeepalivedConfigParser.parse(file: $0) },
+                audit: @escaping @Sendable (KeepalivedConfiguration) -> Void = { _ in }) {
         self.current = current
         self.participants = participants
         self.requests = requests
         self.logger = logger
         self.notifier = notifier
         self.read = read
+        self.audit = audit
         reader = WorkerThread(name: "lvsd-config")
     }
 
@@ -86,6 +91,7 @@ public actor ConfigurationService: ServiceLifecycle.Service {
         guard !result.hasErrors else {
             return .refused(reasons: result.errors.map(\.description))
         }
+        audit(result.configuration)
         let candidate = ConfigurationCandidate(file: file, configuration: result.configuration)
         var problems: [String] = []
         for participant in participants {
