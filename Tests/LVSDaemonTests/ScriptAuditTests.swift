@@ -63,6 +63,14 @@ struct ScriptAuditTests {
         #expect(ScriptAudit.findings(for: c.configuration, runner: ProgramRunner(scriptSecurity: true)).isEmpty)
     }
 
+    @Test func aChangedScriptPolicyIsSaidToWaitForARestart() throws {
+        let c = try candidate(text(notifyUp: "/bin/echo up", security: true))
+        let findings = ScriptAudit.findings(for: c.configuration, runner: ProgramRunner())
+        #expect(findings.first?.message.hasPrefix("script_user and enable_script_security are read at start only") == true, "\(findings)")
+        let same = ScriptAudit.findings(for: c.configuration, runner: ProgramRunner(scriptSecurity: true, defaultUser: "root"))
+        #expect(same.isEmpty, "\(same)")
+    }
+
     @Test func theDefaultUserIsScriptUserThenKeepalivedScript() {
         #expect(ScriptAudit.defaultUser(configured: "nobody", keepalivedScriptUser: "keepalived_script") == "nobody")
         #expect(ScriptAudit.defaultUser(configured: nil, keepalivedScriptUser: "keepalived_script") == "keepalived_script")

@@ -45,9 +45,15 @@ public struct ScriptAudit: Sendable {
 
     /// The lines to log for `configuration` with `runner`'s policy. Empty when the configuration names no script.
     public static func findings(for configuration: KeepalivedConfiguration, runner: ProgramRunner) -> [Finding] {
-        let scripts = scripts(in: configuration)
-        guard !scripts.isEmpty else { return [] }
         var lines: [Finding] = []
+        let g = configuration.globalDefinitions
+        if g.enableScriptSecurity != runner.scriptSecurity
+            || (g.scriptUser != nil && (g.scriptUser != runner.defaultUser || g.scriptGroup != runner.defaultGroup)) {
+            lines.append(Finding(isError: false, message: "script_user and enable_script_security are read at start only: "
+                + "the change takes effect when lvsd is restarted"))
+        }
+        let scripts = scripts(in: configuration)
+        guard !scripts.isEmpty else { return lines }
         if !runner.scriptSecurity {
             lines.append(Finding(isError: false, message: "SECURITY VIOLATION - scripts are being executed but script_security not enabled."))
         } else if runner.defaultUser == nil {
