@@ -7,6 +7,17 @@ public enum InitialState: Hashable, Sendable {
     case master
 }
 
+/// keepalived's v3 IPv4 unicast checksum compatibility (`old_unicast_checksum`, reference §1.4).
+public enum OldUnicastChecksum: Hashable, Sendable {
+    /// The default: send with the peer in the pseudo-header, and switch to the old form (224.0.0.18 in the
+    /// pseudo-header) on receiving an advert that verifies only that way.
+    case detect
+    /// `old_unicast_checksum`: always send the old form.
+    case always
+    /// `old_unicast_checksum never`: never switch.
+    case never
+}
+
 /// One `vrrp_instance`'s settings, in this target's own terms (a later step maps keepalived.conf onto it). Times
 /// are in microseconds. Defaults are keepalived 2.2.7's (reference appendix).
 public struct InstanceSettings: Hashable, Sendable {
@@ -52,6 +63,8 @@ public struct InstanceSettings: Hashable, Sendable {
     public var skipCheckAdvertAddresses: Bool
     /// `check_unicast_src`.
     public var checkUnicastSource: Bool
+    /// `old_unicast_checksum [never]`: which pseudo-header destination a v3 IPv4 unicast instance checksums with.
+    public var oldUnicastChecksum: OldUnicastChecksum
     /// `garp_master_delay` in microseconds (default 5 s; 0 = no second burst).
     public var garpMasterDelay: UInt64
     /// `garp_master_repeat` (default 5).
@@ -91,6 +104,7 @@ public struct InstanceSettings: Hashable, Sendable {
         self.higherPrioritySendAdvert = false
         self.skipCheckAdvertAddresses = false
         self.checkUnicastSource = false
+        self.oldUnicastChecksum = .detect
         self.garpMasterDelay = 5_000_000
         self.garpMasterRepeat = 5
         self.garpMasterRefresh = 0
@@ -105,10 +119,12 @@ public struct InstanceSettings: Hashable, Sendable {
 
     /// What received adverts must match (reference §2).
     public var receiveExpectations: ReceiveExpectations {
-        ReceiveExpectations(version: version, family: family, authType: version == .v2 ? authType : .none,
-                            authData: authData, advertIntervalMicroseconds: advertInterval,
-                            addresses: virtualAddresses, unicastPeers: unicastPeers,
-                            checkUnicastSource: checkUnicastSource)
+        var e = ReceiveExpectations(version: version, family: family, authType: version == .v2 ? authType : .none,
+                                    authData: authData, advertIntervalMicroseconds: advertInterval,
+                                    addresses: virtualAddresses, unicastPeers: unicastPeers,
+                                    checkUnicastSource: checkUnicastSource)
+        e.acceptsOldUnicastChecksum = oldUnicastChecksum != .never
+        return e
     }
 
     /// The settings as keepalived's `vrrp_complete_instance` leaves them, with its warnings: `nopreempt` cleared

@@ -72,6 +72,9 @@ public struct ReceiveExpectations: Hashable, Sendable {
     public var unicastPeers: [UnicastPeer]
     /// `check_unicast_src` (or the global `vrrp_check_unicast_src`).
     public var checkUnicastSource: Bool
+    /// Whether a v3 IPv4 checksum computed with the multicast group in place of the real destination (the old
+    /// unicast form) is accepted; false with `old_unicast_checksum never`.
+    public var acceptsOldUnicastChecksum: Bool = true
 
     /// Creates expectations.
     public init(version: VRRPVersion, family: AddressFamily, authType: AuthType = .none,
@@ -172,7 +175,9 @@ public enum ReceiveValidator {
         var form: ChecksumForm?
         if let ip {
             form = ChecksumForm.detect(message, version: ours.version, source: ip.source, destination: ip.destination)
-            if form == nil { return .failure(.badChecksum(version: ours.version)) }
+            if form == nil || (form == .pseudoHeaderMulticastGroup && !ours.acceptsOldUnicastChecksum) {
+                return .failure(.badChecksum(version: ours.version))
+            }
         }
         // 11. Multicast / unicast must match our mode.
         if packet.family == .ipv4, isMulticast == ours.isUnicast {

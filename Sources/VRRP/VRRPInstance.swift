@@ -38,6 +38,9 @@ public struct VRRPInstance: Sendable {
     public private(set) var preemptDeadline: ContinuousClock.Instant?
     /// Timers armed now, and when they fire.
     public private(set) var timers: [TimerKind: ContinuousClock.Instant] = [:]
+    /// The checksum form to send with: ``ChecksumForm/pseudoHeader`` (v2: ignored), or for a v3 IPv4 unicast
+    /// instance that met an old-form peer (or has `old_unicast_checksum`) ``ChecksumForm/pseudoHeaderMulticastGroup``.
+    public private(set) var sendChecksumForm: ChecksumForm
     private var faulted = false
     /// The state last reported in a ``InstanceAction/transition(from:to:)`` (the owner's 1 µs pass through
     /// BACKUP at start-up is not reported, as keepalived neither logs nor notifies it).
@@ -52,6 +55,8 @@ public struct VRRPInstance: Sendable {
         self.configurationWarnings = warnings
         self.effectivePriority = s.priority
         self.masterAdvertInterval = s.advertInterval
+        self.sendChecksumForm = s.version == .v2 ? .message
+            : (s.oldUnicastChecksum == .always && !s.unicastPeers.isEmpty && s.family == .ipv4 ? .pseudoHeaderMulticastGroup : .pseudoHeader)
     }
 
     // MARK: - Timer arithmetic
@@ -138,6 +143,16 @@ public struct VRRPInstance: Sendable {
 
     private mutating func received(_ r: ReceivedAdvert, now: ContinuousClock.Instant, into out: inout [InstanceAction]) {
         let advert = r.advertisement
+        switch state {
+        case .initialize, .fault:
+            return
+        case .backup, .master:
+            if r.checksumForm == .pseudoHeaderMulticastGroup && sendChecksumForm == .pseudoHeader
+                && settings.oldUnicastChecksum == .detect && !settings.unicastPeers.isEmpty {
+                sendChecksumForm = .pseudoHeaderMulticastGroup
+                out.append(.log("\(tag) Setting unicast VRRPv3 checksum to old version"))
+            }
+        }
         switch state {
         case .initialize, .fault:
             return

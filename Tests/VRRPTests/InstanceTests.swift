@@ -432,6 +432,29 @@ import Testing
         #expect(vi.shouldCheckAddresses(from: lowPeer))
     }
 
+    @Test func unicastV3SwitchesToTheOldChecksumWhenAPeerUsesIt() throws {
+        var s = settings(version: .v3)
+        s.unicastPeers = [UnicastPeer(peer)]
+        var vi = VRRPInstance(settings: s)
+        #expect(vi.sendChecksumForm == .pseudoHeader)
+        let clock = FakeClock()
+        _ = vi.handle(.start(faulted: false), at: clock.now)
+        // An advert in the old form, through the real receive path.
+        let old = try Advertisement(version: .v3, vrid: 51, priority: 150, maxAdvertInterval: 100, addresses: [vip])
+            .encode(source: peer, destination: me, form: .pseudoHeaderMulticastGroup)
+        let datagram = IPv4Header(source: peer, destination: me, payloadLength: old.count, identification: 1).encode() + old
+        let received = try ReceiveValidator.validate(.ipv4(datagram), expecting: vi.settings.receiveExpectations).get()
+        #expect(received.checksumForm == .pseudoHeaderMulticastGroup)
+        let a = vi.handle(.advert(received), at: clock.now)
+        #expect(a.logLines == ["(VI_1) Setting unicast VRRPv3 checksum to old version"])
+        #expect(vi.sendChecksumForm == .pseudoHeaderMulticastGroup)
+        // With `old_unicast_checksum never` the same packet is a checksum error.
+        s.oldUnicastChecksum = .never
+        #expect(ReceiveValidator.validate(.ipv4(datagram), expecting: s.receiveExpectations) == .failure(.badChecksum(version: .v3)))
+        s.oldUnicastChecksum = .always
+        #expect(VRRPInstance(settings: s).sendChecksumForm == .pseudoHeaderMulticastGroup)
+    }
+
     @Test func advertMatchesSettings() throws {
         var s = settings(version: .v3, interval: 250_000)
         s.virtualAddresses = [vip, .v4(0x0a00_0065)]
