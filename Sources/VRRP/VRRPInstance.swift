@@ -113,7 +113,7 @@ public struct VRRPInstance: Sendable {
         guard state == .initialize else { return }
         faulted = f || faulted
         let f = faulted
-        if settings.startupDelay > 0 { delayedStartUntil = now + .microseconds(Int64(settings.startupDelay)) }
+        if settings.startupDelay > 0 { delayedStartUntil = now + .microseconds(Int64(clamping: settings.startupDelay)) }
         masterAdvertInterval = settings.advertInterval
         // A cold start removes whatever a killed predecessor left (keepalived logs "removing VIPs.").
         out.append(.removeAddresses)
@@ -164,7 +164,7 @@ public struct VRRPInstance: Sendable {
                 leaveMaster(to: .backup, sendPriorityZero: false, now: now, into: &out)
             } else if !settings.lowerPriorityNoAdvert {
                 // keepalived re-arms the advert timer after every packet a master handles.
-                arm(.advert, at: now + .microseconds(Int64(settings.advertInterval)), into: &out)
+                arm(.advert, at: now + .microseconds(Int64(clamping: settings.advertInterval)), into: &out)
             }
         }
     }
@@ -187,7 +187,7 @@ public struct VRRPInstance: Sendable {
                 if advert.priority >= effectivePriority {
                     preemptDeadline = nil
                 } else if preemptDeadline == nil {
-                    preemptDeadline = now + .microseconds(Int64(settings.preemptDelay))
+                    preemptDeadline = now + .microseconds(Int64(clamping: settings.preemptDelay))
                 }
             }
             armBackupTimer(now: now, into: &out)
@@ -227,7 +227,7 @@ public struct VRRPInstance: Sendable {
             if settings.garpLowerPriorityRepeat > 0 {
                 out.append(.sendGratuitousBurst(count: settings.garpLowerPriorityRepeat))
                 if settings.garpLowerPriorityDelay > 0 {
-                    arm(.garpLowerPriorityDelay, at: now + .microseconds(Int64(settings.garpLowerPriorityDelay)), into: &out)
+                    arm(.garpLowerPriorityDelay, at: now + .microseconds(Int64(clamping: settings.garpLowerPriorityDelay)), into: &out)
                 }
             }
             out.append(.masterReceivedLowerPriority(from: r.source, priority: prio))
@@ -256,9 +256,9 @@ public struct VRRPInstance: Sendable {
             out.append(.sendAdvert(advertisement(priority: effectivePriority)))
             if settings.garpMasterRefresh > 0, let refresh = garpRefreshDue, now > refresh {
                 out.append(.sendGratuitousBurst(count: settings.garpMasterRefreshRepeat))
-                garpRefreshDue = now + .microseconds(Int64(settings.garpMasterRefresh))
+                garpRefreshDue = now + .microseconds(Int64(clamping: settings.garpMasterRefresh))
             }
-            arm(.advert, at: now + .microseconds(Int64(settings.advertInterval)), into: &out)
+            arm(.advert, at: now + .microseconds(Int64(clamping: settings.advertInterval)), into: &out)
         case (.garpMasterDelay, .master):
             out.append(.sendGratuitousBurst(count: settings.garpMasterRepeat))
         case (.garpLowerPriorityDelay, .master):
@@ -280,12 +280,12 @@ public struct VRRPInstance: Sendable {
         masterPriority = nil
         out.append(.addAddresses)
         out.append(.sendGratuitousBurst(count: settings.garpMasterRepeat))
-        if settings.garpMasterRefresh > 0 { garpRefreshDue = now + .microseconds(Int64(settings.garpMasterRefresh)) }
+        if settings.garpMasterRefresh > 0 { garpRefreshDue = now + .microseconds(Int64(clamping: settings.garpMasterRefresh)) }
         announce(.master, into: &out)
         if settings.garpMasterDelay > 0 {
-            arm(.garpMasterDelay, at: now + .microseconds(Int64(settings.garpMasterDelay)), into: &out)
+            arm(.garpMasterDelay, at: now + .microseconds(Int64(clamping: settings.garpMasterDelay)), into: &out)
         }
-        arm(.advert, at: now + .microseconds(Int64(settings.advertInterval)), into: &out)
+        arm(.advert, at: now + .microseconds(Int64(clamping: settings.advertInterval)), into: &out)
     }
 
     /// keepalived's `vrrp_state_leave_master`.
@@ -348,8 +348,8 @@ public struct VRRPInstance: Sendable {
         let old = downTimer
         downTimer = masterDownInterval
         if state == .backup, let due = timers[.masterDown] {
-            let moved = downTimer >= old ? due + .microseconds(Int64(downTimer - old))
-                                         : due - .microseconds(Int64(old - downTimer))
+            let moved = downTimer >= old ? due + .microseconds(Int64(clamping: downTimer - old))
+                                         : due - .microseconds(Int64(clamping: old - downTimer))
             arm(.masterDown, at: moved, into: &out)
         }
     }
@@ -379,7 +379,7 @@ public struct VRRPInstance: Sendable {
         if let until = delayedStartUntil {
             if now < until { base = until } else { delayedStartUntil = nil }
         }
-        arm(.masterDown, at: base + .microseconds(Int64(downTimer)), into: &out)
+        arm(.masterDown, at: base + .microseconds(Int64(clamping: downTimer)), into: &out)
     }
 
     private mutating func arm(_ kind: TimerKind, at instant: ContinuousClock.Instant, into out: inout [InstanceAction]) {

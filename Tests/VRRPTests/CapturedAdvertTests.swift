@@ -115,6 +115,24 @@ import Testing
         #expect(result == .success(ReceivedAdvert(advertisement: expected, source: source, ttl: 255, checksumForm: nil)))
     }
 
+    /// A v3 unicast instance's packets: one per peer, one IP id, each checksum for its own peer; the copy for
+    /// 10.9.0.2 is keepalived's.
+    @Test func unicastPacketsMatchKeepalived() throws {
+        var settings = InstanceSettings(name: "V3UNI", vrid: 54, version: .v3, priority: 200,
+                                        virtualAddresses: [try addr("10.9.0.106")], primaryAddress: try addr("10.9.0.1"))
+        settings.unicastPeers = [UnicastPeer(try addr("10.9.0.2")), UnicastPeer(try addr("10.9.0.3"))]
+        let vi = VRRPInstance(settings: settings)
+        var ids = IPv4IdentificationCounter()
+        let packets = try vi.packets(for: vi.advertisement(priority: 200), identification: ids.next())
+        #expect(packets.map(\.destination) == [try addr("10.9.0.2"), try addr("10.9.0.3")])
+        #expect(hexString(packets[0].bytes) == "45c0002000010000ff70a6980a0900010a0900023136c8010064e75f0a09006a")
+        let second = try IPv4Header.decode(packets[1].bytes)
+        #expect(second.identification == 1)
+        #expect(ChecksumForm.detect(Array(packets[1].bytes[20...]), version: .v3, source: try addr("10.9.0.1"),
+                                    destination: try addr("10.9.0.3")) == .pseudoHeader)
+        #expect(packets[0].bytes[26...27] != packets[1].bytes[26...27])
+    }
+
     /// What our instance sends at each step equals what keepalived sent for the same configuration: the adverts
     /// of a fresh master, and the priority 0 of a shutdown.
     @Test func instanceAdvertsMatchKeepalived() throws {
