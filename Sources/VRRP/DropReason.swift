@@ -2,7 +2,7 @@
 /// `vrrp_check_packet` (reference §2), plus the gating before it, so the daemon can count drops by reason.
 public enum DropReason: Error, Hashable, Sendable, CustomStringConvertible {
     /// Too short to hold the IP header (IPv4) and the 8-byte VRRP header (`vrrp_get_header`).
-    case tooShort(length: Int)
+    case tooShort(family: AddressFamily, length: Int)
     /// The IPv4 header itself is unusable (not version 4, IHL below 5).
     case malformedIPHeader(PacketError)
     /// No instance has this VRID on the interface (keepalived drops these silently; `log_unknown_vrids` logs).
@@ -70,7 +70,7 @@ public enum DropReason: Error, Hashable, Sendable, CustomStringConvertible {
     /// ``logLine(instance:)``), or `nil` where keepalived logs nothing by default.
     public var keepalivedMessage: String? {
         switch self {
-        case .tooShort(let n): "VRRP packet too short - \(n) bytes"
+        case .tooShort(let f, let n): "\(f == .ipv4 ? "IPv4" : "IPv6") VRRP packet too short - \(n) bytes"
         case .malformedIPHeader: nil
         case .unknownVRID: nil
         case .authHeaderMismatch: "Received AH header but auth type not AH"

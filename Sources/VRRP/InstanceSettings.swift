@@ -1,4 +1,5 @@
-/// The state an instance is configured to start in (`state MASTER|BACKUP`).
+/// The state an instance is configured to start in (`state MASTER|BACKUP`). keepalived derives it when `state`
+/// is absent: MASTER at priority 255, BACKUP otherwise (and priority 255 when only `state MASTER` is given).
 public enum InitialState: Hashable, Sendable {
     /// `state BACKUP` (the default for priority below 255): wait a full Master_Down_Interval.
     case backup

@@ -221,15 +221,15 @@ public enum ReceiveValidator {
             do {
                 ip = try IPv4Header.decode(bytes)
             } catch {
-                if case .ipv4HeaderTruncated = error { return .failure(.tooShort(length: bytes.count)) }
+                if case .ipv4HeaderTruncated = error { return .failure(.tooShort(family: packet.family, length: bytes.count)) }
                 return .failure(.malformedIPHeader(error))
             }
             guard let hd = AdvertisementHeader(bytes.dropFirst(ip.headerLength)) else {
-                return .failure(.tooShort(length: bytes.count))
+                return .failure(.tooShort(family: packet.family, length: bytes.count))
             }
             return .success(Located(ip: ip, header: hd, offset: ip.headerLength))
         case .ipv6:
-            guard let hd = AdvertisementHeader(bytes) else { return .failure(.tooShort(length: bytes.count)) }
+            guard let hd = AdvertisementHeader(bytes) else { return .failure(.tooShort(family: packet.family, length: bytes.count)) }
             return .success(Located(ip: nil, header: hd, offset: 0))
         }
     }

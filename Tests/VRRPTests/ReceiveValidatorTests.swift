@@ -40,14 +40,15 @@ import Testing
 
     @Test func tooShortAndMalformed() throws {
         let good = try datagram(v2Advert())
-        #expect(drop(Array(good.prefix(27)), v2Expectations) == .tooShort(length: 27))
-        #expect(drop(Array(good.prefix(10)), v2Expectations) == .tooShort(length: 10))
+        #expect(drop(Array(good.prefix(27)), v2Expectations) == .tooShort(family: .ipv4, length: 27))
+        #expect(drop(Array(good.prefix(27)), v2Expectations)?.logLine(instance: "VI_1", vrid: 7) == "IPv4 VRRP packet too short - 27 bytes")
+        #expect(drop(Array(good.prefix(10)), v2Expectations) == .tooShort(family: .ipv4, length: 10))
         #expect(ReceiveValidator.vrid(of: .ipv4(Array(good.prefix(27)))) == nil)
         var bad = good
         bad[0] = 0x43
         #expect(drop(bad, v2Expectations) == .malformedIPHeader(.badIPv4HeaderLength(12)))
         #expect(ReceiveValidator.validate(.ipv6([0x31, 1, 2], source: source, destination: nil, hopLimit: nil),
-                                          expecting: v2Expectations) == .failure(.tooShort(length: 3)))
+                                          expecting: v2Expectations) == .failure(.tooShort(family: .ipv6, length: 3)))
     }
 
     @Test func check1AuthenticationHeader() throws {
@@ -205,7 +206,7 @@ import Testing
 
     @Test func everyReasonHasADistinctMetricName() {
         let reasons: [DropReason] = [
-            .tooShort(length: 0), .malformedIPHeader(.notIPv4(6)), .unknownVRID(1), .authHeaderMismatch,
+            .tooShort(family: .ipv4, length: 0), .malformedIPHeader(.notIPv4(6)), .unknownVRID(1), .authHeaderMismatch,
             .lengthMismatch(received: 0, expected: 1), .ttlNot255(received: 1), .versionMismatch(received: 3, expected: 2),
             .invalidAuthType(9), .authTypeMismatch(received: 0, expected: 1), .passwordMismatch,
             .intervalMismatch(mineSeconds: 1, receivedSeconds: 2), .invalidType(2), .addressCountMismatch(received: 1, expected: 2),
