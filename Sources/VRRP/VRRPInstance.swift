@@ -143,29 +143,19 @@ public struct VRRPInstance: Sendable {
 
     private mutating func received(_ r: ReceivedAdvert, now: ContinuousClock.Instant, into out: inout [InstanceAction]) {
         let advert = r.advertisement
-        switch state {
-        case .initialize, .fault:
-            return
-        case .backup, .master:
-            if r.checksumForm == .pseudoHeaderMulticastGroup && sendChecksumForm == .pseudoHeader
-                && settings.oldUnicastChecksum == .detect && !settings.unicastPeers.isEmpty {
-                sendChecksumForm = .pseudoHeaderMulticastGroup
-                out.append(.log("\(tag) Setting unicast VRRPv3 checksum to old version"))
-            }
+        guard state == .backup || state == .master else { return }  // keepalived ignores adverts in INIT and FAULT
+        if r.checksumForm == .pseudoHeaderMulticastGroup && sendChecksumForm == .pseudoHeader
+            && settings.oldUnicastChecksum == .detect && !settings.unicastPeers.isEmpty {
+            sendChecksumForm = .pseudoHeaderMulticastGroup
+            out.append(.log("\(tag) Setting unicast VRRPv3 checksum to old version"))
         }
-        switch state {
-        case .initialize, .fault:
-            return
-        case .backup:
+        if state == .backup {
             backupReceived(r, advert: advert, now: now, into: &out)
-        case .master:
-            let leave = masterReceived(r, advert: advert, now: now, into: &out)
-            if leave {
-                leaveMaster(to: .backup, sendPriorityZero: false, now: now, into: &out)
-            } else if !settings.lowerPriorityNoAdvert {
-                // keepalived re-arms the advert timer after every packet a master handles.
-                arm(.advert, at: now + .microseconds(Int64(clamping: settings.advertInterval)), into: &out)
-            }
+        } else if masterReceived(r, advert: advert, now: now, into: &out) {
+            leaveMaster(to: .backup, sendPriorityZero: false, now: now, into: &out)
+        } else if !settings.lowerPriorityNoAdvert {
+            // keepalived re-arms the advert timer after every packet a master handles.
+            arm(.advert, at: now + .microseconds(Int64(clamping: settings.advertInterval)), into: &out)
         }
     }
 
