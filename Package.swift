@@ -50,6 +50,8 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // VRRP's pure core: wire codec (v2/v3, IPv4/IPv6), keepalived's receive checks, timers, instance state machine.
+        .target(name: "VRRP"),
         // The director: config + checker results -> real-server state -> desired table -> kernel.
         .target(name: "Director", dependencies: ["IPVSKit", "KeepalivedConfig", "HealthCheck"]),
         // lvsd's outward faces: Prometheus /metrics over HTTP, the root-only control socket, systemd notification.
@@ -113,6 +115,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .testTarget(name: "VRRPTests", dependencies: ["VRRP"], exclude: ["Fixtures"]),
         .testTarget(name: "DaemonLoggingTests", dependencies: [
             "DaemonLogging", .product(name: "Logging", package: "swift-log"),
         ]),

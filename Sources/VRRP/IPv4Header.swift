@@ -1,0 +1,97 @@
+/// The IPv4 header keepalived 2.2.7 builds itself (`IP_HDRINCL`, `vrrp_build_ip4` and `vrrp_update_pkt`): TOS
+/// 0xc0, no DF and no fragment offset, TTL 255 (`unicast_ttl` may change it), protocol 112, an identification that
+/// counts up per instance from 1 and skips 0 (the kernel would fill in a 0), and the header checksum (which the
+/// kernel recomputes for `IP_HDRINCL` anyway). Options are carried through on decode but never built.
+public struct IPv4Header: Hashable, Sendable {
+    /// Type of service: 0xc0 (CS6, internet network control) from keepalived.
+    public var tos: UInt8
+    /// Total length of the datagram: header plus VRRP message.
+    public var totalLength: UInt16
+    /// Identification.
+    public var identification: UInt16
+    /// Flags (3 bits) and fragment offset; 0 from keepalived (no DF).
+    public var flagsAndFragmentOffset: UInt16
+    /// Time to live; must be 255 on receive for multicast (RFC 3768 §7.1).
+    public var ttl: UInt8
+    /// Protocol: 112 (VRRP), or 51 when an AH header precedes the message.
+    public var proto: UInt8
+    /// The header checksum as received or built.
+    public var checksum: UInt16
+    /// Source address.
+    public var source: VRRPAddress
+    /// Destination address: the group, or the unicast peer.
+    public var destination: VRRPAddress
+    /// Header length in bytes (20 plus options).
+    public var headerLength: Int
+
+    /// The header keepalived sends for a VRRP message of `payloadLength` bytes.
+    public init(source: VRRPAddress, destination: VRRPAddress, payloadLength: Int, identification: UInt16,
+                ttl: UInt8 = 255, tos: UInt8 = 0xc0) {
+        self.tos = tos
+        self.totalLength = UInt16(truncatingIfNeeded: 20 + payloadLength)
+        self.identification = identification
+        self.flagsAndFragmentOffset = 0
+        self.ttl = ttl
+        self.proto = IPProtocolVRRP
+        self.checksum = 0
+        self.source = source
+        self.destination = destination
+        self.headerLength = 20
+        self.checksum = InternetChecksum.compute(bytes(checksum: 0))
+    }
+
+    /// The 20 header bytes with the header checksum.
+    public func encode() -> [UInt8] { bytes(checksum: checksum) }
+
+    private func bytes(checksum: UInt16) -> [UInt8] {
+        var out: [UInt8] = [0x45, tos, UInt8(totalLength >> 8), UInt8(totalLength & 0xff),
+                            UInt8(identification >> 8), UInt8(identification & 0xff),
+                            UInt8(flagsAndFragmentOffset >> 8), UInt8(flagsAndFragmentOffset & 0xff),
+                            ttl, proto, UInt8(checksum >> 8), UInt8(checksum & 0xff)]
+        out += source.bytes
+        out += destination.bytes
+        return out
+    }
+
+    /// Reads the header of a datagram as a raw IPv4 socket returns it. Checks only what is needed to find the
+    /// payload (version 4, IHL ≥ 5, enough bytes); the total length and TTL are left to the validator, which
+    /// checks them in keepalived's order.
+    public static func decode(_ datagram: some Collection<UInt8>) throws(PacketError) -> IPv4Header {
+        let b = Array(datagram.prefix(60))
+        guard b.count >= 20 else { throw .ipv4HeaderTruncated(length: datagram.count) }
+        guard b[0] >> 4 == 4 else { throw .notIPv4(b[0] >> 4) }
+        let ihl = Int(b[0] & 0x0f) * 4
+        guard ihl >= 20 else { throw .badIPv4HeaderLength(ihl) }
+        guard b.count >= ihl else { throw .ipv4HeaderTruncated(length: datagram.count) }
+        guard let source = VRRPAddress(bytes: b[12..<16]), let destination = VRRPAddress(bytes: b[16..<20]) else {
+            throw .ipv4HeaderTruncated(length: datagram.count)
+        }
+        var h = IPv4Header(source: source, destination: destination, payloadLength: 0, identification: 0)
+        h.tos = b[1]
+        h.totalLength = UInt16(b[2]) << 8 | UInt16(b[3])
+        h.identification = UInt16(b[4]) << 8 | UInt16(b[5])
+        h.flagsAndFragmentOffset = UInt16(b[6]) << 8 | UInt16(b[7])
+        h.ttl = b[8]
+        h.proto = b[9]
+        h.checksum = UInt16(b[10]) << 8 | UInt16(b[11])
+        h.headerLength = ihl
+        return h
+    }
+}
+
+/// keepalived's per-instance IPv4 identification: incremented before each advert (once per send, not per unicast
+/// peer), wrapping from 65535 to 1 because 0 would let the kernel choose.
+public struct IPv4IdentificationCounter: Hashable, Sendable {
+    /// The last identification used (0 before the first advert).
+    public private(set) var last: UInt16
+
+    /// A counter whose first ``next()`` returns `last + 1` (skipping 0).
+    public init(last: UInt16 = 0) { self.last = last }
+
+    /// The identification for the next advert.
+    public mutating func next() -> UInt16 {
+        last &+= 1
+        if last == 0 { last = 1 }
+        return last
+    }
+}
