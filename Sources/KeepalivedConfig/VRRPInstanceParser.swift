@@ -11,6 +11,9 @@ struct PendingVRRPInstance: Sendable {
     var advertInterval: ConfigDuration?
     var advertLocation: ConfigLocation?
     var priority: UInt8?
+    /// Where `state` and `priority` were written, for the diagnostics that concern them.
+    var stateLocation: ConfigLocation?
+    var priorityLocation: ConfigLocation?
     var accept: Bool?
     var strictMode: Bool?
     var smtpAlert: Bool?
@@ -79,6 +82,7 @@ extension Parser {
                 p.instance.initialState = .backup
             }
             p.instance.stateWasGiven = true
+            p.stateLocation = child.location
         case "interface":
             guard let token = argument(child, "an interface name") else { return }
             if let ifname = interfaceName(child, token) { p.instance.interface = ifname }
@@ -87,6 +91,7 @@ extension Parser {
         case "priority":
             // keepalived: an invalid priority is replaced by the default (so `state MASTER` does not make it 255).
             p.priority = unsigned(child, in: 1...255).map { UInt8($0) } ?? 100
+            p.priorityLocation = child.location
         case "advert_int":
             guard let token = argument(child) else { return }
             guard let value = ConfigValue.timer(token.text), value >= .milliseconds(10), value <= .seconds(255) else {

@@ -110,7 +110,7 @@ extension Parser {
         if !v.stateWasGiven {
             v.initialState = v.priority == 255 ? .master : .backup
         } else if v.strictMode && (v.initialState == .master) != (v.priority == 255) {
-            log.warning(.adjusted, at,
+            log.warning(.adjusted, p.stateLocation ?? at,
                         "(\(name)) strict mode: state MASTER must match being address owner (priority 255) - using \(v.priority == 255 ? "MASTER" : "BACKUP")")
             v.initialState = v.priority == 255 ? .master : .backup
         }

@@ -160,7 +160,7 @@ import Testing
         #expect(vi.strictMode && vi.authentication == nil && vi.initialState == .backup && !vi.accept)
         #expect(vi.virtualAddresses.map(\.description) == ["172.16.28.65/32"])
         #expect(vi.notifyFault?.arguments == ["/usr/local/keepalived/etc/keepalived/notify.sh", "fault"])
-        #expect(result.warnings.contains { $0.location.line == 25 && $0.message.contains("state MASTER must match being address owner") })
+        #expect(result.warnings.contains { $0.location.line == 26 && $0.message.contains("state MASTER must match being address owner") })
         #expect(result.warnings.contains { $0.location.line == 31 && $0.message.contains("strict mode does not support authentication") })
     }
 }

@@ -129,6 +129,16 @@ extension ParseResult {
         #expect(other.singleInstance()?.otherSettings.map(\.keyword) == ["debug", "promote_secondaries", "kernel_rx_buf_size"])
     }
 
+    @Test func valuesCompareByContentNotPosition() throws {
+        let a = try #require(parse(vrrpConfig("notify_master /bin/m\ntrack_interface {\n eth1 weight 5\n}")).singleInstance())
+        let b = try #require(parse("\n\n\n" + vrrpConfig("track_interface {\n eth1 weight 5\n}\nnotify_master /bin/m"),
+                                   file: "other.conf").singleInstance())
+        #expect(a.location != b.location)
+        #expect(a == b)
+        let c = try #require(parse(vrrpConfig("priority 99")).singleInstance())
+        #expect(a != c)
+    }
+
     @Test func nameIsRequired() {
         let result = parse("vrrp_instance {\n interface eth0\n}\nvrrp_instance A B {\n}")
         #expect(result.errors.map(\.location.line) == [1, 4])
@@ -277,7 +287,7 @@ extension ParseResult {
         #expect(vi.strictMode && !vi.accept && vi.lowerPriorityNoAdvert)
         #expect(vi.initialState == .backup)
         #expect(vi.garp.lowerPriorityRepeat == 0 && vi.garp.lowerPriorityDelay == .zero)
-        #expect(result.at(4, "state MASTER must match being address owner").first?.severity == .warning)
+        #expect(result.at(10, "state MASTER must match being address owner").first?.severity == .warning)
         #expect(result.at(4, "strict mode requires no repeat garps").count == 1)
         let off = try #require(parse(vrrpConfig("strict_mode off", before: "global_defs {\n vrrp_strict\n}")).singleInstance())
         #expect(!off.strictMode && off.accept)
