@@ -88,6 +88,7 @@ extension Parser {
             return nil
         }
         guard let block = requireBlock(node) else { return nil }
+        if node.name == "vrrp_track_file" { deprecated(node, "track_file") }
         var definition = VRRPTrackFileDefinition(name: nameToken.text, location: node.location)
         for child in block {
             switch child.name {

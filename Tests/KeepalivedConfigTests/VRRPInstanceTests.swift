@@ -514,6 +514,13 @@ extension ParseResult {
         let file = try #require(result.configuration.vrrp.trackFiles.first)
         #expect(file.path == "/run/tf" && file.weight == -2 && file.reverse && file.initFile == ["0", "overwrite"])
         #expect(result.at(14, "track file other not found").first?.severity == .warning)
+        #expect(result.at(1, "'vrrp_track_file' is deprecated; use 'track_file'").first?.kind == .deprecated)
+        let current = parse("track_file tf {\n file /run/tf\n}\n" + vrrpConfig("track_file {\n tf\n}"))
+        #expect(current.singleInstance()?.trackFiles.map(\.name) == ["tf"])
+        #expect(!current.diagnostics.contains { $0.kind == .deprecated })
+        let noFile = parse("track_file tf {\n weight 2\n}")
+        #expect(noFile.configuration.vrrp.trackFiles.isEmpty)
+        #expect(noFile.at(1, "track_file tf has no file - removing it").first?.severity == .warning)
     }
 
     @Test func useVMACIsParsedAndReported() throws {
