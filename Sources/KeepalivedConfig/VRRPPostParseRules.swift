@@ -50,6 +50,7 @@ extension Parser {
         for instance in vrrp.instances { used.formUnion(instance.trackScripts.map(\.name)) }
 
         finishSyncGroups(&used)
+        ignoreFloatingPriorities()
         checkVRIDConflicts(globals: globals)
 
         for script in vrrp.scripts where !used.contains(script.name) {
@@ -371,6 +372,62 @@ extension Parser {
                             "sync group \(group.name) has only 1 virtual router - this probably isn't what you want")
             }
             vrrp.syncGroups.append(group)
+        }
+    }
+
+    /// keepalived does not let the priority of a sync-group member (without `sync_group_tracking_weight`) or of an
+    /// address owner float: weighted tracked interfaces lose their weight (an owner stops tracking them), weighted
+    /// scripts are dropped, tracked files keep only an explicit weight 0.
+    private mutating func ignoreFloatingPriorities() {
+        for index in vrrp.instances.indices {
+            var v = vrrp.instances[index]
+            let inSyncGroup = v.syncGroup.flatMap { vrrp.syncGroup(named: $0) }.map { !$0.trackingWeight } ?? false
+            guard inSyncGroup || v.priority == 255 else { continue }
+            let reason = inSyncGroup ? "SYNC group" : "address owner"
+            var interfaces: [VRRPTrackedInterface] = []
+            for tracked in v.trackInterfaces {
+                guard tracked.weight != 0 else {
+                    interfaces.append(tracked)
+                    continue
+                }
+                log.warning(.adjusted, tracked.location,
+                            "(\(v.name)) ignoring \(inSyncGroup ? "the weight of " : "")tracked interface \(tracked.interface) due to \(reason)")
+                if inSyncGroup {
+                    var unweighted = tracked
+                    unweighted.weight = 0
+                    interfaces.append(unweighted)
+                }
+            }
+            v.trackInterfaces = interfaces
+            var scripts: [VRRPTrackedScript] = []
+            for tracked in v.trackScripts {
+                let weight = tracked.weight ?? vrrp.script(named: tracked.name)?.weight ?? 0
+                if weight == 0 {
+                    scripts.append(tracked)
+                } else {
+                    log.warning(.adjusted, tracked.location,
+                                "(\(v.name)) ignoring tracked script \(tracked.name) with weights due to \(reason)")
+                }
+            }
+            v.trackScripts = scripts
+            var files: [VRRPTrackedFile] = []
+            for tracked in v.trackFiles {
+                switch tracked.weight {
+                case 0?:
+                    files.append(tracked)
+                case nil, 1?:
+                    log.warning(.adjusted, tracked.location,
+                                "(\(v.name)) ignoring the weight of tracked file \(tracked.name) due to \(reason) - specify weight 0")
+                    var unweighted = tracked
+                    unweighted.weight = 0
+                    files.append(unweighted)
+                default:
+                    log.warning(.adjusted, tracked.location,
+                                "(\(v.name)) ignoring tracked file \(tracked.name) with weight \(tracked.weight ?? 0) due to \(reason)")
+                }
+            }
+            v.trackFiles = files
+            vrrp.instances[index] = v
         }
     }
 

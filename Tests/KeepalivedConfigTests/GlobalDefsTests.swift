@@ -174,7 +174,9 @@ import Testing
         #expect(vrrp.instances.map(\.name) == ["VI_1", "VI_2"])
         #expect(vrrp.instances.map(\.virtualRouterID) == [51, 52])
         #expect(vrrp.instances.first?.virtualAddresses.first?.label == "eth0:1")
-        #expect(vrrp.instances.first?.trackScripts.map(\.name) == ["chk"])
+        // VI_1 is in sync group G (without sync_group_tracking_weight): keepalived drops its weighted script.
+        #expect(vrrp.instances.first?.trackScripts.isEmpty == true)
+        #expect(result.warnings.contains { $0.location.line == 18 && $0.message.contains("ignoring tracked script chk with weights due to SYNC group") })
         #expect(vrrp.syncGroups.first?.members == ["VI_1", "VI_2"])
         #expect(vrrp.staticAddresses.map(\.device) == ["eth0"])
         let reports = result.diagnostics.filter { $0.kind == .notActedUpon }

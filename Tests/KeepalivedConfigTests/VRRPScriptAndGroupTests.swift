@@ -155,6 +155,28 @@ import Testing
         #expect(parse("vrrp_sync_group G {\n grup {\n A\n }\n}").at(2, "unknown keyword 'grup' in vrrp_sync_group").count == 1)
     }
 
+    @Test func membersAndOwnersDoNotFloat() throws {
+        let scripts = "vrrp_script weighted {\n script /bin/a\n weight 10\n}\nvrrp_script plain {\n script /bin/b\n}\n"
+        let tracking = " track_interface {\n eth5 weight 10\n eth6\n }\n track_script {\n weighted\n plain\n plain2 weight 0\n }\n"
+        // Lines: scripts 1-7, group 8-13, VI_A 14-...
+        let group = "vrrp_sync_group G {\n group {\n VI_A\n VI_B\n }\n}\n"
+        let member = "vrrp_instance VI_A {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n 10.0.0.1\n }\n" + tracking + "}\n"
+        let result = parse(scripts + group + member + instance("VI_B", vrid: 2))
+        let a = try #require(result.configuration.vrrp.instance(named: "VI_A"))
+        #expect(a.trackInterfaces.map(\.interface) == ["eth5", "eth6"] && a.trackInterfaces.map(\.weight) == [0, 0])
+        #expect(a.trackScripts.map(\.name) == ["plain"])
+        #expect(result.at(21, "ignoring the weight of tracked interface eth5 due to SYNC group").first?.severity == .warning)
+        #expect(result.at(25, "ignoring tracked script weighted with weights due to SYNC group").count == 1)
+        // With sync_group_tracking_weight the weights stay.
+        let keep = parse(scripts + group.replacingOccurrences(of: " }\n}", with: " }\n sync_group_tracking_weight\n}") + member
+                         + instance("VI_B", vrid: 2))
+        #expect(keep.configuration.vrrp.instance(named: "VI_A")?.trackScripts.map(\.name) == ["weighted", "plain"])
+        // An address owner stops tracking weighted interfaces.
+        let owner = try #require(parse(scripts + member.replacingOccurrences(of: " virtual_router_id 1\n", with: " virtual_router_id 1\n priority 255\n"))
+                                    .configuration.vrrp.instance(named: "VI_A"))
+        #expect(owner.trackInterfaces.map(\.interface) == ["eth6"] && owner.trackScripts.map(\.name) == ["plain"])
+    }
+
     @Test func ownersMixedWithNonOwners() {
         let text = "vrrp_sync_group G {\n group {\n VI_A\n VI_B\n }\n}\n" + instance("VI_A", vrid: 1, state: "MASTER", priority: 255)
             + "\n" + instance("VI_B", vrid: 2)
