@@ -40,6 +40,9 @@ public struct GlobalDefinitions: Hashable, Sendable {
 
     /// Mail settings (`notification_email`, `smtp_server`, ...): parsed, not acted upon.
     public var mail = MailSettings()
+    /// The VRRP settings (`vrrp_version`, `vrrp_mcast_group4/6`, `vrrp_garp_*`, `vrrp_startup_delay`,
+    /// `vrrp_strict`, ...), with keepalived's defaults.
+    public var vrrp = GlobalVRRPSettings()
     /// Other recognised keywords lvsd does not act on (VRRP tuning, SNMP, scheduling...), as written.
     public var notActedUpon: [OtherSetting] = []
     /// Where each global_defs keyword was (last) written, for later diagnostics (not part of equality).
@@ -65,18 +68,26 @@ public struct MailSettings: Hashable, Sendable {
     public var notificationEmail: [String] = []
     /// `notification_email_from`.
     public var notificationEmailFrom: String?
-    /// `smtp_server HOST [PORT]`.
+    /// `smtp_server HOST [PORT]`, as written (`HOST` or `HOST PORT`).
     public var smtpServer: String?
+    /// The host (an address or a name) of `smtp_server`.
+    public var smtpServerHost: String?
+    /// The port of `smtp_server` (default 25).
+    public var smtpServerPort: UInt16 = 25
     /// `smtp_helo_name`.
     public var smtpHeloName: String?
-    /// `smtp_connect_timeout`.
+    /// `smtp_connect_timeout` in whole seconds, if given.
     public var smtpConnectTimeout: ConfigDuration?
-    /// `smtp_alert`.
+    /// `smtp_alert`: mail on VRRP and checker events unless `smtp_alert_vrrp` / `smtp_alert_checker` say otherwise.
     public var smtpAlert: Bool?
+    /// `smtp_alert_vrrp`: mail on VRRP events (overrides `smtp_alert` for VRRP).
+    public var smtpAlertVRRP: Bool?
+    /// The connect timeout in effect: `smtp_connect_timeout`, else keepalived's 30 s.
+    public var effectiveSMTPConnectTimeout: ConfigDuration { smtpConnectTimeout ?? .seconds(30) }
     /// Whether any mail setting was given.
     public var isEmpty: Bool {
         notificationEmail.isEmpty && notificationEmailFrom == nil && smtpServer == nil && smtpHeloName == nil
-            && smtpConnectTimeout == nil && smtpAlert == nil
+            && smtpConnectTimeout == nil && smtpAlert == nil && smtpAlertVRRP == nil
     }
 }
 
@@ -86,8 +97,10 @@ public struct LVSSyncDaemonSettings: Hashable, Sendable {
     public var interface: String
     /// The VRRP instance whose state selects master or backup.
     public var vrrpInstance: String?
-    /// `id` (0..255).
+    /// `id` (0..255); without it, the VRID of the named instance (0 when no instance is named).
     public var syncID: UInt32 = 0
+    /// Whether `id` was written.
+    public var syncIDWasGiven = false
     /// `maxlen`.
     public var maxLength: UInt16?
     /// `port`.

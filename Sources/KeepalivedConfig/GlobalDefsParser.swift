@@ -66,6 +66,9 @@ extension Parser {
                     g.mail.notificationEmail.append(entry.keyword.text)
                     g.mail.notificationEmail.append(contentsOf: entry.arguments.map(\.text))
                 }
+                if entries.isEmpty {
+                    log.warning(.adjusted, node.location, "empty notification_email block")
+                }
                 reportMail(node)
             case "notification_email_from":
                 g.mail.notificationEmailFrom = string(node)
@@ -77,20 +80,37 @@ extension Parser {
                     continue
                 }
                 // `smtp_server HOST [PORT]`: the port is validated; the host may be a name.
-                if node.arguments.count > 1, port(node, node.arguments[1]) == nil { continue }
-                g.mail.smtpServer = node.arguments.map(\.text).joined(separator: " ")
+                var smtpPort: UInt16 = 25
+                if node.arguments.count > 1 {
+                    guard let given = port(node, node.arguments[1]) else { continue }
+                    smtpPort = given
+                }
+                if node.arguments.count > 2 {
+                    log.warning(.syntax, node.location,
+                                "'smtp_server': extra words ignored: \(node.arguments.dropFirst(2).map(\.raw).joined(separator: " "))")
+                }
+                g.mail.smtpServer = node.arguments.prefix(2).map(\.text).joined(separator: " ")
+                g.mail.smtpServerHost = node.arguments[0].text
+                g.mail.smtpServerPort = smtpPort
                 reportMail(node)
             case "smtp_helo_name":
                 g.mail.smtpHeloName = string(node)
                 reportMail(node)
             case "smtp_connect_timeout":
-                if let t = timer(node) { g.mail.smtpConnectTimeout = t }
+                // keepalived: whole seconds; 0 is taken as 1.
+                if let v = unsigned(node, in: 0...UInt64(UInt32.max / 1_000_000)) {
+                    if v == 0 {
+                        log.warning(.adjusted, node.location, "smtp_connect_timeout must be greater than 0, setting to 1")
+                    }
+                    g.mail.smtpConnectTimeout = .seconds(Int64(max(v, 1)))
+                }
                 reportMail(node)
             case "smtp_alert":
                 if let v = optionalBool(node) { g.mail.smtpAlert = v }
                 reportMail(node)
             default:
                 if GlobalKeywords.notActedUpon.contains(node.name) {
+                    parseGlobalVRRPKeyword(node, into: &g)
                     recordNotActed(node, into: &g)
                 } else {
                     unknown(node, in: "global_defs")
@@ -105,7 +125,7 @@ extension Parser {
                  "global_defs mail settings (notification_email, smtp_server, ...) are parsed but not acted upon by lvsd")
     }
 
-    private mutating func recordNotActed(_ node: ConfigNode, into g: inout GlobalDefinitions) {
+    mutating func recordNotActed(_ node: ConfigNode, into g: inout GlobalDefinitions) {
         g.notActedUpon.append(OtherSetting(keyword: node.name, arguments: node.arguments.map(\.text),
                                            location: node.location))
         log.once("global:other", .notActedUpon, node.location,
@@ -165,6 +185,7 @@ extension Parser {
             case "id":
                 guard let v = unsigned(node, value, in: 0...255) else { return }
                 settings.syncID = UInt32(v)
+                settings.syncIDWasGiven = true
             case "maxlen":
                 guard let v = unsigned(node, value, in: 1...65535 - 20 - 8) else { return }
                 settings.maxLength = UInt16(v)
@@ -194,7 +215,7 @@ enum GlobalKeywords {
         "vrrp_mcast_group4", "vrrp_mcast_group6", "vrrp_garp_master_delay", "vrrp_garp_master_repeat",
         "vrrp_garp_lower_prio_delay", "vrrp_garp_lower_prio_repeat", "vrrp_garp_master_refresh",
         "vrrp_garp_master_refresh_repeat", "vrrp_garp_interval", "vrrp_gna_interval", "vrrp_min_garp",
-        "vrrp_lower_prio_no_advert", "vrrp_higher_prio_send_advert", "vrrp_version", "vrrp_iptables", "vrrp_ipsets",
+        "vrrp_lower_prio_no_advert", "vrrp_higher_prio_send_advert", "vrrp_version", "vrrp_down_timer_adverts", "vrrp_iptables", "vrrp_ipsets",
         "vrrp_nftables", "vrrp_nftables_priority", "vrrp_nftables_ifindex", "vrrp_nftables_counters",
         "nftables_priority", "nftables_ifindex", "nftables_counters",
         "vrrp_check_unicast_src", "vrrp_skip_check_adv_addr", "vrrp_strict", "vrrp_priority", "checker_priority",

@@ -10,17 +10,21 @@ public struct KeepalivedConfiguration: Sendable {
     public var virtualServers: [VirtualServer]
     /// The global `SSL { }` context for SSL_GET, if given.
     public var ssl: SSLContextSettings?
-    /// Top-level sections lvsd parses but does not act on (`vrrp_instance`, ...), in file order.
+    /// Top-level sections lvsd reads without modelling them (`static_rules`, `bfd_instance`, ...), in file order.
     public var ignoredSections: [IgnoredSection]
+    /// The VRRP sections: `vrrp_instance`, `vrrp_script`, `vrrp_sync_group`, `static_ipaddress`, `static_routes`.
+    public var vrrp: VRRPConfiguration
 
     /// An empty configuration (everything defaulted).
     public init(globalDefinitions: GlobalDefinitions = GlobalDefinitions(), virtualServerGroups: [VirtualServerGroup] = [],
-                virtualServers: [VirtualServer] = [], ssl: SSLContextSettings? = nil, ignoredSections: [IgnoredSection] = []) {
+                virtualServers: [VirtualServer] = [], ssl: SSLContextSettings? = nil, ignoredSections: [IgnoredSection] = [],
+                vrrp: VRRPConfiguration = VRRPConfiguration()) {
         self.globalDefinitions = globalDefinitions
         self.virtualServerGroups = virtualServerGroups
         self.virtualServers = virtualServers
         self.ssl = ssl
         self.ignoredSections = ignoredSections
+        self.vrrp = vrrp
     }
 
     /// The group called `name`, if defined.

@@ -82,6 +82,12 @@ struct Parser {
     /// Virtual servers as parsed, before the post-parse rules.
     var parsedVirtualServers: [VirtualServer] = []
     var sawGlobalDefs = false
+    /// VRRP sections as parsed, before ``finishVRRP()`` resolves and cross-checks them.
+    var pendingVRRPInstances: [PendingVRRPInstance] = []
+    var pendingVRRPScripts: [VRRPScript] = []
+    var pendingSyncGroups: [PendingSyncGroup] = []
+    /// The VRRP configuration being built (static addresses and routes go straight in).
+    var vrrp = VRRPConfiguration()
 
     init(log: DiagnosticLog) { self.log = log }
 
@@ -100,6 +106,24 @@ struct Parser {
             case "SSL":
                 guard let block = requireBlock(node) else { continue }
                 parseSSL(node, block)
+            case "vrrp_instance":
+                reportVRRPSection(node)
+                if let instance = parseVRRPInstance(node) { pendingVRRPInstances.append(instance) }
+            case "vrrp_script":
+                reportVRRPSection(node)
+                if let script = parseVRRPScript(node) { pendingVRRPScripts.append(script) }
+            case "vrrp_sync_group":
+                reportVRRPSection(node)
+                if let group = parseSyncGroup(node) { pendingSyncGroups.append(group) }
+            case "vrrp_track_file", "track_file":
+                reportVRRPSection(node)
+                if let definition = parseTrackFileDefinition(node) { vrrp.trackFiles.append(definition) }
+            case "static_ipaddress":
+                reportVRRPSection(node)
+                parseStaticAddresses(node)
+            case "static_routes":
+                reportVRRPSection(node)
+                parseStaticRoutes(node)
             case "local_address_group", "laddr_group_name", "deny_address_group", "tunnel_group":
                 log.error(.unknownKeyword, node.location,
                           "'\(node.name)' is a DPVS-fork keyword; lvsd (like keepalived) does not support it")
@@ -123,6 +147,13 @@ struct Parser {
                 unknown(child, in: node.name)
             }
         }
+    }
+
+    /// VRRP sections are read into ``VRRPConfiguration``; lvsd does not run VRRP from them yet (reported once per
+    /// kind of section, as the ignored sections were).
+    mutating func reportVRRPSection(_ node: ConfigNode) {
+        log.once("section:" + node.name, .notActedUpon, node.location,
+                 "'\(node.name)' sections are parsed but not acted upon by lvsd")
     }
 
     mutating func parseSSL(_ node: ConfigNode, _ block: [ConfigNode]) {
@@ -198,36 +229,16 @@ struct Parser {
 /// Top-level sections and keywords lvsd reads without acting on them.
 enum IgnoredSections {
     static let topLevel: Set<String> = [
-        "vrrp_instance", "vrrp_script", "vrrp_sync_group", "static_ipaddress", "static_routes", "static_rules",
-        "vrrp_track_file", "track_file", "vrrp_track_process", "track_process", "bfd_instance", "linkbeat_interfaces",
+        "static_rules", "vrrp_track_process", "track_process", "bfd_instance", "linkbeat_interfaces",
         "garp_group", "net_namespace", "net_namespace_ipvs", "namespace_with_ipsets", "instance", "use_pid_dir",
         "linkbeat_use_polling", "track_group", "child_wait_time", "interface_up_down_delays",
     ]
 
     /// The keywords of ignored sections that are checked (sub-blocks are free-form).
     static let knownKeywords: [String: Set<String>] = [
-        "vrrp_instance": [
-            "use_vmac", "vmac_xmit_base", "use_ipvlan", "native_ipv6", "state", "interface", "dont_track_primary",
-            "track_interface", "track_script", "track_file", "track_process", "track_bfd", "track_src_ip",
-            "mcast_src_ip", "unicast_src_ip", "unicast_peer", "unicast_fault_no_peer", "unicast_ttl",
-            "old_unicast_checksum", "check_unicast_src", "version", "virtual_router_id", "priority", "advert_int",
-            "virtual_ipaddress", "virtual_ipaddress_excluded", "promote_secondaries", "linkbeat_use_polling",
-            "virtual_routes", "virtual_rules", "accept", "no_accept", "skip_check_adv_addr", "strict_mode",
-            "preempt", "nopreempt", "preempt_delay", "debug", "notify_backup", "notify_master", "notify_fault",
-            "notify_stop", "notify_deleted", "notify", "notify_master_rx_lower_pri", "smtp_alert",
-            "notify_priority_changes", "lvs_sync_daemon_interface", "garp_master_delay", "garp_master_refresh",
-            "garp_master_repeat", "garp_master_refresh_repeat", "garp_lower_prio_delay", "garp_lower_prio_repeat",
-            "garp_interval", "gna_interval", "down_timer_adverts", "higher_prio_send_advert", "lower_prio_no_advert",
-            "kernel_rx_buf_size", "authentication", "sync_group_tracking_weight", "mcast_dst_ip", "vrrp_ipsets",
-            "ipsets", "nftables", "no_nftables", "first_advert", "fault_state", "wantstate", "snmp_name",
-            "use_vmac_addr", "track_group", "garp_extra_if", "unicast_src_port", "mcast_dst_port", "vrf",
-            "no_virtual_ipaddress", "v3_checksum_as_v2", "timer_expired_backup", "vmac_garp_intvl",
-        ],
-        "vrrp_script": ["script", "interval", "timeout", "weight", "rise", "fall", "user", "init_fail"],
-        "vrrp_sync_group": [
-            "group", "notify_backup", "notify_master", "notify_fault", "notify_stop", "notify", "smtp_alert",
-            "global_tracking", "sync_group_tracking_weight", "track_interface", "track_script", "track_file",
-            "track_process", "track_bfd", "notify_priority_changes",
+        "vrrp_track_process": [
+            "process", "param_match", "weight", "quorum", "quorum_max", "delay", "terminate_delay", "fork_delay",
+            "full_command",
         ],
     ]
 }

@@ -16,6 +16,7 @@ extension Parser {
             seen[identity] = vs.location
             configuration.virtualServers.append(vs)
         }
+        finishVRRP()
     }
 
     func describe(_ vs: VirtualServer) -> String {

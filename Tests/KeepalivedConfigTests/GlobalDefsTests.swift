@@ -20,6 +20,10 @@ import Testing
                 reload_check_config
                 lvsd_metrics_address 127.0.0.1:9100
             }
+            vrrp_instance VI_1 {
+                interface eth1
+                virtual_router_id 9
+            }
             """, strict: true)
         #expect(!result.hasErrors, "\(result.diagnostics)")
         let g = result.configuration.globalDefinitions
@@ -128,7 +132,7 @@ import Testing
 }
 
 @Suite struct IgnoredSectionTests {
-    @Test func vrrpSectionsAreParsedInFullAndReportedOnceEach() {
+    @Test func vrrpSectionsAreParsedInFullAndReportedOnceEach() throws {
         let result = parse("""
             vrrp_script chk {
                 script "/usr/bin/killall -0 nginx"
@@ -151,22 +155,39 @@ import Testing
                 }
             }
             vrrp_instance VI_2 { state BACKUP
-                interface eth1 }
+                interface eth1
+                virtual_router_id 52 }
             vrrp_sync_group G { group { VI_1 VI_2 } }
             static_ipaddress {
                 192.168.1.1/24 dev eth0
             }
+            static_rules {
+                from 10.0.0.0/8 table 100
+            }
             """, strict: true)
         #expect(!result.hasErrors, "\(result.diagnostics)")
-        #expect(result.configuration.ignoredSections.map(\.keyword) == ["vrrp_script", "vrrp_instance", "vrrp_instance", "vrrp_sync_group", "static_ipaddress"])
-        #expect(result.configuration.ignoredSections[1].arguments == ["VI_1"])
+        // VRRP sections are modelled now; only the sections lvsd does not model stay "ignored".
+        #expect(result.configuration.ignoredSections.map(\.keyword) == ["static_rules"])
+        #expect(result.configuration.ignoredSections.first?.location.line == 28)
+        let vrrp = result.configuration.vrrp
+        #expect(vrrp.scripts.map(\.name) == ["chk"] && vrrp.scripts.first?.interval == .seconds(2))
+        #expect(vrrp.instances.map(\.name) == ["VI_1", "VI_2"])
+        #expect(vrrp.instances.map(\.virtualRouterID) == [51, 52])
+        #expect(vrrp.instances.first?.virtualAddresses.first?.label == "eth0:1")
+        // VI_1 is in sync group G (without sync_group_tracking_weight): keepalived drops its weighted script.
+        #expect(vrrp.instances.first?.trackScripts.isEmpty == true)
+        #expect(result.warnings.contains { $0.location.line == 18 && $0.message.contains("ignoring tracked script chk with weights due to SYNC group") })
+        #expect(vrrp.syncGroups.first?.members == ["VI_1", "VI_2"])
+        #expect(vrrp.staticAddresses.map(\.device) == ["eth0"])
         let reports = result.diagnostics.filter { $0.kind == .notActedUpon }
-        #expect(reports.map(\.location.line) == [1, 6, 23, 24])
+        #expect(reports.map(\.location.line) == [1, 6, 24, 25, 28])
         #expect(reports.allSatisfy { $0.severity == .warning })
+        // VI_2 has no VIP: keepalived's "at least one is sensible" for VRRPv2.
+        #expect(result.warnings.contains { $0.location.line == 21 && $0.message.contains("no VIP specified") })
     }
 
     @Test func typoInsideVrrpInstanceIsAnUnknownKeyword() {
-        let text = "vrrp_instance X {\n state MASTER\n stat BACKUP\n}"
+        let text = "vrrp_instance X {\n state MASTER\n stat BACKUP\n interface eth0\n virtual_router_id 1\n}"
         let result = parse(text)
         #expect(!result.hasErrors)
         #expect(result.warnings.contains { $0.kind == .unknownKeyword && $0.location.line == 3 })

@@ -24,6 +24,20 @@ import Testing
         #expect(result.configuration.globalDefinitions.routerID == "main")
     }
 
+    @Test func vrrpDiagnosticsNameTheIncludedFile() throws {
+        let dir = try makeTemporaryDirectory()
+        try write("vrrp_script chk {\n script /bin/true\n}\ninclude vrrp.inc\n", to: dir + "/k.conf")
+        try write("vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 300\n virtual_router_id 7\n"
+                  + " track_script {\n chk\n nope\n }\n}\n", to: dir + "/vrrp.inc")
+        let result = KeepalivedConfigParser.parse(file: dir + "/k.conf")
+        let instance = try #require(result.configuration.vrrp.instances.first)
+        #expect(instance.location == ConfigLocation(file: dir + "/vrrp.inc", line: 1))
+        #expect(instance.virtualRouterID == 7 && instance.trackScripts.map(\.name) == ["chk"])
+        #expect(result.errors.map(\.location) == [ConfigLocation(file: dir + "/vrrp.inc", line: 3)])
+        #expect(result.messages(containing: "track script nope not found").map(\.location)
+                == [ConfigLocation(file: dir + "/vrrp.inc", line: 7)])
+    }
+
     @Test func braceAlternativesAndIncludeInsideABlock() throws {
         let dir = try makeTemporaryDirectory()
         try write("virtual_server 10.0.0.1 80 {\n protocol TCP\n include rs/{one,two}.inc\n}\n", to: dir + "/k.conf")

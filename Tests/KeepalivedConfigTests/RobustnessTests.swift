@@ -41,6 +41,15 @@ private struct SeededGenerator: RandomNumberGenerator {
         "10.0.0.1-5", "10.0.0.0/30", "ops", "sh-port", "retry", "nb_get_retry", "nat_mask", "\\", "\t", "",
         "lvs_timeouts", "tcp", "lvs_sync_daemon", "lvsd_metrics_address", "1.2.3.4:80", "inhibit_on_failure",
         "$X=", "$X", "${X}", "$Y=$X$X$X", "@lb1", "@^lb1", "${_ENV", "${_RANDOM 2 2}", "\\#",
+        // VRRP
+        "vrrp_instance", "vrrp_script", "vrrp_sync_group", "static_ipaddress", "static_routes", "vrrp_track_file",
+        "VI_1", "interface", "eth0", "state", "MASTER", "BACKUP", "virtual_router_id", "priority", "advert_int",
+        "version", "3", "authentication", "auth_type", "PASS", "AH", "auth_pass", "virtual_ipaddress",
+        "virtual_ipaddress_excluded", "virtual_routes", "10.0.0.1/24", "fe80::1/64", "dev", "brd", "+", "label",
+        "scope", "peer", "via", "src", "to", "blackhole", "default", "table", "unicast_peer", "unicast_src_ip",
+        "min_ttl", "max_ttl", "track_script", "track_interface", "track_file", "chk", "script", "interval", "fall",
+        "rise", "-253", "254", "nopreempt", "preempt_delay", "strict_mode", "vrrp_strict", "use_vmac", "notify_master",
+        "notify", "smtp_alert", "mcast_dst_ip", "224.0.0.18", "lvs_sync_daemon", "garp_master_repeat", "0",
     ]
 
     @Test(arguments: 0..<60)

@@ -21,10 +21,29 @@ import Testing
         #expect(names.count == 7)
     }
 
-    @Test func mailAndVRRPPair000_04() {
+    @Test func mailAndVRRPPair000_04() throws {
         let result = check("000-04.conf")
         #expect(result.configuration.virtualServers.isEmpty)
-        #expect(result.configuration.ignoredSections.map(\.keyword) == ["vrrp_instance", "vrrp_instance"])
+        // The file is two configurations pasted together: the second vrrp_instance zzhz is a duplicate (keepalived:
+        // "vrrp instance zzhz already defined"), dropped with a warning.
+        let vrrp = result.configuration.vrrp
+        #expect(vrrp.instances.count == 1)
+        let vi = try #require(vrrp.instances.first)
+        #expect(vi.name == "zzhz" && vi.location.line == 16 && vi.initialState == .master && vi.priority == 100)
+        #expect(vi.interface == "ens192" && vi.virtualRouterID == 51 && vi.advertInterval == .seconds(1))
+        #expect(vi.version == .v2 && vi.authentication?.kind == .pass && vi.authentication?.password == "1111")
+        #expect(vi.notifyMaster?.arguments == ["/etc/keepalived/notify.sh", "master"])
+        #expect(vi.notifyBackup?.arguments == ["/etc/keepalived/notify.sh", "backup"])
+        #expect(vi.notifyFault?.arguments == ["/etc/keepalived/notify.sh", "fault"])
+        let vip = try #require(vi.virtualAddresses.first)
+        #expect(vi.virtualAddresses.count == 1)
+        #expect(vip.address == ip("10.8.166.222") && vip.prefixLength == 24 && vip.device == "ens192" && vip.label == "ens192:1")
+        #expect(result.warnings.contains { $0.location.line == 49 && $0.message.contains("vrrp instance zzhz is already defined") })
+        // `vrrp_garp_interval 0` is below keepalived's minimum but equal to the default: a warning.
+        #expect(result.warnings.filter { $0.message.contains("vrrp_garp_interval 0") }.map(\.location.line) == [12, 45])
+        #expect(result.configuration.globalDefinitions.vrrp.garpInterval == .zero)
+        #expect(result.configuration.globalDefinitions.mail.smtpServerHost == "smtp.163.com")
+        #expect(result.configuration.globalDefinitions.mail.smtpConnectTimeout == .seconds(30))
         #expect(result.configuration.globalDefinitions.routerID == "KA1")
         #expect(result.configuration.globalDefinitions.mail.notificationEmail.contains("908367919@qq.com"))
         #expect(result.configuration.globalDefinitions.notActedUpon.contains { $0.keyword == "vrrp_garp_interval" })
@@ -46,6 +65,11 @@ import Testing
         #expect(checker.delayLoop == .seconds(3) && checker.retry == 1)
         // Comments after values (with UTF-8 text) are stripped.
         #expect(result.configuration.globalDefinitions.routerID == "lvs-keepalived-master")
+        let vi = try #require(result.configuration.vrrp.instances.first)
+        #expect(result.configuration.vrrp.instances.count == 1)
+        #expect(vi.name == "VI_1" && vi.location.line == 7 && vi.interface == "ens33" && vi.virtualRouterID == 80)
+        #expect(vi.priority == 100 && vi.initialState == .master && vi.advertInterval == .seconds(1))
+        #expect(vi.virtualAddresses.map(\.description) == ["192.168.246.110/24"])
     }
 
     @Test func nat000_07WithOddBraces() throws {
@@ -54,7 +78,13 @@ import Testing
         #expect(vs.method.forwarding == .masquerade)
         #expect(vs.realServers.map(\.address) == [ip("192.168.62.168"), ip("192.168.62.166")])
         #expect(vs.realServers.map(\.port) == [80, 80])
-        #expect(result.configuration.ignoredSections.map { $0.arguments.first ?? "" } == ["VI_1", "VI_2"])
+        let instances = result.configuration.vrrp.instances
+        #expect(instances.map(\.name) == ["VI_1", "VI_2"])
+        #expect(instances.map(\.interface) == ["ens37", "ens33"])
+        #expect(instances.map(\.virtualRouterID) == [80, 100])
+        #expect(instances.map(\.priority) == [100, 100] && instances.allSatisfy { $0.initialState == .master })
+        #expect(instances.map { $0.authentication?.password } == ["1111", "2222"])
+        #expect(instances.map { $0.virtualAddresses.map(\.description) } == [["192.168.31.250/24"], ["192.168.62.112/24"]])
         #expect(result.diagnostics.contains { $0.kind == .obsolete && $0.location.line == 25 })
     }
 
@@ -79,6 +109,11 @@ import Testing
         #expect(error.location.file.hasSuffix("002-17.conf"))
         #expect(error.message.contains(#"notify_"/usr/local/keepalived/etc/keepalived/notify.sh fault""#))
         #expect(result.errors.count == 1)
+        // track_script names a vrrp_script the file does not define: keepalived ignores it, and so does lvsd.
+        #expect(result.warnings.contains { $0.location.line == 15 && $0.message.contains("track script chk_nginx not found") })
+        let vi = try #require(result.configuration.vrrp.instances.first)
+        #expect(vi.name == "External_1" && vi.virtualRouterID == 171 && vi.trackScripts.isEmpty)
+        #expect(vi.notifyMaster != nil && vi.notifyBackup != nil && vi.notifyFault == nil)
         // Without -t it is only a warning.
         let lenient = KeepalivedConfigParser.parse(file: sharedConfigDirectory + "/002-17.conf")
         #expect(!lenient.hasErrors)
@@ -86,8 +121,21 @@ import Testing
 
     @Test func syncGroups002_21() {
         let result = check("002-21.conf")
-        #expect(result.configuration.ignoredSections.filter { $0.keyword == "vrrp_sync_group" }.count == 2)
-        #expect(result.configuration.ignoredSections.filter { $0.keyword == "vrrp_instance" }.count == 4)
+        let vrrp = result.configuration.vrrp
+        #expect(vrrp.syncGroups.map(\.name) == ["VG_1", "VG_2"])
+        #expect(vrrp.syncGroups.map(\.members) == [["External_1", "Internal_1"], ["External_2", "Internal_2"]])
+        #expect(vrrp.instances.map(\.name) == ["External_1", "External_2", "Internal_1", "Internal_2"])
+        #expect(vrrp.instances.map(\.virtualRouterID) == [171, 172, 191, 192])
+        #expect(vrrp.instances.map(\.priority) == [100, 95, 100, 95])
+        #expect(vrrp.instances.map(\.initialState) == [.master, .backup, .master, .backup])
+        #expect(vrrp.instances.map(\.interface) == ["eth1", "eth1", "eth2", "eth2"])
+        #expect(vrrp.instances.map(\.syncGroup) == ["VG_1", "VG_2", "VG_1", "VG_2"])
+        #expect(vrrp.instances.map { $0.virtualAddresses.map(\.address) }
+                == [[ip("10.16.8.100")], [ip("10.16.8.101")], [ip("172.16.8.100")], [ip("172.16.8.101")]])
+        #expect(vrrp.instances.map { $0.authentication?.password } == ["renwole0", "renwole1", "renwole2", "renwole3"])
+        // vrrp_mcast_group4 224.0.0.111 applies to every instance.
+        #expect(vrrp.instances.allSatisfy { $0.multicastGroup == ip("224.0.0.111") })
+        #expect(result.configuration.globalDefinitions.vrrp.multicastGroup4 == ip("224.0.0.111"))
         #expect(result.diagnostics.filter { $0.kind == .notActedUpon && $0.message.contains("vrrp_instance") }.count == 1)
     }
 
@@ -105,5 +153,14 @@ import Testing
         #expect(entry.service.key == .address(.tcp, ip("172.16.28.65"), port: 80))
         #expect(entry.service.persistenceTimeout == 50 && entry.service.flags.contains(.persistent))
         #expect(entry.service.scheduler == "rr")
+        // vrrp_strict: authentication is dropped, state MASTER without priority 255 becomes BACKUP, no accept.
+        let vi = try #require(result.configuration.vrrp.instances.first)
+        #expect(result.configuration.vrrp.instances.count == 1)
+        #expect(vi.name == "VI_1" && vi.interface == "eth1" && vi.virtualRouterID == 65 && vi.priority == 100)
+        #expect(vi.strictMode && vi.authentication == nil && vi.initialState == .backup && !vi.accept)
+        #expect(vi.virtualAddresses.map(\.description) == ["172.16.28.65/32"])
+        #expect(vi.notifyFault?.arguments == ["/usr/local/keepalived/etc/keepalived/notify.sh", "fault"])
+        #expect(result.warnings.contains { $0.location.line == 26 && $0.message.contains("state MASTER must match being address owner") })
+        #expect(result.warnings.contains { $0.location.line == 31 && $0.message.contains("strict mode does not support authentication") })
     }
 }
