@@ -38,16 +38,6 @@ extension Parser {
                 if pending.memberNames.isEmpty {
                     log.warning(.adjusted, child.location, "sync group \(name) has an empty group block")
                 }
-            case "notify_master":
-                setNotify(child, &pending.group.notifyMaster, owner: name)
-            case "notify_backup":
-                setNotify(child, &pending.group.notifyBackup, owner: name)
-            case "notify_fault":
-                setNotify(child, &pending.group.notifyFault, owner: name)
-            case "notify_stop":
-                setNotify(child, &pending.group.notifyStop, owner: name)
-            case "notify":
-                setNotify(child, &pending.group.notify, owner: name)
             case "smtp_alert":
                 if let v = optionalBool(child) { pending.group.smtpAlert = v }
             case "global_tracking":
@@ -58,20 +48,10 @@ extension Parser {
             case "sync_group_tracking_weight":
                 noArguments(child)
                 pending.group.trackingWeight = true
-            case "track_interface":
-                guard let lines = requireBlock(child) else { continue }
-                rejectArguments(child)
-                pending.group.trackInterfaces += parseTrackInterfaces(lines, owner: name)
-            case "track_script":
-                guard let lines = requireBlock(child) else { continue }
-                rejectArguments(child)
-                pending.group.trackScripts += parseTrackScripts(lines, owner: name)
-            case "track_file":
-                guard let lines = requireBlock(child) else { continue }
-                rejectArguments(child)
-                pending.group.trackFiles += parseTrackFiles(lines, owner: name)
             default:
-                if Self.syncGroupOtherKeywords.contains(child.name) {
+                if parseTrackingOrNotify(child, into: &pending.group, owner: name) {
+                    continue
+                } else if Self.syncGroupOtherKeywords.contains(child.name) {
                     pending.group.otherSettings.append(OtherSetting(keyword: child.name, arguments: child.arguments.map(\.text),
                                                                     location: child.location))
                 } else {

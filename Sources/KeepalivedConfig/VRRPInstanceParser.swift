@@ -247,31 +247,9 @@ extension Parser {
             noArguments(child)
             p.unicastConfigured = true
             p.instance.unicastFaultNoPeer = true
-        case "track_interface":
-            guard let lines = requireBlock(child) else { return }
-            rejectArguments(child)
-            p.instance.trackInterfaces += parseTrackInterfaces(lines, owner: name)
-        case "track_script":
-            guard let lines = requireBlock(child) else { return }
-            rejectArguments(child)
-            p.instance.trackScripts += parseTrackScripts(lines, owner: name)
-        case "track_file":
-            guard let lines = requireBlock(child) else { return }
-            rejectArguments(child)
-            p.instance.trackFiles += parseTrackFiles(lines, owner: name)
         case "dont_track_primary":
             noArguments(child)
             p.instance.dontTrackPrimary = true
-        case "notify_master":
-            setNotify(child, &p.instance.notifyMaster, owner: name)
-        case "notify_backup":
-            setNotify(child, &p.instance.notifyBackup, owner: name)
-        case "notify_fault":
-            setNotify(child, &p.instance.notifyFault, owner: name)
-        case "notify_stop":
-            setNotify(child, &p.instance.notifyStop, owner: name)
-        case "notify":
-            setNotify(child, &p.instance.notify, owner: name)
         case "notify_master_rx_lower_pri":
             setNotify(child, &p.instance.notifyMasterRxLowerPriority, owner: name)
         case "notify_deleted":
@@ -304,7 +282,9 @@ extension Parser {
             log.once("vrrp:use_vmac", .notActedUpon, child.location,
                      "(\(name)) use_vmac is parsed but not supported by lvsd: the VIPs go on the instance's interface")
         default:
-            if Self.vrrpInstanceOtherKeywords.contains(child.name) {
+            if parseTrackingOrNotify(child, into: &p.instance, owner: name) {
+                return
+            } else if Self.vrrpInstanceOtherKeywords.contains(child.name) {
                 p.instance.otherSettings.append(OtherSetting(keyword: child.name, arguments: child.arguments.map(\.text),
                                                              location: child.location))
             } else {
@@ -338,6 +318,30 @@ extension Parser {
             return 1
         }
         return UInt32(v)
+    }
+
+    /// The keywords a `vrrp_instance` and a `vrrp_sync_group` share: `track_interface`, `track_script`,
+    /// `track_file` blocks and the notify scripts of the four states and the generic `notify`. false when `child`
+    /// is none of them.
+    mutating func parseTrackingOrNotify<Owner: VRRPTrackingAndNotify>(_ child: ConfigNode, into owner: inout Owner,
+                                                                     owner name: String) -> Bool {
+        switch child.name {
+        case "track_interface", "track_script", "track_file":
+            guard let lines = requireBlock(child) else { return true }
+            rejectArguments(child)
+            switch child.name {
+            case "track_interface": owner.trackInterfaces += parseTrackInterfaces(lines, owner: name)
+            case "track_script": owner.trackScripts += parseTrackScripts(lines, owner: name)
+            default: owner.trackFiles += parseTrackFiles(lines, owner: name)
+            }
+        case "notify_master": setNotify(child, &owner.notifyMaster, owner: name)
+        case "notify_backup": setNotify(child, &owner.notifyBackup, owner: name)
+        case "notify_fault": setNotify(child, &owner.notifyFault, owner: name)
+        case "notify_stop": setNotify(child, &owner.notifyStop, owner: name)
+        case "notify": setNotify(child, &owner.notify, owner: name)
+        default: return false
+        }
+        return true
     }
 
     /// A notify script keyword; a second one for the same event is ignored, as keepalived does.

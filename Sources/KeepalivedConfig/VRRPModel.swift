@@ -277,6 +277,29 @@ public struct GlobalVRRPSettings: Hashable, Sendable {
     public init() {}
 }
 
+/// What a `vrrp_instance` and a `vrrp_sync_group` both have: tracked objects and notify scripts.
+public protocol VRRPTrackingAndNotify {
+    /// `track_interface` entries.
+    var trackInterfaces: [VRRPTrackedInterface] { get set }
+    /// `track_script` entries.
+    var trackScripts: [VRRPTrackedScript] { get set }
+    /// `track_file` entries.
+    var trackFiles: [VRRPTrackedFile] { get set }
+    /// `notify_master`.
+    var notifyMaster: ScriptCommand? { get set }
+    /// `notify_backup`.
+    var notifyBackup: ScriptCommand? { get set }
+    /// `notify_fault`.
+    var notifyFault: ScriptCommand? { get set }
+    /// `notify_stop`.
+    var notifyStop: ScriptCommand? { get set }
+    /// `notify` (called with the instance or group, its name, the state and the priority appended).
+    var notify: ScriptCommand? { get set }
+}
+
+extension VRRPInstance: VRRPTrackingAndNotify {}
+extension VRRPSyncGroup: VRRPTrackingAndNotify {}
+
 /// `vrrp_instance NAME { ... }`.
 public struct VRRPInstance: Hashable, Sendable {
     /// The instance name (`VI_1`), as used in logs: `(VI_1) Entering MASTER STATE`.
