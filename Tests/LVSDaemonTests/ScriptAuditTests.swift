@@ -60,7 +60,7 @@ struct ScriptAuditTests {
 
     @Test func noScriptsNoFindings() throws {
         let c = try candidate("virtual_server 10.10.0.1 80 {\n    protocol TCP\n    real_server 10.10.0.2 80 {\n        TCP_CHECK {\n        }\n    }\n}\n")
-        #expect(ScriptAudit.findings(for: c.configuration, runner: ProgramRunner(scriptSecurity: true)).isEmpty)
+        #expect(ScriptAudit.findings(for: c.configuration, runner: ProgramRunner()).isEmpty)
     }
 
     @Test func aChangedScriptPolicyIsSaidToWaitForARestart() throws {
