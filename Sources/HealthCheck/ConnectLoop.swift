@@ -116,7 +116,7 @@ final class ConnectLoop {
     /// Starts every repeated check that is due.
     private func startDuePeriodics() {
         guard let first = periodicStarts.first else { return }
-        let current = now()
+        let current = wakeNow()
         guard first.deadline <= current else { return }
         // Take every due check first: a connect that completes at once schedules its next start right away.
         var due: [PeriodicTCPCheck] = []
@@ -223,7 +223,7 @@ final class ConnectLoop {
     }
 
     private func expireDeadlines() {
-        let current = now()
+        let current = wakeNow()
         while let first = deadlines.first, first.deadline <= current {
             _ = deadlines.pop()
             guard isLive(slot: first.slot, generation: first.generation) else { continue }
@@ -238,7 +238,9 @@ final class ConnectLoop {
         }
     }
 
-    /// This wake-up's time, read once.
+    /// This wake-up's time, read once: starts, expiries and verdicts of one wake-up all use it (with the read
+    /// before sleeping, two clock reads per wake-up; where the clock has no vDSO path, as in the test VM, each is a
+    /// system call).
     private func wakeNow() -> UInt64 {
         if let wakeTime { return wakeTime }
         let time = now()
