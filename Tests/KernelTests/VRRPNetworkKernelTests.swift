@@ -60,6 +60,34 @@ func first<T: Sendable>(in stream: AsyncStream<T>, within seconds: Double,
     }
 }
 
+/// keepalived 2.2.7 (VRRP only) running `config` in a namespace until `stop()`.
+final class KeepalivedProcess: @unchecked Sendable {
+    let process = Process()
+    let directory: URL
+
+    init(in ns: TestNamespace, config: String) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("vrrp-ka-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let conf = directory.appendingPathComponent("keepalived.conf").path
+        try config.write(toFile: conf, atomically: true, encoding: .utf8)
+        let check = try ns.exec("/usr/sbin/keepalived", ["-t", "-f", conf])
+        guard check.status == 0 else { throw TestFailure("keepalived -t: \(check.stderr)") }
+        process.executableURL = URL(fileURLWithPath: "/sbin/ip")
+        process.arguments = ["netns", "exec", ns.name, "/usr/sbin/keepalived", "-n", "-l", "-P", "-f", conf,
+                             "-p", directory.appendingPathComponent("ka.pid").path,
+                             "-r", directory.appendingPathComponent("vrrp.pid").path]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+    }
+
+    func stop() {
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
+
 @Suite("Kernel: VRRPNetwork (rtnetlink, VRRP sockets, GARP/NA) in namespaces joined by veth")
 struct VRRPNetworkKernelTests {
     @Test func interfaceLookupReadsIndexFlagsAndMAC() throws {
@@ -267,41 +295,23 @@ struct VRRPNetworkKernelTests {
         let socket = try VRRPSocket(family: .ipv4, interface: eth0, networkNamespace: pair.a.name)
         defer { socket.stop() }
 
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vrrp-ka-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let conf = dir.appendingPathComponent("keepalived.conf").path
-        try """
-        global_defs {
-            router_id ka_test
-        }
-        vrrp_instance VI_1 {
-            state MASTER
-            interface eth0
-            virtual_router_id 51
-            priority 150
-            advert_int 1
-            authentication {
-                auth_type PASS
-                auth_pass secret
+        let keepalived = try KeepalivedProcess(in: pair.b, config: """
+            vrrp_instance VI_1 {
+                state MASTER
+                interface eth0
+                virtual_router_id 51
+                priority 150
+                advert_int 1
+                authentication {
+                    auth_type PASS
+                    auth_pass secret
+                }
+                virtual_ipaddress {
+                    10.0.0.100/24
+                }
             }
-            virtual_ipaddress {
-                10.0.0.100/24
-            }
-        }
-        """.write(toFile: conf, atomically: true, encoding: .utf8)
-        let keepalived = Process()
-        keepalived.executableURL = URL(fileURLWithPath: "/sbin/ip")
-        keepalived.arguments = ["netns", "exec", pair.b.name, "/usr/sbin/keepalived", "-n", "-l", "-P", "-f", conf,
-                                "-p", dir.appendingPathComponent("ka.pid").path,
-                                "-r", dir.appendingPathComponent("vrrp.pid").path]
-        keepalived.standardOutput = FileHandle.nullDevice
-        keepalived.standardError = FileHandle.nullDevice
-        try keepalived.run()
-        defer {
-            kill(keepalived.processIdentifier, SIGTERM)
-            keepalived.waitUntilExit()
-        }
+            """)
+        defer { keepalived.stop() }
 
         let expectations = ReceiveExpectations(version: .v2, family: .ipv4, authType: .simplePassword,
                                                authData: Advertisement.password("secret"),
@@ -364,5 +374,107 @@ struct VRRPNetworkKernelTests {
         }
         #expect(advert.advertisement.vrid == 61)
         #expect(advert.advertisement.maxAdvertInterval == 10)
+    }
+
+    @Test func receivesAndValidatesAnIPv6AdvertFromKeepalived() async throws {
+        let pair = try VethPair("ka6")
+        let a = try RouteNetlink(networkNamespace: pair.a.name)
+        let b = try RouteNetlink(networkNamespace: pair.b.name)
+        let eth0 = try a.interface(named: "eth0"), peerEth0 = try b.interface(named: "eth0")
+        let peerLinkLocal = try #require(try b.addresses(on: peerEth0).first { $0.address.isLinkLocal }?.address)
+        let socket = try VRRPSocket(family: .ipv6, interface: eth0, networkNamespace: pair.a.name)
+        defer { socket.stop() }
+        let keepalived = try KeepalivedProcess(in: pair.b, config: """
+            vrrp_instance VI_6 {
+                state MASTER
+                interface eth0
+                virtual_router_id 61
+                priority 150
+                advert_int 1
+                virtual_ipaddress {
+                    2001:db8::100/64
+                }
+            }
+            """)
+        defer { keepalived.stop() }
+        let received = try #require(await first(in: socket.packets, within: 30) { _ in true },
+                                    "no IPv6 advert from keepalived within 30 s")
+        #expect(received.interfaceIndex == eth0.index)
+        #expect(received.packet.source == peerLinkLocal)
+        #expect(received.packet.destination == .multicastGroupV6)
+        #expect(received.packet.hopLimit == 255)
+        let expectations = ReceiveExpectations(version: .v3, family: .ipv6, advertIntervalMicroseconds: 1_000_000,
+                                               addresses: [VRRPAddress("2001:db8::100")!])
+        switch ReceiveValidator.validate(received.packet, expecting: expectations) {
+        case .success(let advert):
+            #expect(advert.advertisement.vrid == 61)
+            #expect(advert.advertisement.priority == 150)
+            #expect(advert.advertisement.maxAdvertInterval == 100)   // centiseconds
+            #expect(advert.source == peerLinkLocal)
+        case .failure(let reason):
+            Issue.record("keepalived's IPv6 advert was dropped: \(reason)")
+        }
+    }
+
+    @Test func unicastSocketGetsKeepalivedsUnicastAdvertAndTheMulticastSocketDoesNot() async throws {
+        let pair = try VethPair("kau")
+        let netlink = try RouteNetlink(networkNamespace: pair.a.name)
+        let eth0 = try netlink.interface(named: "eth0")
+        let unicast = try VRRPSocket(family: .ipv4, interface: eth0, mode: .unicast(local: VRRPAddress("10.0.0.1")!),
+                                     networkNamespace: pair.a.name)
+        defer { unicast.stop() }
+        let multicast = try VRRPSocket(family: .ipv4, interface: eth0, networkNamespace: pair.a.name)
+        defer { multicast.stop() }
+        let keepalived = try KeepalivedProcess(in: pair.b, config: """
+            vrrp_instance VI_U {
+                state MASTER
+                interface eth0
+                virtual_router_id 52
+                priority 200
+                advert_int 1
+                unicast_src_ip 10.0.0.2
+                unicast_peer {
+                    10.0.0.1
+                }
+                virtual_ipaddress {
+                    10.0.0.101/24
+                }
+            }
+            """)
+        defer { keepalived.stop() }
+        let received = try #require(await first(in: unicast.packets, within: 30) { _ in true },
+                                    "no unicast advert from keepalived within 30 s")
+        var expectations = ReceiveExpectations(version: .v2, family: .ipv4, advertIntervalMicroseconds: 1_000_000,
+                                               addresses: [VRRPAddress("10.0.0.101")!],
+                                               unicastPeers: [UnicastPeer(VRRPAddress("10.0.0.2")!)],
+                                               checkUnicastSource: true)
+        switch ReceiveValidator.validate(received.packet, expecting: expectations) {
+        case .success(let advert):
+            #expect(advert.source == VRRPAddress("10.0.0.2"))
+            #expect(advert.advertisement.vrid == 52)
+            #expect(advert.advertisement.priority == 200)
+        case .failure(let reason):
+            Issue.record("keepalived's unicast advert was dropped: \(reason)")
+        }
+        let header = try IPv4Header.decode(received.packet.bytes)
+        #expect(header.destination == VRRPAddress("10.0.0.1"))
+        // A multicast instance would refuse it, and the multicast socket (bound to 224.0.0.18) never sees it.
+        expectations.unicastPeers = []
+        #expect(ReceiveValidator.validate(received.packet, expecting: expectations)
+            == .failure(.castModeMismatch(expectedUnicast: false)))
+        #expect(await first(in: multicast.packets, within: 3) { _ in true } == nil)
+    }
+
+    @Test func performRunsNetlinkCallsOnTheClientsThread() async throws {
+        let pair = try VethPair("perf")
+        let netlink = try RouteNetlink(networkNamespace: pair.a.name)
+        let eth0 = try await netlink.perform { nl throws(NetworkError) in try nl.interface(named: "eth0") }
+        let vip = InterfaceAddress(VRRPAddress("10.0.0.150")!)
+        #expect(try await netlink.perform { nl throws(NetworkError) in try nl.addAddress(vip, to: eth0) } == .added)
+        #expect(try pair.a.exec("/sbin/ip", ["-o", "addr", "show", "dev", "eth0"]).stdout.contains("inet 10.0.0.150/32"))
+        let failure = await #expect(throws: NetworkError.self) {
+            try await netlink.perform { nl throws(NetworkError) in try nl.interface(named: "nosuch1") }
+        }
+        #expect(failure?.description.contains("nosuch1") == true)
     }
 }
