@@ -52,6 +52,16 @@ let package = Package(
         ]),
         // VRRP's pure core: wire codec (v2/v3, IPv4/IPv6), keepalived's receive checks, timers, instance state machine.
         .target(name: "VRRP"),
+        // libnl-route-3 (addresses, routes, links over rtnetlink) from Debian's -dev package.
+        .systemLibrary(
+            name: "CLibNLRoute",
+            pkgConfig: "libnl-route-3.0",
+            providers: [.apt(["libnl-route-3-dev", "libnl-3-dev"])]
+        ),
+        // Header-only shim for VRRPNetwork: socket options, recvmsg with ancillary data, setns, poll with a wake fd.
+        .target(name: "CVRRPShim", dependencies: ["CLibNLRoute"]),
+        // VRRP's I/O: VIPs and routes over rtnetlink, the link/address watcher, VRRP raw sockets, GARP and NA.
+        .target(name: "VRRPNetwork", dependencies: ["VRRP", "CVRRPShim", "CLibNLRoute"]),
         // The director: config + checker results -> real-server state -> desired table -> kernel.
         .target(name: "Director", dependencies: ["IPVSKit", "KeepalivedConfig", "HealthCheck"]),
         // lvsd's outward faces: Prometheus /metrics over HTTP, the root-only control socket, systemd notification.
@@ -116,11 +126,14 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "VRRPTests", dependencies: ["VRRP"], exclude: ["Fixtures"]),
+        .testTarget(name: "VRRPNetworkTests", dependencies: ["VRRPNetwork", "VRRP"]),
         .testTarget(name: "DaemonLoggingTests", dependencies: [
             "DaemonLogging", .product(name: "Logging", package: "swift-log"),
         ]),
         // Runs only inside the test VM (scripts/test.sh): needs root and a kernel with IPVS.
-        .testTarget(name: "KernelTests", dependencies: ["IPVSKit", "IPVSAdm", "KeepalivedConfig", "Director"]),
+        .testTarget(name: "KernelTests", dependencies: [
+            "IPVSKit", "IPVSAdm", "KeepalivedConfig", "Director", "VRRP", "VRRPNetwork",
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )
