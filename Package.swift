@@ -61,7 +61,7 @@ let package = Package(
         // Header-only shim for VRRPNetwork: socket options, recvmsg with ancillary data, setns, poll with a wake fd.
         .target(name: "CVRRPShim", dependencies: ["CLibNLRoute"]),
         // VRRP's I/O: VIPs and routes over rtnetlink, the link/address watcher, VRRP raw sockets, GARP and NA.
-        .target(name: "VRRPNetwork", dependencies: ["VRRP", "CVRRPShim", "CLibNLRoute"]),
+        .target(name: "VRRPNetwork", dependencies: ["VRRP", "CVRRPShim", "CLibNLRoute", "IPVSKit", "ProgramRunner"]),
         // The director: config + checker results -> real-server state -> desired table -> kernel.
         .target(name: "Director", dependencies: ["IPVSKit", "KeepalivedConfig", "HealthCheck"]),
         // lvsd's outward faces: Prometheus /metrics over HTTP, the root-only control socket, systemd notification.

@@ -65,7 +65,7 @@ public final class AddressAnnouncer: Sendable {
     /// Opens the packet socket in `networkNamespace` (`nil`: the calling thread's).
     public init(networkNamespace: String? = nil) throws(NetworkError) {
         self.networkNamespace = networkNamespace
-        fd = try NetworkNamespace.during(networkNamespace) { () throws(NetworkError) -> Int32 in
+        fd = try inNetworkNamespace(networkNamespace) { () throws(NetworkError) -> Int32 in
             let fd = cvrrp_packet_socket()
             guard fd >= 0 else { throw NetworkError("open a packet socket for gratuitous ARP and NA", .errno(-fd)) }
             return fd
@@ -129,7 +129,7 @@ public final class AddressAnnouncer: Sendable {
     /// Whether IPv6 forwarding is on for the interface (`/proc/sys/net/ipv6/conf/NAME/forwarding`, read in this
     /// announcer's namespace): keepalived then sets the R flag in its NAs.
     public func isIPv6Forwarding(on interface: NetworkInterface) -> Bool {
-        let value = try? NetworkNamespace.during(networkNamespace) { () throws(NetworkError) -> String? in
+        let value = try? inNetworkNamespace(networkNamespace) { () throws(NetworkError) -> String? in
             let f = fopen("/proc/sys/net/ipv6/conf/\(interface.name)/forwarding", "r")
             guard let f else { return nil }
             defer { fclose(f) }

@@ -1,3 +1,4 @@
+import ProgramRunner
 import CLibNLRoute
 import CVRRPShim
 import Synchronization
@@ -135,7 +136,7 @@ public final class LinkWatcher: Sendable {
     /// Subscribes in `networkNamespace` (an `ip netns` name or path; `nil`: the calling thread's) and starts the
     /// watching thread.
     public init(networkNamespace: String? = nil) throws(NetworkError) {
-        let s = try NetworkNamespace.during(networkNamespace) { () throws(NetworkError) -> LibNLSocket in
+        let s = try inNetworkNamespace(networkNamespace) { () throws(NetworkError) -> LibNLSocket in
             guard let s = nl_socket_alloc() else { throw NetworkError("allocate a netlink socket", .netlink(NLE_NOMEM)) }
             nl_socket_disable_seq_check(s)
             var r = nl_connect(s, NETLINK_ROUTE)

@@ -29,7 +29,7 @@ public final class RouteNetlink: @unchecked Sendable {
     /// Opens and connects a NETLINK_ROUTE socket in `networkNamespace` (an `ip netns` name or a path; `nil`: the
     /// calling thread's namespace).
     public init(networkNamespace: String? = nil) throws(NetworkError) {
-        let sock = try NetworkNamespace.during(networkNamespace) { () throws(NetworkError) -> OpaquePointer in
+        let sock = try inNetworkNamespace(networkNamespace) { () throws(NetworkError) -> OpaquePointer in
             guard let s = nl_socket_alloc() else { throw NetworkError("allocate a netlink socket", .netlink(NLE_NOMEM)) }
             let r = nl_connect(s, NETLINK_ROUTE)
             guard r == 0 else {

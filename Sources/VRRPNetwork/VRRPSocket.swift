@@ -1,3 +1,4 @@
+import ProgramRunner
 import CVRRPShim
 import VRRP
 #if canImport(Glibc)
@@ -59,7 +60,7 @@ public final class VRRPSocket: Sendable {
     public init(family: AddressFamily, interface: NetworkInterface, mode: Mode? = nil, source: VRRPAddress? = nil,
                 networkNamespace: String? = nil) throws(NetworkError) {
         let mode = mode ?? .multicast(group: family == .ipv4 ? .multicastGroupV4 : .multicastGroupV6)
-        let (receiveFD, sendFD) = try NetworkNamespace.during(networkNamespace) { () throws(NetworkError) -> (Int32, Int32) in
+        let (receiveFD, sendFD) = try inNetworkNamespace(networkNamespace) { () throws(NetworkError) -> (Int32, Int32) in
             let r = try Self.openReceiver(family: family, interface: interface, mode: mode)
             do throws(NetworkError) {
                 return (r, try Self.openSender(family: family, interface: interface, source: source))

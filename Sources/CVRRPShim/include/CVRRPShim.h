@@ -4,7 +4,7 @@
 /* Header-only shim for VRRPNetwork: the socket calls of VRRP's raw sockets, packet sockets and the rtnetlink
  * watcher, written in C where Swift cannot reach (ancillary data macros, struct ip_mreqn, sockaddr_ll) or where
  * errno must be read at once. Every function returns -errno on failure instead of setting errno. No _GNU_SOURCE
- * (it changes glibc's struct layouts against Swift's Glibc module): setns goes through syscall(2). */
+ * (it changes glibc's struct layouts against Swift's Glibc module). */
 
 #include <errno.h>
 #include <poll.h>
@@ -12,7 +12,6 @@
 #include <unistd.h>
 #include <fcntl.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/eventfd.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -34,12 +33,6 @@
 #endif
 
 static inline int cvrrp_errno(void) { return errno; }
-
-/* ---- network namespaces ---- */
-#define CVRRP_CLONE_NEWNET 0x40000000
-static inline int cvrrp_setns_net(int fd) {
-    return syscall(SYS_setns, fd, CVRRP_CLONE_NEWNET) == 0 ? 0 : -errno;
-}
 
 /* ---- generic ---- */
 static inline int cvrrp_socket(int domain, int type, int protocol) {

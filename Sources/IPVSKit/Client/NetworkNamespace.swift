@@ -26,20 +26,28 @@ public enum NetworkNamespace {
 
     /// Runs `body` with the calling thread switched into the namespace at `path`, then switches the thread back.
     static func during<T>(_ path: String, _ body: () throws(IPVSError) -> T) throws(IPVSError) -> T {
+        try during(path, body, failure: { IPVSError.system(what: $0, errno: $1) })
+    }
+
+    /// Runs `body` with the calling thread switched into the namespace at `path`, then switches the thread back;
+    /// `failure` makes the caller's error from what could not be done and its errno. Sockets belong to the
+    /// namespace of the thread that creates them, so this is how a library makes its sockets in a namespace.
+    package static func during<T, E: Error>(_ path: String, _ body: () throws(E) -> T,
+                                           failure: (_ what: String, _ errno: Int32) -> E) throws(E) -> T {
         let target = open(path, O_RDONLY | O_CLOEXEC)
-        guard target >= 0 else { throw .system(what: "open network namespace \(path)", errno: cipvs_errno()) }
+        guard target >= 0 else { throw failure("open network namespace \(path)", cipvs_errno()) }
         defer { close(target) }
         let saved = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)
-        guard saved >= 0 else { throw .system(what: "open /proc/thread-self/ns/net", errno: cipvs_errno()) }
+        guard saved >= 0 else { throw failure("open /proc/thread-self/ns/net", cipvs_errno()) }
         defer { close(saved) }
         guard cipvs_setns(target, cipvs_clone_newnet()) == 0 else {
-            throw .system(what: "setns \(path)", errno: cipvs_errno())
+            throw failure("setns \(path)", cipvs_errno())
         }
-        let result: Result<T, IPVSError>
-        do throws(IPVSError) { result = .success(try body()) } catch { result = .failure(error) }
+        let result: Result<T, E>
+        do throws(E) { result = .success(try body()) } catch { result = .failure(error) }
         guard cipvs_setns(saved, cipvs_clone_newnet()) == 0 else {
             // The thread is stranded in the other namespace; nothing sane can continue on it.
-            fatalError("IPVSKit: cannot return to the original network namespace (errno \(cipvs_errno()))")
+            fatalError("cannot return to the original network namespace (errno \(cipvs_errno()))")
         }
         return try result.get()
     }

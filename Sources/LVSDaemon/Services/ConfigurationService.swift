@@ -85,13 +85,17 @@ public actor ConfigurationService: ServiceLifecycle.Service {
     }
 
     private func transaction(file: String) async -> ReloadOutcome {
-        let read = self.read
-        guard let result = await reader.run({ read(file) }) else { return ReloadRequests.stopping }
+        let read = self.read, audit = self.audit
+        // The audit looks at files and users (stat, NSS), so it runs on the reader's thread too, not on the pool.
+        guard let result = await reader.run({ () -> ParseResult in
+            let result = read(file)
+            if !result.hasErrors { audit(result.configuration) }
+            return result
+        }) else { return ReloadRequests.stopping }
         for d in result.diagnostics where d.severity != .error { logger.warning("\(d.description)") }
         guard !result.hasErrors else {
             return .refused(reasons: result.errors.map(\.description))
         }
-        audit(result.configuration)
         let candidate = ConfigurationCandidate(file: file, configuration: result.configuration)
         var problems: [String] = []
         for participant in participants {
