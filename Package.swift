@@ -62,6 +62,12 @@ let package = Package(
         .target(name: "CVRRPShim", dependencies: ["CLibNLRoute"]),
         // VRRP's I/O: VIPs and routes over rtnetlink, the link/address watcher, VRRP raw sockets, GARP and NA.
         .target(name: "VRRPNetwork", dependencies: ["VRRP", "CVRRPShim", "CLibNLRoute", "IPVSKit", "ProgramRunner"]),
+        // VRRP in lvsd: keepalived.conf's vrrp_* blocks planned, instances driven on real time, adverts sent and
+        // received, VIPs and routes applied, GARP/NA bursts, vrrp_script and interface tracking, notifies.
+        .target(name: "VRRPRuntime", dependencies: [
+            "VRRP", "VRRPNetwork", "KeepalivedConfig", "IPVSKit", "ProgramRunner",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // The director: config + checker results -> real-server state -> desired table -> kernel.
         .target(name: "Director", dependencies: ["IPVSKit", "KeepalivedConfig", "HealthCheck"]),
         // lvsd's outward faces: Prometheus /metrics over HTTP, the root-only control socket, systemd notification.
@@ -88,6 +94,7 @@ let package = Package(
         // director with its checkers, the control socket, the metrics endpoint, signals), run by one ServiceGroup.
         .target(name: "LVSDaemon", dependencies: [
             "IPVSKit", "KeepalivedConfig", "HealthCheck", "Director", "Observability", "ProgramRunner", "DaemonLogging",
+            "VRRPRuntime", "VRRPNetwork",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -127,12 +134,15 @@ let package = Package(
         ]),
         .testTarget(name: "VRRPTests", dependencies: ["VRRP"], exclude: ["Fixtures"]),
         .testTarget(name: "VRRPNetworkTests", dependencies: ["VRRPNetwork", "VRRP"]),
+        .testTarget(name: "VRRPRuntimeTests", dependencies: [
+            "VRRPRuntime", "VRRP", "VRRPNetwork", "KeepalivedConfig", .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "DaemonLoggingTests", dependencies: [
             "DaemonLogging", .product(name: "Logging", package: "swift-log"),
         ]),
         // Runs only inside the test VM (scripts/test.sh): needs root and a kernel with IPVS.
         .testTarget(name: "KernelTests", dependencies: [
-            "IPVSKit", "IPVSAdm", "KeepalivedConfig", "Director", "VRRP", "VRRPNetwork",
+            "IPVSKit", "IPVSAdm", "KeepalivedConfig", "Director", "VRRP", "VRRPNetwork", "VRRPRuntime",
         ]),
     ],
     swiftLanguageModes: [.v6]

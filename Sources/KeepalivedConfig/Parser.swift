@@ -107,19 +107,15 @@ struct Parser {
                 guard let block = requireBlock(node) else { continue }
                 parseSSL(node, block)
             case "vrrp_instance":
-                reportVRRPSection(node)
                 if let instance = parseVRRPInstance(node) { pendingVRRPInstances.append(instance) }
             case "vrrp_script":
-                reportVRRPSection(node)
                 if let script = parseVRRPScript(node) { pendingVRRPScripts.append(script) }
             case "vrrp_sync_group":
-                reportVRRPSection(node)
                 if let group = parseSyncGroup(node) { pendingSyncGroups.append(group) }
             case "vrrp_track_file", "track_file":
                 reportVRRPSection(node)
                 if let definition = parseTrackFileDefinition(node) { vrrp.trackFiles.append(definition) }
             case "static_ipaddress":
-                reportVRRPSection(node)
                 parseStaticAddresses(node)
             case "static_routes":
                 reportVRRPSection(node)
@@ -149,8 +145,8 @@ struct Parser {
         }
     }
 
-    /// VRRP sections are read into ``VRRPConfiguration``; lvsd does not run VRRP from them yet (reported once per
-    /// kind of section, as the ignored sections were).
+    /// VRRP sections lvsd reads into ``VRRPConfiguration`` but does not act on yet (`vrrp_track_file`,
+    /// `static_routes`), reported once per kind of section.
     mutating func reportVRRPSection(_ node: ConfigNode) {
         log.once("section:" + node.name, .notActedUpon, node.location,
                  "'\(node.name)' sections are parsed but not acted upon by lvsd")

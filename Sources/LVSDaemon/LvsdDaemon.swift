@@ -12,13 +12,15 @@ import ServiceLifecycle
 /// | order | service | job |
 /// | --- | --- | --- |
 /// | 1 | ``DirectorService`` | the IPVS table and the health checkers |
-/// | 2 | ``ConfigurationService`` | the running configuration and transactional reloads |
-/// | 3 | ``MetricsService`` | `/metrics` and `/healthz` (when an address is configured) |
-/// | 4 | ``ControlService`` | the control socket (`lvsd status`, `lvsd reload`) |
-/// | 5 | ``SignalService`` | HUP, USR1, TERM and INT |
+/// | 2 | ``VRRPService`` | VRRP instances: elections, adverts, VIPs, tracking, notifies |
+/// | 3 | ``ConfigurationService`` | the running configuration and transactional reloads |
+/// | 4 | ``MetricsService`` | `/metrics` and `/healthz` (when an address is configured) |
+/// | 5 | ``ControlService`` | the control socket (`lvsd status`, `lvsd reload`) |
+/// | 6 | ``SignalService`` | HUP, USR1, TERM and INT |
 ///
 /// They start in that order and shut down gracefully in the reverse one: the intake (signals, control socket,
-/// metrics) stops first, then reloads, and the director last, so nothing reaches the kernel once it is stopping.
+/// metrics) stops first, then reloads, then VRRP (masters resign while the table still serves), and the director
+/// last, so nothing reaches the kernel once it is stopping.
 /// Services exchange requests through ``ReloadRequests`` and closures given at composition, not references to one
 /// another: a further service (VRRP) joins as one more ``ConfigurationParticipant`` and one more entry here.
 public enum LvsdDaemon {
@@ -49,8 +51,15 @@ public enum LvsdDaemon {
                                        started: programmed.update, engine: engine,
                                        scripts: ScriptRunner(runner: runner, logger: logger),
                                        metrics: metrics, heartbeat: heartbeat, published: published, logger: logger)
+        let vrrp: VRRPService
+        do throws(ReloadRefusal) {
+            vrrp = try VRRPService(configuration: configuration, runner: runner, logger: logger)
+        } catch {
+            for reason in error.reasons { logger.error("VRRP: \(reason)") }
+            return 1
+        }
         let reloads = ReloadRequests()
-        let configurationService = ConfigurationService(current: programmed.candidate, participants: [director],
+        let configurationService = ConfigurationService(current: programmed.candidate, participants: [director, vrrp],
                                                         requests: reloads, logger: logger,
                                                         audit: { ScriptAudit.log($0, runner: runner, to: logger) })
         let kernel = KernelReader()
@@ -58,6 +67,7 @@ public enum LvsdDaemon {
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: director),
+            .init(service: vrrp),
             .init(service: configurationService),
         ]
         if let metrics, let address = metricsAddress {

@@ -63,6 +63,13 @@ public final class RouteNetlink: @unchecked Sendable {
         return try result.get()
     }
 
+    /// Queues `body` on this client's thread without waiting: queued bodies run one at a time in the order they
+    /// were queued, before any later ``perform(_:)``. For a caller that must not suspend between changes whose
+    /// order matters (VIPs added, then announced).
+    public func enqueue(_ body: @escaping @Sendable (RouteNetlink) -> Void) {
+        worker.submit { [self] in body(self) }
+    }
+
     // MARK: - Interfaces
 
     /// The interface called `name` (`RTM_GETLINK`): index, flags, MAC.

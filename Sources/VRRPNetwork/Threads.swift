@@ -42,6 +42,17 @@ final class SerialThread: Sendable {
         }
     }
 
+    /// Queues `work` without waiting for it; work runs in the order it was queued (after the thread stops, it runs
+    /// on the caller's thread at once).
+    func submit(_ work: @escaping @Sendable () -> Void) {
+        let accepted = state.withLock { s in
+            guard !s.stopped else { return false }
+            s.jobs.append(work)
+            return true
+        }
+        if accepted { wake.signal() } else { work() }
+    }
+
     /// Lets queued work finish, then ends the thread.
     func stop() {
         state.withLock { $0.stopped = true }

@@ -1,0 +1,538 @@
+import IPVSKit
+import Logging
+import ProgramRunner
+import VRRP
+import VRRPNetwork
+
+/// lvsd's VRRP: every planned instance's core state machine (``VRRP/VRRPInstance``) driven on real time, with its
+/// effects. One actor; nothing in it blocks or waits for I/O:
+///
+/// * adverts go out on the instance's raw socket at once (a `sendto` on a raw socket does not block);
+/// * received adverts are checked (``ReceiveValidator``, keepalived's order) and counted by drop reason;
+/// * VIPs, routes, gratuitous ARP / NA bursts and the IPVS sync daemon's role go, in order, to one thread of their
+///   own (``RouteNetlink/enqueue(_:)``), so a VIP is always added before it is announced;
+/// * timers are tasks sleeping until the instant the core asked for; a stale one is ignored by the core;
+/// * link and address events (``LinkWatcher``) feed interface tracking and restore VIPs deleted by hand;
+/// * `vrrp_script`s run through ``ScriptTracker``; notify scripts through ``Notifier``.
+public actor VRRPEngine {
+    private struct Running {
+        var plan: InstancePlan
+        var core: VRRP.VRRPInstance
+        var tracking: TrackingState
+        var interface: NetworkInterface?
+        var socket: SocketKey?
+        var identification = IPv4IdentificationCounter()
+        var timers: [TimerKind: Task<Void, Never>] = [:]
+        var counters = InstanceCounters()
+        var addressesPresent = false
+    }
+
+    private struct SocketKey: Hashable {
+        var interfaceIndex: Int32
+        var family: VRRP.AddressFamily
+        var mode: VRRPSocket.Mode
+    }
+
+    private var plan: VRRPPlan
+    private var instances: [String: Running] = [:]
+    private var order: [String] = []
+    private var sockets: [SocketKey: VRRPSocket] = [:]
+    private var receivers: [SocketKey: Task<Void, Never>] = [:]
+    private var interfacesByName: [String: NetworkInterface] = [:]
+    private var watcherTask: Task<Void, Never>?
+    private var scripts: ScriptTracker
+    private var started = false
+    private var stopped = false
+    private let netlink: RouteNetlink
+    private let announcer: AddressAnnouncer
+    private let watcher: LinkWatcher
+    private let ipvs: IPVSClient?
+    private let runner: ProgramRunner
+    private let notifier: Notifier
+    private let logger: Logger
+    private let namespace: String?
+
+    /// Opens the rtnetlink socket, the link watcher and the announcer's packet socket (in `networkNamespace`, `nil`:
+    /// the calling thread's), and the IPVS client when the plan has an `lvs_sync_daemon`. Starts nothing.
+    public init(plan: VRRPPlan, runner: ProgramRunner, logger: Logger, networkNamespace: String? = nil) throws(NetworkError) {
+        self.plan = plan
+        self.runner = runner
+        self.logger = logger
+        self.namespace = networkNamespace
+        netlink = try RouteNetlink(networkNamespace: networkNamespace)
+        announcer = try AddressAnnouncer(networkNamespace: networkNamespace)
+        watcher = try LinkWatcher(networkNamespace: networkNamespace)
+        ipvs = plan.syncDaemon == nil ? nil : try? IPVSClient(networkNamespace: networkNamespace)
+        notifier = Notifier(runner: runner, logger: logger)
+        scripts = ScriptTracker(scripts: Array(plan.scripts.values), runner: runner, logger: logger)
+    }
+
+    // MARK: - Life cycle
+
+    /// Starts every instance (each first removes VIPs a killed predecessor left), the watcher and the scripts.
+    public func start() async {
+        guard !started else { return }
+        started = true
+        let events = watcher.events
+        watcherTask = Task { [weak self] in
+            for await event in events { await self?.handle(event) }
+        }
+        await refreshInterfaces()
+        await addStaticAddresses()
+        startSyncDaemon()
+        for instancePlan in plan.instances { await startInstance(instancePlan) }
+        scripts.start { [weak self] name, up in await self?.scriptChanged(name, up: up) }
+    }
+
+    /// Stops every instance as keepalived does (a MASTER sends priority 0 and drops its VIPs; `notify_stop`),
+    /// then waits until the address changes are done.
+    public func stop() async {
+        guard !stopped else { return }
+        stopped = true
+        scripts.stop()
+        watcherTask?.cancel()
+        watcher.stop()
+        for name in order { stopInstance(name) }
+        removeStaticAddresses()
+        stopSyncDaemons()
+        for socket in sockets.values { socket.stop() }
+        for task in receivers.values { task.cancel() }
+        sockets = [:]
+        receivers = [:]
+        _ = try? await netlink.perform { _ in () }
+    }
+
+    /// The instances now, in plan order.
+    public func status() -> [InstanceStatus] {
+        let now = ContinuousClock.now
+        return order.compactMap { name in
+            guard let r = instances[name] else { return nil }
+            return InstanceStatus(
+                name: name, interface: r.plan.interface, vrid: r.plan.settings.vrid,
+                version: r.plan.settings.version == .v3 ? 3 : 2, state: r.core.state,
+                basePriority: r.plan.settings.priority, effectivePriority: r.core.effectivePriority,
+                masterAddress: r.core.state == .master ? r.core.settings.primaryAddress.description : r.core.masterAddress?.description,
+                lastAdvertAge: r.counters.lastAdvert.map { Self.seconds($0.duration(to: now)) },
+                advertsSent: r.counters.advertsSent, advertsReceived: r.counters.advertsReceived,
+                drops: r.counters.drops, transitions: r.counters.transitions, splitBrain: r.counters.splitBrain,
+                addresses: r.plan.addresses.filter(\.advertised).map { $0.address.address.description })
+        }
+    }
+
+    /// Takes a new plan (a reload): instances gone are stopped, new ones started; one whose planned settings are
+    /// unchanged keeps running untouched, with its notify scripts and tracking weights updated; any other change
+    /// restarts it.
+    public func apply(_ new: VRRPPlan) async {
+        let old = plan
+        plan = new
+        let newNames = Set(new.instances.map(\.name))
+        for name in order where !newNames.contains(name) {
+            logger.info("(\(name)) removed by reload")
+            stopInstance(name)
+            instances[name] = nil
+        }
+        order.removeAll { !newNames.contains($0) }
+        scripts.stop()
+        scripts = ScriptTracker(scripts: Array(new.scripts.values), runner: runner, logger: logger)
+        let initial = scripts.initialStates
+        for p in new.instances {
+            if var r = instances[p.name] {
+                if Self.sameCore(r.plan, p) {
+                    r.plan = p
+                    if r.tracking.plan != p.tracking {
+                        r.tracking = TrackingState(plan: p.tracking, initialScripts: initial)
+                        instances[p.name] = r
+                        refreshTracking(p.name)
+                    } else {
+                        instances[p.name] = r
+                    }
+                    continue
+                }
+                logger.info("(\(p.name)) changed by reload: restarting it")
+                stopInstance(p.name)
+                instances[p.name] = nil
+                order.removeAll { $0 == p.name }
+            }
+            await startInstance(p)
+        }
+        order = new.instances.map(\.name).filter { instances[$0] != nil }
+        if old.syncDaemon != new.syncDaemon {
+            stopSyncDaemons()
+            startSyncDaemon()
+        }
+        scripts.start { [weak self] name, up in await self?.scriptChanged(name, up: up) }
+    }
+
+    private static func sameCore(_ a: InstancePlan, _ b: InstancePlan) -> Bool {
+        a.settings == b.settings && a.interface == b.interface && a.addresses == b.addresses && a.routes == b.routes
+            && a.sourceGiven == b.sourceGiven
+    }
+
+    // MARK: - Instances
+
+    private func startInstance(_ p: InstancePlan) async {
+        var settings = p.settings
+        var interface: NetworkInterface?
+        do throws(NetworkError) {
+            let iface = try await netlink.perform { (nl) throws(NetworkError) in try nl.interface(named: p.interface) }
+            interface = iface
+            interfacesByName[iface.name] = iface
+            if !p.sourceGiven {
+                let family = settings.family
+                let vips = Set(p.addresses.map(\.address.address))
+                let found = try await netlink.perform { (nl) throws(NetworkError) in try nl.addresses(on: iface) }
+                guard let primary = Self.primaryAddress(found, family: family, excluding: vips) else {
+                    throw NetworkError("find a \(family == .ipv4 ? "IPv4" : "IPv6 link-local") address on \(iface.name) for adverts",
+                                       .invalid("none configured"))
+                }
+                settings.primaryAddress = primary
+            }
+        } catch {
+            logger.error("(\(p.name)) \(error): the instance starts in FAULT")
+        }
+        var tracking = TrackingState(plan: p.tracking, initialScripts: scripts.initialStates)
+        for item in p.tracking.interfaces {
+            let known = item.name == p.interface ? interface : interfacesByName[item.name]
+            tracking.setInterface(item.name, up: known.map { $0.isUp && $0.isRunning } ?? false)
+        }
+        var running = Running(plan: p, core: VRRP.VRRPInstance(settings: settings), tracking: tracking, interface: interface)
+        for w in running.core.configurationWarnings { logger.warning("\(w)") }
+        if let interface {
+            let mode: VRRPSocket.Mode = settings.unicastPeers.isEmpty ? .multicast(group: settings.multicastGroup)
+                                                                      : .unicast(local: settings.primaryAddress)
+            let key = SocketKey(interfaceIndex: interface.index, family: settings.family, mode: mode)
+            if sockets[key] == nil {
+                do throws(NetworkError) {
+                    let socket = try VRRPSocket(family: settings.family, interface: interface, mode: mode,
+                                                source: settings.primaryAddress, networkNamespace: namespace)
+                    sockets[key] = socket
+                    let packets = socket.packets
+                    receivers[key] = Task { [weak self] in
+                        for await received in packets { await self?.receive(received, on: key) }
+                    }
+                } catch {
+                    logger.error("(\(p.name)) \(error)")
+                }
+            }
+            if sockets[key] != nil { running.socket = key }
+        }
+        instances[p.name] = running
+        if !order.contains(p.name) { order.append(p.name) }
+        let faulted = tracking.isFaulted || running.socket == nil
+        perform(p.name, event: .start(faulted: faulted))
+        if !tracking.plan.scripts.isEmpty || !tracking.plan.interfaces.isEmpty || !tracking.plan.files.isEmpty {
+            perform(p.name, event: .priorityChanged(total: Int(p.settings.priority) + tracking.weightTotal))
+        }
+    }
+
+    private func stopInstance(_ name: String) {
+        guard instances[name] != nil else { return }
+        perform(name, event: .shutdown)
+        if var r = instances[name] {
+            for t in r.timers.values { t.cancel() }
+            r.timers = [:]
+            instances[name] = r
+        }
+    }
+
+    /// The address adverts are sent from: IPv4, the interface's first primary (not secondary) address that is not
+    /// a VIP; IPv6, its link-local address.
+    static func primaryAddress(_ addresses: [InterfaceAddress], family: VRRP.AddressFamily,
+                               excluding vips: Set<VRRP.VRRPAddress>) -> VRRP.VRRPAddress? {
+        let candidates = addresses.filter { $0.address.family == family && !vips.contains($0.address) }
+        switch family {
+        case .ipv4:
+            return (candidates.first { $0.flags & AddressFlags.secondary == 0 } ?? candidates.first)?.address
+        case .ipv6:
+            return candidates.first { $0.address.isLinkLocal }?.address
+        }
+    }
+
+    // MARK: - Events
+
+    private func receive(_ received: VRRPReceived, on key: SocketKey) {
+        guard !stopped, let vrid = ReceiveValidator.vrid(of: received.packet) else { return }
+        guard let name = order.first(where: { instances[$0]?.socket == key && instances[$0]?.plan.settings.vrid == vrid }),
+              var r = instances[name] else { return }
+        let source = received.packet.source ?? Self.ipv4Source(received.packet.bytes)
+        let check = source.map { r.core.shouldCheckAddresses(from: $0) } ?? true
+        switch ReceiveValidator.validate(received.packet, expecting: r.core.settings.receiveExpectations, checkAddresses: check) {
+        case .success(let advert):
+            if advert.source == r.core.settings.primaryAddress { return }  // our own, looped back
+            r.counters.advertsReceived += 1
+            r.counters.lastAdvert = .now
+            instances[name] = r
+            perform(name, event: .advert(advert))
+        case .failure(let reason):
+            r.counters.drops[reason.name, default: 0] += 1
+            if r.core.state == .master, let cause = SplitBrain.cause(of: reason) {
+                let first = r.counters.splitBrain[cause] == nil
+                r.counters.splitBrain[cause, default: 0] += 1
+                if first {
+                    logger.error("(\(name)) split brain: MASTER heard VRID \(vrid) from \(source.map(\.description) ?? "?") but ignores it (\(cause) differs: \(reason)); both may hold the VIPs")
+                }
+            }
+            instances[name] = r
+            if let line = reason.logLine(instance: name, vrid: vrid) { logger.info("\(line)") }
+        }
+    }
+
+    private static func ipv4Source(_ bytes: [UInt8]) -> VRRP.VRRPAddress? {
+        bytes.count >= 20 ? VRRP.VRRPAddress(bytes: bytes[12..<16]) : nil
+    }
+
+    private func fire(_ name: String, _ kind: TimerKind) {
+        guard !stopped else { return }
+        perform(name, event: .timerFired(kind))
+    }
+
+    private func scriptChanged(_ script: String, up: Bool) {
+        guard !stopped else { return }
+        for name in order where instances[name]?.tracking.setScript(script, up: up) == true {
+            refreshTracking(name)
+        }
+    }
+
+    private func handle(_ event: NetlinkEvent) async {
+        guard !stopped else { return }
+        switch event {
+        case .linkChanged(let iface), .linkRemoved(let iface):
+            let removed = if case .linkRemoved = event { true } else { false }
+            let up = !removed && iface.isUp && iface.isRunning
+            let was = interfacesByName[iface.name].map { $0.isUp && $0.isRunning }
+            if removed { interfacesByName[iface.name] = nil } else { interfacesByName[iface.name] = iface }
+            if was != up, was != nil || !up { logger.info("Netlink reports \(iface.name) \(up ? "up" : "down")") }
+            for name in order {
+                guard var r = instances[name] else { continue }
+                if r.plan.interface == iface.name && !removed { r.interface = iface }
+                let changed = r.tracking.setInterface(iface.name, up: up)
+                instances[name] = r
+                if changed { refreshTracking(name) }
+            }
+        case .addressRemoved(let address):
+            for name in order {
+                guard let r = instances[name], r.core.state == .master, r.addressesPresent else { continue }
+                for planned in r.plan.addresses where planned.address.address == address.address && !planned.noTrack {
+                    let device = planned.device ?? r.plan.interface
+                    guard let iface = interfacesByName[device] ?? (device == r.plan.interface ? r.interface : nil),
+                          address.interfaceIndex == nil || address.interfaceIndex == iface.index else { continue }
+                    logger.warning("(\(name)) VIP \(planned.address.address) was deleted from \(device): restoring it")
+                    let logger = self.logger
+                    netlink.enqueue { nl in
+                        do throws(NetworkError) { _ = try nl.addAddress(planned.address, to: iface) } catch {
+                            logger.error("(\(name)) \(error)")
+                        }
+                    }
+                }
+            }
+        case .eventsLost:
+            await refreshInterfaces()
+        case .addressAdded:
+            break
+        }
+    }
+
+    private func refreshTracking(_ name: String) {
+        guard let r = instances[name] else { return }
+        perform(name, event: .fault(r.tracking.isFaulted || r.socket == nil))
+        perform(name, event: .priorityChanged(total: Int(r.plan.settings.priority) + r.tracking.weightTotal))
+    }
+
+    private func refreshInterfaces() async {
+        let names = Set(plan.instances.flatMap { p in [p.interface] + p.tracking.interfaces.map(\.name) + p.addresses.compactMap(\.device) })
+        for name in names {
+            if let iface = try? await netlink.perform({ (nl) throws(NetworkError) in try nl.interface(named: name) }) {
+                interfacesByName[name] = iface
+            }
+        }
+    }
+
+    // MARK: - Actions
+
+    private func perform(_ name: String, event: InstanceEvent) {
+        guard var r = instances[name] else { return }
+        let actions = r.core.handle(event, at: .now)
+        instances[name] = r
+        for action in actions { perform(name, action) }
+    }
+
+    private func perform(_ name: String, _ action: InstanceAction) {
+        guard var r = instances[name] else { return }
+        switch action {
+        case .sendAdvert(let advert):
+            guard let key = r.socket, let socket = sockets[key] else { return }
+            do {
+                let packets = try r.core.packets(for: advert, identification: r.identification.next())
+                for packet in packets {
+                    do throws(NetworkError) {
+                        try socket.send(packet)
+                        r.counters.advertsSent += 1
+                    } catch {
+                        logger.debug("(\(name)) \(error)")
+                    }
+                }
+            } catch {
+                logger.error("(\(name)) cannot build an advert: \(error)")
+            }
+            instances[name] = r
+        case .armTimer(let kind, let instant):
+            r.timers[kind]?.cancel()
+            r.timers[kind] = Task { [weak self] in
+                try? await Task.sleep(until: instant, clock: .continuous)
+                guard !Task.isCancelled else { return }
+                await self?.fire(name, kind)
+            }
+            instances[name] = r
+        case .cancelTimer(let kind):
+            r.timers.removeValue(forKey: kind)?.cancel()
+            instances[name] = r
+        case .addAddresses:
+            r.addressesPresent = true
+            instances[name] = r
+            logger.debug("(\(name)) setting VIPs.")
+            changeAddresses(r, add: true)
+        case .removeAddresses:
+            r.addressesPresent = false
+            instances[name] = r
+            logger.debug("(\(name)) removing VIPs.")
+            changeAddresses(r, add: false)
+        case .sendGratuitousBurst(let count):
+            announce(r, count: count)
+        case .transition(let from, let to):
+            r.counters.transitions += from == .initialize ? 0 : 1
+            instances[name] = r
+            notifier.notify(r.plan.notify, kind: "INSTANCE", name: name, state: to.rawValue, priority: r.core.effectivePriority)
+            if plan.syncDaemon?.instance == name { switchSyncDaemon(master: to == .master) }
+        case .masterReceivedLowerPriority:
+            if let spec = r.plan.notify.masterRxLowerPriority { notifier.start(spec) }
+        case .stopped:
+            notifier.notify(r.plan.notify, kind: "INSTANCE", name: name, state: "STOP", priority: r.core.effectivePriority)
+        case .log(let line):
+            logger.info("\(line)")
+        }
+    }
+
+    /// Queues the instance's VIPs and routes to be added or removed, in order, on the netlink thread.
+    private func changeAddresses(_ r: Running, add: Bool) {
+        let logger = self.logger, name = r.plan.name
+        let targets = r.plan.addresses.map { ($0, $0.device ?? r.plan.interface) }
+        let routes = r.plan.routes
+        netlink.enqueue { nl in
+            for (planned, device) in targets {
+                do throws(NetworkError) {
+                    let iface = try nl.interface(named: device)
+                    if add { _ = try nl.addAddress(planned.address, to: iface) } else { _ = try nl.deleteAddress(planned.address, from: iface) }
+                } catch {
+                    if add { logger.error("(\(name)) \(error)") } else { logger.debug("(\(name)) \(error)") }
+                }
+            }
+            for planned in routes {
+                do throws(NetworkError) {
+                    var route = planned.route
+                    if let dev = planned.device { route.interface = try nl.interface(named: dev) }
+                    if add { _ = try nl.addRoute(route) } else { _ = try nl.deleteRoute(route) }
+                } catch {
+                    logger.error("(\(name)) \(error)")
+                }
+            }
+        }
+    }
+
+    /// Queues one gratuitous ARP / unsolicited NA burst for every VIP, per device, after the address changes.
+    private func announce(_ r: Running, count: Int) {
+        let logger = self.logger, name = r.plan.name, announcer = self.announcer
+        var grouped: [String: [VRRP.VRRPAddress]] = [:]
+        for planned in r.plan.addresses { grouped[planned.device ?? r.plan.interface, default: []].append(planned.address.address) }
+        let byDevice = grouped.sorted { $0.key < $1.key }
+        netlink.enqueue { nl in
+            for (device, addresses) in byDevice {
+                do throws(NetworkError) {
+                    let iface = try nl.interface(named: device)
+                    let router = addresses.contains { $0.family == .ipv6 } && announcer.isIPv6Forwarding(on: iface)
+                    logger.debug("(\(name)) Sending/queueing gratuitous ARPs on \(device) for \(addresses.map(\.description).joined(separator: ", "))")
+                    try announcer.sendBurst(addresses, on: iface, count: count, router: router)
+                } catch {
+                    logger.warning("(\(name)) \(error)")
+                }
+            }
+        }
+    }
+
+    private func addStaticAddresses() async {
+        for planned in plan.staticAddresses {
+            guard let device = planned.device else {
+                logger.error("static_ipaddress \(planned.address): needs dev")
+                continue
+            }
+            let logger = self.logger
+            netlink.enqueue { nl in
+                do throws(NetworkError) { _ = try nl.addAddress(planned.address, to: try nl.interface(named: device)) } catch {
+                    logger.error("static_ipaddress: \(error)")
+                }
+            }
+        }
+    }
+
+    private func removeStaticAddresses() {
+        for planned in plan.staticAddresses {
+            guard let device = planned.device else { continue }
+            netlink.enqueue { nl in _ = try? nl.deleteAddress(planned.address, from: try nl.interface(named: device)) }
+        }
+    }
+
+    // MARK: - lvs_sync_daemon
+
+    private func syncDaemon(_ state: SyncDaemonState) -> SyncDaemon? {
+        guard let d = plan.syncDaemon else { return nil }
+        return SyncDaemon(state: state, interface: d.interface, syncID: d.syncID, maxLength: d.maxLength,
+                          group: d.group.flatMap { IPAddress($0) }, port: d.port, ttl: d.ttl)
+    }
+
+    /// At start: the backup daemon (both when no instance is named).
+    private func startSyncDaemon() {
+        guard let d = plan.syncDaemon else { return }
+        if d.instance == nil {
+            setSyncDaemons(master: true, backup: true)
+        } else {
+            setSyncDaemons(master: false, backup: true)
+        }
+    }
+
+    private func switchSyncDaemon(master: Bool) {
+        setSyncDaemons(master: master, backup: !master)
+    }
+
+    private func stopSyncDaemons() {
+        guard plan.syncDaemon != nil else { return }
+        setSyncDaemons(master: false, backup: false)
+    }
+
+    private func setSyncDaemons(master: Bool, backup: Bool) {
+        guard let ipvs, let m = syncDaemon(.master), let b = syncDaemon(.backup) else {
+            if plan.syncDaemon != nil { logger.error("lvs_sync_daemon: no IPVS in this kernel") }
+            return
+        }
+        let logger = self.logger
+        netlink.enqueue { _ in
+            let running = Set((try? ipvs.daemons())?.map(\.state) ?? [])
+            for (want, daemon) in [(master, m), (backup, b)] {
+                do throws(IPVSError) {
+                    if want && !running.contains(daemon.state) {
+                        try ipvs.startDaemon(daemon)
+                        logger.info("Starting IPVS connection synchronization daemon (\(daemon.state == .master ? "master" : "backup"), \(daemon.interface), syncid \(daemon.syncID))")
+                    } else if !want && running.contains(daemon.state) {
+                        try ipvs.stopDaemon(daemon.state)
+                        logger.info("Stopping IPVS connection synchronization daemon (\(daemon.state == .master ? "master" : "backup"))")
+                    }
+                } catch {
+                    logger.error("lvs_sync_daemon: \(error)")
+                }
+            }
+        }
+    }
+
+    private static func seconds(_ d: Duration) -> Double {
+        let (s, a) = d.components
+        return Double(s) + Double(a) / 1e18
+    }
+}
