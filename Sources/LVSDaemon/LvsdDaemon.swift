@@ -63,7 +63,7 @@ public enum LvsdDaemon {
                                                         requests: reloads, logger: logger,
                                                         audit: { ScriptAudit.log($0, runner: runner, to: logger) })
         let kernel = KernelReader()
-        let status = DaemonStatus(director: director, kernel: kernel, configFile: options.configFile)
+        let status = DaemonStatus(director: director, kernel: kernel, configFile: options.configFile, vrrp: vrrp)
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: director),
@@ -75,7 +75,7 @@ public enum LvsdDaemon {
                 host: address.address.description, port: Int(address.port), logger: logger, heartbeat: heartbeat,
                 render: {
                     if let table = await kernel.table() { metrics.refresh(from: table, managed: published.get()) }
-                    return metrics.metrics.render()
+                    return metrics.metrics.render() + StatusMapping.vrrpMetrics(await vrrp.status())
                 })))
         }
         services.append(.init(service: ControlService(path: options.controlSocket, logger: logger,

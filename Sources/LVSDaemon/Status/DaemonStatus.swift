@@ -8,10 +8,13 @@ public struct DaemonStatus: Sendable {
     let kernel: KernelReader
     let configFile: String
     let startedAt: Date
+    let vrrp: VRRPService?
 
     /// Creates the source.
-    public init(director: DirectorService, kernel: KernelReader, configFile: String, startedAt: Date = Date()) {
+    public init(director: DirectorService, kernel: KernelReader, configFile: String, startedAt: Date = Date(),
+                vrrp: VRRPService? = nil) {
         self.director = director
+        self.vrrp = vrrp
         self.kernel = kernel
         self.configFile = configFile
         self.startedAt = startedAt
@@ -21,8 +24,13 @@ public struct DaemonStatus: Sendable {
     public func report() async -> StatusReport {
         async let table = kernel.table()
         let snapshot = await director.snapshot()
-        return StatusMapping.report(snapshot, kernel: await table, version: LvsdCommand.versionText, pid: getpid(),
-                                    startedAt: startedAt, configFile: configFile)
+        var report = StatusMapping.report(snapshot, kernel: await table, version: LvsdCommand.versionText, pid: getpid(),
+                                          startedAt: startedAt, configFile: configFile)
+        if let vrrp {
+            let instances = await vrrp.status()
+            if !instances.isEmpty { report.vrrpInstances = instances.map(StatusMapping.vrrp) }
+        }
+        return report
     }
 
     /// The report in `format`.

@@ -3,6 +3,7 @@ import Foundation
 import HealthCheck
 import IPVSKit
 import Observability
+import VRRPRuntime
 
 /// What the status report needs from the director service, taken at one moment.
 public struct DirectorSnapshot: Sendable {
@@ -68,5 +69,55 @@ public enum StatusMapping {
         return StatusReport(version: version, pid: pid, generatedAt: now, startedAt: startedAt,
                             configFile: configFile, configLoadedAt: snapshot.configLoadedAt, lastReload: snapshot.lastReload,
                             virtualServers: servers)
+    }
+}
+
+extension StatusMapping {
+    /// A VRRP instance as the status report shows it.
+    static func vrrp(_ i: InstanceStatus) -> VRRPInstanceReport {
+        VRRPInstanceReport(name: i.name, interface: i.interface, vrid: Int(i.vrid), version: i.version,
+                           state: i.state.rawValue, basePriority: Int(i.basePriority),
+                           effectivePriority: Int(i.effectivePriority), masterAddress: i.masterAddress,
+                           lastAdvertAgeSeconds: i.lastAdvertAge, advertsSent: i.advertsSent,
+                           advertsReceived: i.advertsReceived, drops: i.drops, transitions: i.transitions,
+                           splitBrain: i.splitBrain, addresses: i.addresses)
+    }
+
+    /// The VRRP instances in Prometheus' text format: state (`lvsd_vrrp_state{state=...}` 1 for the current one),
+    /// priorities, adverts, drops by reason, transitions and split-brain causes.
+    static func vrrpMetrics(_ instances: [InstanceStatus]) -> String {
+        guard !instances.isEmpty else { return "" }
+        var out = ""
+        func family(_ name: String, _ type: String, _ help: String, _ lines: [String]) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+            for line in lines { out += "\(name)\(line)\n" }
+        }
+        func label(_ i: InstanceStatus, _ extra: String = "") -> String {
+            "{instance=\"\(i.name)\",vrid=\"\(i.vrid)\"\(extra)}"
+        }
+        family("lvsd_vrrp_state", "gauge", "1 for the state the VRRP instance is in.", instances.flatMap { i in
+            ["INIT", "BACKUP", "MASTER", "FAULT"].map { s in "\(label(i, ",state=\"\(s)\"")) \(i.state.rawValue == s ? 1 : 0)" }
+        })
+        family("lvsd_vrrp_priority", "gauge", "The priority the instance advertises (tracking applied).",
+               instances.map { "\(label($0)) \($0.effectivePriority)" })
+        family("lvsd_vrrp_base_priority", "gauge", "The configured priority.",
+               instances.map { "\(label($0)) \($0.basePriority)" })
+        family("lvsd_vrrp_adverts_sent_total", "counter", "Advert packets sent.",
+               instances.map { "\(label($0)) \($0.advertsSent)" })
+        family("lvsd_vrrp_adverts_received_total", "counter", "Adverts received and accepted.",
+               instances.map { "\(label($0)) \($0.advertsReceived)" })
+        family("lvsd_vrrp_adverts_dropped_total", "counter", "Adverts dropped, by reason.", instances.flatMap { i in
+            i.drops.sorted { $0.key < $1.key }.map { "\(label(i, ",reason=\"\($0.key)\"")) \($0.value)" }
+        })
+        family("lvsd_vrrp_transitions_total", "counter", "State changes since start.",
+               instances.map { "\(label($0)) \($0.transitions)" })
+        family("lvsd_vrrp_split_brain_total", "counter",
+               "Adverts a MASTER ignored from another MASTER of its VRID, by cause (both may hold the VIPs).",
+               instances.flatMap { i in
+                   i.splitBrain.sorted { $0.key < $1.key }.map { "\(label(i, ",cause=\"\($0.key)\"")) \($0.value)" }
+               })
+        family("lvsd_vrrp_last_advert_age_seconds", "gauge", "Seconds since the last accepted advert.",
+               instances.compactMap { i in i.lastAdvertAge.map { "\(label(i)) \($0)" } })
+        return out
     }
 }

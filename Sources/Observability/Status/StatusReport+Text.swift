@@ -42,6 +42,10 @@ extension StatusReport {
         for vs in self.virtualServers {
             out += "\n" + Self.render(vs)
         }
+        if let instances = vrrpInstances, !instances.isEmpty {
+            out += "\n"
+            for instance in instances { out += instance.textLine + "\n" }
+        }
         return out
     }
 

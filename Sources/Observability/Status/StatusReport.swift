@@ -32,6 +32,8 @@ public struct StatusReport: Sendable, Hashable, Codable {
     public var lastReload: ReloadStatus?
     /// The virtual servers, in configuration order.
     public var virtualServers: [VirtualServerStatus]
+    /// The VRRP instances, in configuration order (absent without VRRP).
+    public var vrrpInstances: [VRRPInstanceReport]?
 
     /// Creates a snapshot.
     public init(
@@ -42,7 +44,8 @@ public struct StatusReport: Sendable, Hashable, Codable {
         configFile: String,
         configLoadedAt: Date? = nil,
         lastReload: ReloadStatus? = nil,
-        virtualServers: [VirtualServerStatus]
+        virtualServers: [VirtualServerStatus],
+        vrrpInstances: [VRRPInstanceReport]? = nil
     ) {
         self.formatVersion = Self.formatVersion
         self.version = version
@@ -53,6 +56,7 @@ public struct StatusReport: Sendable, Hashable, Codable {
         self.configLoadedAt = configLoadedAt
         self.lastReload = lastReload
         self.virtualServers = virtualServers
+        self.vrrpInstances = vrrpInstances
     }
 }
 

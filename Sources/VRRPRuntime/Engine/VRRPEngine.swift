@@ -43,6 +43,8 @@ public actor VRRPEngine {
     private var scripts: ScriptTracker
     private var started = false
     private var stopped = false
+    /// `notify_stop` and `notify ... STOP` scripts started while stopping, waited for (1 s at most) before the end.
+    private var stopScripts: [ProgramSpec] = []
     private let netlink: RouteNetlink
     private let announcer: AddressAnnouncer
     private let watcher: LinkWatcher
@@ -93,6 +95,15 @@ public actor VRRPEngine {
         watcherTask?.cancel()
         watcher.stop()
         for name in order { stopInstance(name) }
+        // keepalived gives notify_stop a second before it exits.
+        let runner = self.runner
+        await withTaskGroup(of: Void.self) { group in
+            for var spec in stopScripts {
+                spec.timeout = .seconds(1)
+                group.addTask { _ = await runner.run(spec) }
+            }
+        }
+        stopScripts = []
         removeStaticAddresses()
         stopSyncDaemons()
         for socket in sockets.values { socket.stop() }
@@ -406,7 +417,9 @@ public actor VRRPEngine {
         case .masterReceivedLowerPriority:
             if let spec = r.plan.notify.masterRxLowerPriority { notifier.start(spec) }
         case .stopped:
-            notifier.notify(r.plan.notify, kind: "INSTANCE", name: name, state: "STOP", priority: r.core.effectivePriority)
+            let scripts = Notifier.programs(for: r.plan.notify, kind: "INSTANCE", name: name, state: "STOP",
+                                            priority: r.core.effectivePriority)
+            if stopped { stopScripts += scripts } else { scripts.forEach(notifier.start) }
         case .log(let line):
             logger.info("\(line)")
         }
