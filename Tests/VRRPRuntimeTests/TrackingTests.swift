@@ -1,0 +1,71 @@
+import Testing
+@testable import VRRPRuntime
+
+/// keepalived's tracking arithmetic, rise/fall counting and notify arguments.
+@Suite struct TrackingTests {
+    @Test func weightsAddAndSubtractAsKeepalivedDoes() {
+        var plan = TrackingPlan()
+        plan.scripts = [TrackedItem(name: "up10", weight: 10), TrackedItem(name: "down-20", weight: -20),
+                        TrackedItem(name: "rev5", weight: 5, reverse: true)]
+        plan.interfaces = [TrackedItem(name: "eth0", weight: 0), TrackedItem(name: "eth1", weight: -7)]
+        var t = TrackingState(plan: plan)
+        // All up: +10 (up10 up) + 0 (down-20 up) + 0 (rev5 up: reverse applies while down) + 0 + 0.
+        #expect(t.weightTotal == 10 && !t.isFaulted)
+        var changed = t.setScript("up10", up: false)
+        #expect(changed && t.weightTotal == 0)
+        changed = t.setScript("down-20", up: false)
+        #expect(changed && t.weightTotal == -20)
+        changed = t.setScript("rev5", up: false)
+        #expect(changed && t.weightTotal == -15)
+        changed = t.setScript("rev5", up: false)
+        #expect(!changed, "no change reported twice")
+        changed = t.setScript("unknown", up: false)
+        #expect(!changed, "untracked names change nothing")
+        changed = t.setInterface("eth1", up: false)
+        #expect(changed && t.weightTotal == -22 && !t.isFaulted)
+        changed = t.setInterface("eth0", up: false)
+        #expect(changed && t.isFaulted, "weight 0: down is FAULT")
+        changed = t.setInterface("eth0", up: true)
+        #expect(changed && !t.isFaulted)
+    }
+
+    @Test func zeroWeightScriptsAndFilesFault() {
+        var plan = TrackingPlan()
+        plan.scripts = [TrackedItem(name: "must", weight: 0)]
+        plan.files = [TrackedFilePlan(name: "f", path: "/x", weight: 0, reverse: false),
+                      TrackedFilePlan(name: "g", path: "/y", weight: 3, reverse: true)]
+        var t = TrackingState(plan: plan, initialScripts: ["must": false])
+        #expect(t.isFaulted, "init_fail: down from the start")
+        t.setScript("must", up: true)
+        #expect(!t.isFaulted)
+        t.setFile("g", value: 4)
+        #expect(t.weightTotal == -12)
+        t.setFile("f", value: 1)
+        #expect(t.isFaulted)
+    }
+
+    @Test func riseAndFallCountRunsInARow() {
+        var v = ScriptVerdicts(rise: 2, fall: 3, up: true)
+        let runs: [Bool] = [false, false, true, false, false, false, true, true]
+        let verdicts = runs.map { v.record(success: $0) }
+        // A success resets the failure streak; three failures in a row take it down, two successes bring it up.
+        #expect(verdicts == [nil, nil, nil, nil, nil, false, nil, true])
+        #expect(v.up)
+    }
+
+    @Test func notifyArgumentsAreKeepalivedsOwn() {
+        var plan = NotifyPlan()
+        plan.master = .init(arguments: ["/m.sh", "x"])
+        plan.generic = .init(arguments: ["/n.sh"])
+        let master = Notifier.programs(for: plan, kind: "INSTANCE", name: "VI_1", state: "MASTER", priority: 150)
+        #expect(master.map(\.arguments) == [["/m.sh", "x"], ["/n.sh", "INSTANCE", "VI_1", "MASTER", "150"]])
+        let fault = Notifier.programs(for: plan, kind: "GROUP", name: "G", state: "FAULT", priority: 0)
+        #expect(fault.map(\.arguments) == [["/n.sh", "GROUP", "G", "FAULT", "0"]])
+    }
+
+    @Test func splitBrainCausesAreConfigurationMismatchesOnly() {
+        #expect(SplitBrain.cause(of: .intervalMismatch(mineSeconds: 1, receivedSeconds: 2)) == "advert interval")
+        #expect(SplitBrain.cause(of: .passwordMismatch) == "authentication")
+        #expect(SplitBrain.cause(of: .ttlNot255(received: 64)) == nil)
+    }
+}
