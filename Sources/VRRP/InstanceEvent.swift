@@ -38,6 +38,9 @@ public enum InstanceEvent: Hashable, Sendable {
     /// The tracked priority total (base plus tracking weights) changed; it is clamped to 1...254, and the
     /// address owner's priority never moves.
     case priorityChanged(total: Int)
+    /// The instance's `vrrp_sync_group` moved: to MASTER, a BACKUP member becomes MASTER at once; to BACKUP, a
+    /// MASTER member steps down (without priority 0). FAULT goes through ``fault(_:)``; other cases do nothing.
+    case follow(VRRPState)
     /// The daemon stops: a master sends priority 0 and releases its VIPs.
     case shutdown
 }

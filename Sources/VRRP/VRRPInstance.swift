@@ -101,6 +101,7 @@ public struct VRRPInstance: Sendable {
         case .timerFired(let kind): fired(kind, now: now, into: &out)
         case .fault(let on): setFault(on, now: now, into: &out)
         case .priorityChanged(let total): changePriority(total: total, now: now, into: &out)
+        case .follow(let target): follow(target, now: now, into: &out)
         case .shutdown: shutdown(into: &out)
         }
         return out
@@ -342,6 +343,40 @@ public struct VRRPInstance: Sendable {
                                          : due - .microseconds(Int64(clamping: old - downTimer))
             arm(.masterDown, at: moved, into: &out)
         }
+    }
+
+    /// keepalived's `vrrp_sync_master` / `vrrp_sync_backup`: a member moved by its group.
+    private mutating func follow(_ target: VRRPState, now: ContinuousClock.Instant, into out: inout [InstanceAction]) {
+        switch (target, state) {
+        case (.master, .backup): goToMaster(now: now, into: &out)
+        case (.backup, .master): leaveMaster(to: .backup, sendPriorityZero: false, now: now, into: &out)
+        default: break
+        }
+    }
+
+    // MARK: - Reconfiguration
+
+    /// Whether ``reconfigure(_:)`` can take `new` without a restart: the same VRID, version, family, source
+    /// address, address-owner status and cast mode (multicast group or unicast).
+    public func canReconfigure(to new: InstanceSettings) -> Bool {
+        let old = settings
+        return new.vrid == old.vrid && new.version == old.version && new.family == old.family
+            && new.primaryAddress == old.primaryAddress && new.isAddressOwner == old.isAddressOwner
+            && new.unicastPeers.isEmpty == old.unicastPeers.isEmpty && new.multicastGroup == old.multicastGroup
+            && new.initialState == old.initialState
+    }
+
+    /// Takes new settings (a reload) without a state change: VIPs, interval, preemption, GARP and the rest apply
+    /// from the next advert or timer. A base-priority change is not applied here: send
+    /// ``InstanceEvent/priorityChanged(total:)`` with the new total. Returns keepalived's configuration
+    /// warnings for the new settings. Call only when ``canReconfigure(to:)``.
+    public mutating func reconfigure(_ new: InstanceSettings) -> [String] {
+        let (s, warnings) = new.normalized()
+        settings = s
+        if state != .backup || s.version == .v2 { masterAdvertInterval = s.advertInterval }
+        if s.preemptDelay == 0 { preemptDeadline = nil }
+        if s.garpMasterRefresh == 0 { garpRefreshDue = nil }
+        return warnings
     }
 
     /// keepalived's `shutdown_vrrp_instances` / `restore_vrrp_interfaces`.

@@ -25,6 +25,8 @@ public actor VRRPEngine {
         var timers: [TimerKind: Task<Void, Never>] = [:]
         var counters = InstanceCounters()
         var addressesPresent = false
+        /// Another member of the instance's sync group is in FAULT.
+        var groupFault = false
     }
 
     private struct SocketKey: Hashable {
@@ -45,6 +47,10 @@ public actor VRRPEngine {
     private var stopped = false
     /// `notify_stop` and `notify ... STOP` scripts started while stopping, waited for (1 s at most) before the end.
     private var stopScripts: [ProgramSpec] = []
+    /// The state each sync group last notified (all members reached it).
+    private var groupStates: [String: VRRPState] = [:]
+    /// Groups being synchronised now (a member's transition moving the others), so the moves do not recurse.
+    private var syncing: Set<String> = []
     private let netlink: RouteNetlink
     private let announcer: AddressAnnouncer
     private let watcher: LinkWatcher
@@ -159,6 +165,7 @@ public actor VRRPEngine {
                     }
                     continue
                 }
+                if reconfigure(p.name, to: p) { continue }
                 logger.info("(\(p.name)) changed by reload: restarting it")
                 stopInstance(p.name)
                 instances[p.name] = nil
@@ -172,6 +179,46 @@ public actor VRRPEngine {
             startSyncDaemon()
         }
         scripts.start { [weak self] name, up in await self?.scriptChanged(name, up: up) }
+    }
+
+    /// Applies a reload's changes to a running instance without a state change when the core allows it (same VRID,
+    /// version, source, cast mode): new VIPs added (and announced) and removed ones deleted while MASTER, the new
+    /// base priority applied through tracking. Returns false when the instance must restart.
+    private func reconfigure(_ name: String, to p: InstancePlan) -> Bool {
+        guard var r = instances[name], r.plan.interface == p.interface, r.plan.sourceGiven == p.sourceGiven else { return false }
+        var settings = p.settings
+        if !p.sourceGiven { settings.primaryAddress = r.core.settings.primaryAddress }
+        guard r.core.canReconfigure(to: settings) else { return false }
+        let old = r.plan
+        for w in r.core.reconfigure(settings) { logger.warning("\(w)") }
+        r.plan = p
+        if r.tracking.plan != p.tracking {
+            var tracking = TrackingState(plan: p.tracking, initialScripts: scripts.initialStates)
+            for item in p.tracking.interfaces {
+                let iface = interfacesByName[item.name] ?? (item.name == p.interface ? r.interface : nil)
+                tracking.setInterface(item.name, up: iface.map { $0.isUp && $0.isRunning } ?? false)
+            }
+            r.tracking = tracking
+        }
+        instances[name] = r
+        let added = p.addresses.filter { !old.addresses.contains($0) }
+        let removed = old.addresses.filter { !p.addresses.contains($0) }
+        var changes: [String] = []
+        if old.settings.priority != p.settings.priority { changes.append("priority \(old.settings.priority) -> \(p.settings.priority)") }
+        if !added.isEmpty || !removed.isEmpty { changes.append("VIPs +\(added.count) -\(removed.count)") }
+        logger.info("(\(name)) reconfigured by reload without a state change\(changes.isEmpty ? "" : " (" + changes.joined(separator: ", ") + ")")")
+        if r.addressesPresent {
+            var gone = r, new = r
+            gone.plan.addresses = removed
+            gone.plan.routes = old.routes.filter { !p.routes.contains($0) }
+            new.plan.addresses = added
+            new.plan.routes = p.routes.filter { !old.routes.contains($0) }
+            changeAddresses(gone, add: false)
+            changeAddresses(new, add: true)
+            if !added.isEmpty { announce(new, count: p.settings.garpMasterRepeat) }
+        }
+        refreshTracking(name)
+        return true
     }
 
     private static func sameCore(_ a: InstancePlan, _ b: InstancePlan) -> Bool {
@@ -345,7 +392,7 @@ public actor VRRPEngine {
 
     private func refreshTracking(_ name: String) {
         guard let r = instances[name] else { return }
-        perform(name, event: .fault(r.tracking.isFaulted || r.socket == nil))
+        perform(name, event: .fault(r.tracking.isFaulted || r.socket == nil || r.groupFault))
         perform(name, event: .priorityChanged(total: Int(r.plan.settings.priority) + r.tracking.weightTotal))
     }
 
@@ -414,6 +461,7 @@ public actor VRRPEngine {
             instances[name] = r
             notifier.notify(r.plan.notify, kind: "INSTANCE", name: name, state: to.rawValue, priority: r.core.effectivePriority)
             if plan.syncDaemon?.instance == name { switchSyncDaemon(master: to == .master) }
+            if let group = r.plan.syncGroup { synchronise(group, after: name, from: from, to: to) }
         case .masterReceivedLowerPriority:
             if let spec = r.plan.notify.masterRxLowerPriority { notifier.start(spec) }
         case .stopped:
@@ -422,6 +470,52 @@ public actor VRRPEngine {
             if stopped { stopScripts += scripts } else { scripts.forEach(notifier.start) }
         case .log(let line):
             logger.info("\(line)")
+        }
+    }
+
+    // MARK: - vrrp_sync_group
+
+    /// keepalived's sync groups: a member entering MASTER takes the others' BACKUP members to MASTER; one leaving
+    /// MASTER for BACKUP takes the others to BACKUP; one in FAULT holds the others in FAULT until it leaves it.
+    /// When every member is in one state, the group's notifies run (`GROUP NAME STATE 0`).
+    private func synchronise(_ group: String, after member: String, from: VRRPState, to: VRRPState) {
+        guard let g = plan.syncGroups.first(where: { $0.name == group }) else { return }
+        let others = g.members.filter { $0 != member && instances[$0] != nil }
+        if !syncing.contains(group) {
+            syncing.insert(group)
+            defer { syncing.remove(group) }
+            switch to {
+            case .master where others.contains(where: { instances[$0]?.core.state == .backup }):
+                logger.info("VRRP_Group(\(group)) Syncing instances to MASTER state")
+                for o in others where instances[o]?.core.state == .backup { perform(o, event: .follow(.master)) }
+            case .backup where from == .master && others.contains(where: { instances[$0]?.core.state == .master }):
+                logger.info("VRRP_Group(\(group)) Syncing instances to BACKUP state")
+                for o in others where instances[o]?.core.state == .master { perform(o, event: .follow(.backup)) }
+            case .fault:
+                logger.info("VRRP_Group(\(group)) Syncing instances to FAULT state")
+                for o in others {
+                    instances[o]?.groupFault = true
+                    refreshTracking(o)
+                }
+            default:
+                if from == .fault {
+                    let stillFaulted = g.members.contains { m in
+                        guard let i = instances[m] else { return false }
+                        return i.tracking.isFaulted || i.socket == nil
+                    }
+                    if !stillFaulted {
+                        for m in g.members where instances[m]?.groupFault == true {
+                            instances[m]?.groupFault = false
+                            refreshTracking(m)
+                        }
+                    }
+                }
+            }
+        }
+        let states = Set(g.members.compactMap { instances[$0]?.core.state })
+        if states.count == 1, let state = states.first, state != .initialize, groupStates[group] != state {
+            groupStates[group] = state
+            notifier.notify(g.notify, kind: "GROUP", name: group, state: state.rawValue, priority: 0)
         }
     }
 

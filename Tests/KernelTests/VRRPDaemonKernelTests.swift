@@ -1,0 +1,125 @@
+import Foundation
+import Glibc
+import Testing
+
+/// lvsd's VRRP as a daemon: sync groups against keepalived, reloads that keep the state, and the IPVS sync
+/// daemon following the instance.
+@Suite struct VRRPDaemonKernelTests {
+    static func groupConfig(priority: Int, script: String?) -> String {
+        let track = script.map { "    track_script {\n        \($0)\n    }\n" } ?? ""
+        let definition = script.map { "vrrp_script \($0) {\n    script \"/usr/bin/test -e FLAG\"\n    interval 1\n}\n" } ?? ""
+        return definition + """
+            vrrp_sync_group G {
+                group {
+                    VI_1
+                    VI_2
+                }
+                NOTIFY
+            }
+            vrrp_instance VI_1 {
+                interface eth0
+                virtual_router_id 51
+                priority \(priority)
+                advert_int 1
+                virtual_ipaddress {
+                    10.0.0.100/24
+                }
+            }
+            vrrp_instance VI_2 {
+                interface eth0
+                virtual_router_id 52
+                priority \(priority)
+                advert_int 1
+                virtual_ipaddress {
+                    10.0.0.101/24
+                }
+            \(track)}
+
+            """
+    }
+
+    /// A sync group on both sides: lvsd (150) holds both VIPs; VI_2's script failing drags VI_1 to FAULT too and
+    /// keepalived takes both; passing again, lvsd takes both back. Group notifies carry GROUP and priority 0.
+    @Test func syncGroupMovesTogetherAgainstKeepalived() throws {
+        let pair = try VethPair("vg1")
+        let lvsd = try VRRPNode(.lvsd, in: pair.a, label: "lvsd")
+        let ka = try VRRPNode(.keepalived, in: pair.b, label: "ka")
+        let flag = "\(lvsd.dir)/ok"
+        FileManager.default.createFile(atPath: flag, contents: nil)
+        try ka.start(Self.groupConfig(priority: 100, script: nil).replacingOccurrences(of: "NOTIFY", with: ""))
+        try lvsd.start(Self.groupConfig(priority: 150, script: "chk").replacingOccurrences(of: "FLAG", with: flag))
+        func both(_ n: VRRPNode) throws -> Bool { try n.holds("10.0.0.100") && n.holds("10.0.0.101") }
+        #expect(try waitUntil(30) { try both(lvsd) && !(try ka.holds("10.0.0.100")) && !(try ka.holds("10.0.0.101")) },
+                "\(lvsd.diagnostics)\n\(ka.diagnostics)")
+        #expect(try waitUntil(10) { lvsd.notifications.contains("GROUP G MASTER 0") }, "\(lvsd.notifications)")
+        try FileManager.default.removeItem(atPath: flag)
+        #expect(try waitUntil(20) { try both(ka) && !(try lvsd.holds("10.0.0.100")) && !(try lvsd.holds("10.0.0.101")) },
+                "\(lvsd.diagnostics)\n\(ka.diagnostics)")
+        #expect(lvsd.log.contains("VRRP_Group(G) Syncing instances to FAULT state"), "\(lvsd.diagnostics)")
+        #expect(try waitUntil(10) { lvsd.notifications.contains("GROUP G FAULT 0") }, "\(lvsd.notifications)")
+        FileManager.default.createFile(atPath: flag, contents: nil)
+        #expect(try waitUntil(30) { try both(lvsd) && !(try ka.holds("10.0.0.100")) }, "\(lvsd.diagnostics)\n\(ka.diagnostics)")
+        lvsd.stop()
+        ka.stop()
+    }
+
+    /// `lvsd reload` with a new priority and one more VIP keeps a MASTER in MASTER (no transition), adds and
+    /// announces the VIP; removing a VIP deletes it; a configuration the VRRP part cannot run is refused and
+    /// changes nothing.
+    @Test func reloadAppliesVIPAndPriorityEditsWithoutATransition() throws {
+        let pair = try VethPair("vg2")
+        let lvsd = try VRRPNode(.lvsd, in: pair.a, label: "lvsd")
+        func config(_ priority: Int, _ vips: [String], auth: String = "") -> String {
+            vrrpInstance("    priority \(priority)\n    advert_int 1\n\(auth)    virtual_ipaddress {\n"
+                         + vips.map { "        \($0)/24\n" }.joined() + "    }\n")
+        }
+        try lvsd.start(config(100, ["10.0.0.100"]))
+        #expect(try waitUntil(20) { try lvsd.holds("10.0.0.100") }, "\(lvsd.diagnostics)")
+        let before = try #require(try lvsd.instance())
+        let file = "\(lvsd.dir)/lvsd.conf"
+        try config(120, ["10.0.0.100", "10.0.0.101"]).write(toFile: file, atomically: true, encoding: .utf8)
+        let reload = try pair.a.exec(productPath("lvsd"), ["reload", "--socket", lvsd.socket])
+        #expect(reload.status == 0, "\(reload.stdout)\(reload.stderr)")
+        #expect(try waitUntil(10) { try lvsd.holds("10.0.0.101") && lvsd.holds("10.0.0.100") }, "\(lvsd.diagnostics)")
+        let after = try #require(try lvsd.instance())
+        #expect(after["state"] as? String == "MASTER")
+        #expect(after["transitions"] as? Int == before["transitions"] as? Int, "\(after)")
+        #expect(after["effective_priority"] as? Int == 120)
+        #expect(lvsd.log.contains("(VI_1) reconfigured by reload without a state change (priority 100 -> 120, VIPs +1 -0)"), "\(lvsd.diagnostics)")
+
+        try config(120, ["10.0.0.101"]).write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try pair.a.exec(productPath("lvsd"), ["reload", "--socket", lvsd.socket]).status == 0)
+        #expect(try waitUntil(10) { try !lvsd.holds("10.0.0.100") && lvsd.holds("10.0.0.101") }, "\(lvsd.diagnostics)")
+
+        let ah = "    authentication {\n        auth_type AH\n        auth_pass x\n    }\n"
+        try config(50, ["10.0.0.102"], auth: ah).write(toFile: file, atomically: true, encoding: .utf8)
+        let refused = try pair.a.exec(productPath("lvsd"), ["reload", "--socket", lvsd.socket])
+        #expect(refused.status != 0)
+        #expect((refused.stdout + refused.stderr).contains("authentication AH is not supported"), "\(refused.stdout)\(refused.stderr)")
+        sleep(1)
+        #expect(try lvsd.holds("10.0.0.101") && !(try lvsd.holds("10.0.0.102")))
+        #expect(try lvsd.instance()?["effective_priority"] as? Int == 120)
+        lvsd.stop()
+    }
+
+    /// `lvs_sync_daemon eth0 VI_1`: the IPVS backup sync daemon runs at start, the master one while VI_1 is MASTER,
+    /// and the backup one again once keepalived (higher priority) takes over.
+    @Test func ipvsSyncDaemonFollowsTheInstance() throws {
+        let pair = try VethPair("vg3")
+        let lvsd = try VRRPNode(.lvsd, in: pair.a, label: "lvsd")
+        let ka = try VRRPNode(.keepalived, in: pair.b, label: "ka")
+        let instance = "    priority PRIO\n    advert_int 1\n    virtual_ipaddress {\n        10.0.0.100/24\n    }\n"
+        try lvsd.start("global_defs {\n    lvs_sync_daemon eth0 VI_1\n}\n" + vrrpInstance(instance.replacingOccurrences(of: "PRIO", with: "100")))
+        func daemons() throws -> String { try pair.a.ipvsadm("-L", "--daemon") }
+        #expect(try waitUntil(20) { try lvsd.holds("10.0.0.100") }, "\(lvsd.diagnostics)")
+        #expect(try waitUntil(10) { try daemons().contains("master sync daemon (mcast=eth0, syncid=51,") }, "\((try? daemons()) ?? "")\n\(lvsd.diagnostics)")
+        #expect(try !daemons().contains("backup sync daemon"))
+        try ka.start(vrrpInstance(instance.replacingOccurrences(of: "PRIO", with: "200")))
+        #expect(try waitUntil(20) { try !lvsd.holds("10.0.0.100") }, "\(lvsd.diagnostics)\n\(ka.diagnostics)")
+        #expect(try waitUntil(10) { try daemons().contains("backup sync daemon (mcast=eth0, syncid=51,") && !(try daemons().contains("master sync daemon")) },
+                "\((try? daemons()) ?? "")")
+        lvsd.stop()
+        #expect(try waitUntil(10) { try daemons().trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }, "stopped lvsd leaves \((try? daemons()) ?? "")")
+        ka.stop()
+    }
+}
