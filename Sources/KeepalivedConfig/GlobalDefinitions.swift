@@ -20,10 +20,18 @@ public struct GlobalDefinitions: Hashable, Sendable {
     public var noCheckerEmails = false
     /// `smtp_alert_checker`.
     public var smtpAlertChecker: Bool?
-    /// `lvs_notify_fifo PATH` (or `notify_fifo`).
+    /// `lvs_notify_fifo PATH`: the checkers' `VS ...` and `RS ...` lines.
     public var lvsNotifyFifo: String?
-    /// `lvs_notify_fifo_script` (or `notify_fifo_script`).
+    /// `lvs_notify_fifo_script`: reads ``lvsNotifyFifo`` (its path appended).
     public var lvsNotifyFifoScript: ScriptCommand?
+    /// `notify_fifo PATH`: every event, VRRP and checkers.
+    public var notifyFifo: String?
+    /// `notify_fifo_script`.
+    public var notifyFifoScript: ScriptCommand?
+    /// `vrrp_notify_fifo PATH`: VRRP's `INSTANCE ...` and `GROUP ...` lines.
+    public var vrrpNotifyFifo: String?
+    /// `vrrp_notify_fifo_script`.
+    public var vrrpNotifyFifoScript: ScriptCommand?
     /// `reload_check_config [FILE]`: `""` when given without a file.
     public var reloadCheckConfig: String?
     /// `nftables_ipvs`.

@@ -34,10 +34,18 @@ extension Parser {
                 g.noCheckerEmails = true
             case "smtp_alert_checker":
                 if let v = optionalBool(node) { g.smtpAlertChecker = v }
-            case "lvs_notify_fifo", "notify_fifo":
+            case "lvs_notify_fifo":
                 g.lvsNotifyFifo = string(node)
-            case "lvs_notify_fifo_script", "notify_fifo_script":
+            case "lvs_notify_fifo_script":
                 g.lvsNotifyFifoScript = script(node)
+            case "notify_fifo":
+                g.notifyFifo = string(node)
+            case "notify_fifo_script":
+                g.notifyFifoScript = script(node)
+            case "vrrp_notify_fifo":
+                g.vrrpNotifyFifo = string(node)
+            case "vrrp_notify_fifo_script":
+                g.vrrpNotifyFifoScript = script(node)
             case "reload_check_config":
                 rejectBlock(node)
                 g.reloadCheckConfig = node.arguments.first?.text ?? ""
@@ -211,7 +219,7 @@ extension Parser {
 /// global_defs keywords lvsd recognises but does not act upon.
 enum GlobalKeywords {
     static let notActedUpon: Set<String> = [
-        "email_faults", "no_email_faults", "smtp_alert_vrrp", "vrrp_notify_fifo", "vrrp_notify_fifo_script",
+        "email_faults", "no_email_faults", "smtp_alert_vrrp",
         "vrrp_mcast_group4", "vrrp_mcast_group6", "vrrp_garp_master_delay", "vrrp_garp_master_repeat",
         "vrrp_garp_lower_prio_delay", "vrrp_garp_lower_prio_repeat", "vrrp_garp_master_refresh",
         "vrrp_garp_master_refresh_repeat", "vrrp_garp_interval", "vrrp_gna_interval", "vrrp_min_garp",

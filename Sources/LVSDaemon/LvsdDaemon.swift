@@ -61,6 +61,11 @@ public enum LvsdDaemon {
         let reloads = ReloadRequests()
         let configurationService = ConfigurationService(current: programmed.candidate, participants: [director, vrrp],
                                                         requests: reloads, logger: logger,
+                                                        read: { file in
+                                                            var result = KeepalivedConfigParser.parse(file: file)
+                                                            result.configuration = options.subsystems.restrict(result.configuration)
+                                                            return result
+                                                        },
                                                         audit: { ScriptAudit.log($0, runner: runner, to: logger) })
         let kernel = KernelReader()
         let status = DaemonStatus(director: director, kernel: kernel, configFile: options.configFile, vrrp: vrrp)

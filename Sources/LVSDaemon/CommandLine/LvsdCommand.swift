@@ -57,6 +57,12 @@ public struct DaemonCommand: ParsableCommand {
           help: "Check the configuration for obvious errors and exit.")
     var configTest = false
 
+    @Flag(name: [.customShort("P"), .customLong("vrrp")], help: "Only run the VRRP subsystem (no IPVS table, no checkers).")
+    var vrrpOnly = false
+
+    @Flag(name: [.customShort("C"), .customLong("check")], help: "Only run the health-checker subsystem (no VRRP).")
+    var checkersOnly = false
+
     @Option(name: [.customShort("p", allowingJoined: true), .customLong("pid")],
             help: ArgumentHelp("Use the specified pidfile (default /run/lvsd.pid).", valueName: "FILE"))
     var pid: String?
@@ -89,6 +95,8 @@ public struct DaemonCommand: ParsableCommand {
         o.logDetail = logDetail
         o.logFacility = try logFacility.map { (text) throws(CommandLineError) -> Int? in try LvsdOptions.facility(text) } ?? nil
         o.configTest = configTest
+        // keepalived runs both subsystems when given both flags, as with neither.
+        o.subsystems = vrrpOnly == checkersOnly ? .all : (vrrpOnly ? .vrrp : .checkers)
         o.pidFile = pid
         if let text = metricsAddress {
             guard let address = MetricsAddress(text) else {

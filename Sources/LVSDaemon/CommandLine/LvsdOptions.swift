@@ -21,6 +21,8 @@ public struct LvsdOptions: Hashable, Sendable {
     public var logFacility: Int?
     /// `-t/--config-test`: check the configuration and exit.
     public var configTest = false
+    /// `-P/--vrrp` (VRRP only) and `-C/--check` (checkers only).
+    public var subsystems: Subsystems = .all
     /// `-p/--pid FILE`; `nil` means `/run/lvsd.pid`.
     public var pidFile: String?
     /// `--metrics-address IP:PORT` (lvsd extension; overrides `lvsd_metrics_address`).
@@ -30,6 +32,27 @@ public struct LvsdOptions: Hashable, Sendable {
 
     /// Defaults: `/etc/keepalived/keepalived.conf`, daemonise, syslog.
     public init() {}
+}
+
+/// Which of keepalived's subsystems run: `-P` VRRP only, `-C` the health checkers (and the IPVS table) only.
+public enum Subsystems: Hashable, Sendable {
+    case all
+    case vrrp
+    case checkers
+
+    /// The part of `configuration` this choice runs: `-P` drops the virtual servers, `-C` the VRRP part.
+    public func restrict(_ configuration: KeepalivedConfiguration) -> KeepalivedConfiguration {
+        var c = configuration
+        switch self {
+        case .all: break
+        case .vrrp:
+            c.virtualServers = []
+            c.virtualServerGroups = []
+        case .checkers:
+            c.vrrp = VRRPConfiguration()
+        }
+        return c
+    }
 }
 
 /// A command line that cannot be run; its description is the message to print.

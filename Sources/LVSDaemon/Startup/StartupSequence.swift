@@ -78,7 +78,8 @@ extension StartupSequence {
             return Daemonizer.detach(keepStandardError: options.logConsole)
         }
         // The table is programmed here, on this (the main) thread, before any service starts.
-        guard let programmed = programTable(options: options, file: options.configFile, configuration: result.configuration,
+        guard let programmed = programTable(options: options, file: options.configFile,
+                                            configuration: options.subsystems.restrict(result.configuration),
                                             prepared: prepared, configReadAt: configReadAt, logger: logger) else {
             return 1
         }

@@ -27,6 +27,8 @@ public actor VRRPEngine {
         var addressesPresent = false
         /// Another member of the instance's sync group is in FAULT.
         var groupFault = false
+        /// Lower-priority adverts heard in a row while MASTER (a peer that keeps claiming MASTER).
+        var lowerPriorityInARow = 0
     }
 
     private struct SocketKey: Hashable {
@@ -43,6 +45,9 @@ public actor VRRPEngine {
     private var interfacesByName: [String: NetworkInterface] = [:]
     private var watcherTask: Task<Void, Never>?
     private var scripts: ScriptTracker
+    private var files: FileTracker
+    private var fileValues: [String: Int] = [:]
+    private var fifos: [NotifyFifo] = []
     private var started = false
     private var stopped = false
     /// `notify_stop` and `notify ... STOP` scripts started while stopping, waited for (1 s at most) before the end.
@@ -73,6 +78,7 @@ public actor VRRPEngine {
         ipvs = plan.syncDaemon == nil ? nil : try? IPVSClient(networkNamespace: networkNamespace)
         notifier = Notifier(runner: runner, logger: logger)
         scripts = ScriptTracker(scripts: Array(plan.scripts.values), runner: runner, logger: logger)
+        files = FileTracker(files: plan.instances.flatMap(\.tracking.files), logger: logger)
     }
 
     // MARK: - Life cycle
@@ -86,6 +92,8 @@ public actor VRRPEngine {
             for await event in events { await self?.handle(event) }
         }
         await refreshInterfaces()
+        openFifos()
+        fileValues = await files.start { name, value in Task { [weak self] in await self?.fileChanged(name, value: value) } }
         await addStaticAddresses()
         startSyncDaemon()
         for instancePlan in plan.instances { await startInstance(instancePlan) }
@@ -98,6 +106,7 @@ public actor VRRPEngine {
         guard !stopped else { return }
         stopped = true
         scripts.stop()
+        files.stop()
         watcherTask?.cancel()
         watcher.stop()
         for name in order { stopInstance(name) }
@@ -110,6 +119,7 @@ public actor VRRPEngine {
             }
         }
         stopScripts = []
+        fifos = []
         removeStaticAddresses()
         stopSyncDaemons()
         for socket in sockets.values { socket.stop() }
@@ -151,6 +161,15 @@ public actor VRRPEngine {
         order.removeAll { !newNames.contains($0) }
         scripts.stop()
         scripts = ScriptTracker(scripts: Array(new.scripts.values), runner: runner, logger: logger)
+        if old.instances.flatMap(\.tracking.files) != new.instances.flatMap(\.tracking.files) {
+            files.stop()
+            files = FileTracker(files: new.instances.flatMap(\.tracking.files), logger: logger)
+            fileValues = await files.start { name, value in Task { [weak self] in await self?.fileChanged(name, value: value) } }
+        }
+        if old.fifos != new.fifos {
+            fifos = []
+            openFifos()
+        }
         let initial = scripts.initialStates
         for p in new.instances {
             if var r = instances[p.name] {
@@ -194,6 +213,7 @@ public actor VRRPEngine {
         r.plan = p
         if r.tracking.plan != p.tracking {
             var tracking = TrackingState(plan: p.tracking, initialScripts: scripts.initialStates)
+            for f in p.tracking.files { tracking.setFile(f.name, value: fileValues[f.name] ?? 0) }
             for item in p.tracking.interfaces {
                 let iface = interfacesByName[item.name] ?? (item.name == p.interface ? r.interface : nil)
                 tracking.setInterface(item.name, up: iface.map { $0.isUp && $0.isRunning } ?? false)
@@ -249,6 +269,7 @@ public actor VRRPEngine {
             logger.error("(\(p.name)) \(error): the instance starts in FAULT")
         }
         var tracking = TrackingState(plan: p.tracking, initialScripts: scripts.initialStates)
+        for f in p.tracking.files { tracking.setFile(f.name, value: fileValues[f.name] ?? 0) }
         for item in p.tracking.interfaces {
             let known = item.name == p.interface ? interface : interfacesByName[item.name]
             tracking.setInterface(item.name, up: known.map { $0.isUp && $0.isRunning } ?? false)
@@ -349,6 +370,30 @@ public actor VRRPEngine {
         for name in order where instances[name]?.tracking.setScript(script, up: up) == true {
             refreshTracking(name)
         }
+    }
+
+    private func fileChanged(_ file: String, value: Int) {
+        guard !stopped else { return }
+        fileValues[file] = value
+        for name in order where instances[name]?.tracking.setFile(file, value: value) == true {
+            refreshTracking(name)
+        }
+    }
+
+    private func openFifos() {
+        for f in plan.fifos {
+            do throws(NotifyFifo.Failure) {
+                fifos.append(try NotifyFifo(path: f.path))
+                if let script = f.script { notifier.start(script) }
+            } catch {
+                logger.error("\(error)")
+            }
+        }
+    }
+
+    private func writeFifos(kind: String, name: String, state: String, priority: UInt8) {
+        let line = NotifyFifo.vrrpLine(kind: kind, name: name, state: state, priority: priority)
+        for f in fifos where !f.write(line) { logger.debug("notify FIFO \(f.path) full: lost \(line)") }
     }
 
     private func handle(_ event: NetlinkEvent) async {
@@ -458,15 +503,30 @@ public actor VRRPEngine {
             announce(r, count: count)
         case .transition(let from, let to):
             r.counters.transitions += from == .initialize ? 0 : 1
+            r.lowerPriorityInARow = 0
             instances[name] = r
+            writeFifos(kind: "INSTANCE", name: name, state: to.rawValue, priority: r.core.effectivePriority)
             notifier.notify(r.plan.notify, kind: "INSTANCE", name: name, state: to.rawValue, priority: r.core.effectivePriority)
             if plan.syncDaemon?.instance == name { switchSyncDaemon(master: to == .master) }
             if let group = r.plan.syncGroup { synchronise(group, after: name, from: from, to: to) }
-        case .masterReceivedLowerPriority:
+        case .masterReceivedLowerPriority(let from, _):
             if let spec = r.plan.notify.masterRxLowerPriority { notifier.start(spec) }
+            writeFifos(kind: "INSTANCE", name: name, state: "MASTER_RX_LOWER_PRI", priority: r.core.effectivePriority)
+            // One such advert is an election settling; three in a row is a peer that keeps claiming MASTER (it
+            // does not hear us, or ignores us): both hold the VIPs.
+            r.lowerPriorityInARow += 1
+            if r.lowerPriorityInARow == 3 {
+                let cause = "lower-priority master"
+                if r.counters.splitBrain[cause] == nil {
+                    logger.error("(\(name)) split brain: \(from) keeps advertising as MASTER with a lower priority (it does not hear or does not accept our adverts); both may hold the VIPs")
+                }
+                r.counters.splitBrain[cause, default: 0] += 1
+            }
+            instances[name] = r
         case .stopped:
             let scripts = Notifier.programs(for: r.plan.notify, kind: "INSTANCE", name: name, state: "STOP",
                                             priority: r.core.effectivePriority)
+            writeFifos(kind: "INSTANCE", name: name, state: "STOP", priority: r.core.effectivePriority)
             if stopped { stopScripts += scripts } else { scripts.forEach(notifier.start) }
         case .log(let line):
             logger.info("\(line)")
@@ -516,6 +576,7 @@ public actor VRRPEngine {
         if states.count == 1, let state = states.first, state != .initialize, groupStates[group] != state {
             groupStates[group] = state
             notifier.notify(g.notify, kind: "GROUP", name: group, state: state.rawValue, priority: 0)
+            writeFifos(kind: "GROUP", name: group, state: state.rawValue, priority: 0)
         }
     }
 
@@ -547,7 +608,7 @@ public actor VRRPEngine {
 
     /// Queues one gratuitous ARP / unsolicited NA burst for every VIP, per device, after the address changes.
     private func announce(_ r: Running, count: Int) {
-        let logger = self.logger, name = r.plan.name, announcer = self.announcer
+        let logger = self.logger, name = r.plan.name, announcer = self.announcer, spacing = r.plan.announceSpacing
         var grouped: [String: [VRRP.VRRPAddress]] = [:]
         for planned in r.plan.addresses { grouped[planned.device ?? r.plan.interface, default: []].append(planned.address.address) }
         let byDevice = grouped.sorted { $0.key < $1.key }
@@ -557,7 +618,7 @@ public actor VRRPEngine {
                     let iface = try nl.interface(named: device)
                     let router = addresses.contains { $0.family == .ipv6 } && announcer.isIPv6Forwarding(on: iface)
                     logger.debug("(\(name)) Sending/queueing gratuitous ARPs on \(device) for \(addresses.map(\.description).joined(separator: ", "))")
-                    try announcer.sendBurst(addresses, on: iface, count: count, router: router)
+                    try announcer.sendBurst(addresses, on: iface, count: count, router: router, spacing: spacing)
                 } catch {
                     logger.warning("(\(name)) \(error)")
                 }

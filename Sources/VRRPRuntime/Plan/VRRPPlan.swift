@@ -15,6 +15,8 @@ public struct VRRPPlan: Hashable, Sendable {
     public var syncDaemon: SyncDaemonPlan?
     /// `static_ipaddress`: kept on the host whatever the state.
     public var staticAddresses: [PlannedAddress] = []
+    /// `notify_fifo` and `vrrp_notify_fifo`: FIFOs that get a line per VRRP event, with their reader scripts.
+    public var fifos: [FifoPlan] = []
 
     /// An empty plan.
     public init() {}
@@ -49,6 +51,8 @@ public struct InstancePlan: Hashable, Sendable {
     public var syncGroup: String?
     /// `smtp_alert` in effect.
     public var smtpAlert: Bool
+    /// `vrrp_garp_interval` (IPv4) or `vrrp_gna_interval` (IPv6): the spacing of one burst's messages.
+    public var announceSpacing: Duration = .zero
     /// Where the block starts (`FILE:LINE`), for messages.
     public var location: String
 
@@ -120,6 +124,10 @@ public struct TrackedFilePlan: Hashable, Sendable {
     public var weight: Int
     /// Negates the product.
     public var reverse: Bool
+    /// `init_file [VALUE]`: the value written at start when the file is missing (`nil`: no `init_file`).
+    public var initValue: Int? = nil
+    /// `init_file ... overwrite`: write it even when the file exists.
+    public var overwrite = false
 }
 
 /// A `vrrp_script`.
@@ -153,6 +161,14 @@ public struct NotifyPlan: Hashable, Sendable {
 
     /// Whether no script is configured.
     public var isEmpty: Bool { self == NotifyPlan() }
+}
+
+/// A notify FIFO and the script that reads it (started with the FIFO's path appended).
+public struct FifoPlan: Hashable, Sendable {
+    /// The FIFO.
+    public var path: String
+    /// Its reader.
+    public var script: ProgramSpec?
 }
 
 /// A `vrrp_sync_group`.

@@ -55,6 +55,13 @@ public enum VRRPPlanBuilder {
                 syncID: d.syncIDWasGiven ? d.syncID : UInt32(followed?.virtualRouterID ?? 0),
                 maxLength: d.maxLength, port: d.port, ttl: d.ttl, group: d.group?.description)
         }
+        let g = configuration.globalDefinitions
+        for (path, script) in [(g.notifyFifo, g.notifyFifoScript), (g.vrrpNotifyFifo, g.vrrpNotifyFifoScript)] {
+            guard let path else { continue }
+            plan.fifos.append(FifoPlan(path: path, script: script.map { c in
+                ProgramSpec(arguments: c.arguments + [path], user: c.user, group: c.group)
+            }))
+        }
         for a in vrrp.staticAddresses {
             guard let planned = address(a, advertised: false) else {
                 problems.append("\(a.location): static_ipaddress \(a.address): not a usable address")
@@ -122,8 +129,13 @@ public enum VRRPPlanBuilder {
         }
         for t in i.trackFiles + (group?.trackFiles ?? []) {
             guard let file = vrrp.trackFiles.first(where: { $0.name == t.name }), let path = file.path else { continue }
-            tracking.files.append(TrackedFilePlan(name: t.name, path: path, weight: keepWeights ? (t.weight ?? file.weight) : 0,
-                                                  reverse: t.reverse || file.reverse))
+            var planned = TrackedFilePlan(name: t.name, path: path, weight: keepWeights ? (t.weight ?? file.weight) : 0,
+                                          reverse: t.reverse || file.reverse)
+            if let initFile = file.initFile {
+                planned.initValue = initFile.first { $0 != "overwrite" }.flatMap { Int($0) } ?? 0
+                planned.overwrite = initFile.contains("overwrite")
+            }
+            tracking.files.append(planned)
         }
         if !i.dontTrackPrimary { tracking.interfaces.append(TrackedItem(name: interface, weight: 0)) }
         for t in i.trackInterfaces + (group?.trackInterfaces ?? []) where !tracking.interfaces.contains(where: { $0.name == t.interface }) {
@@ -134,10 +146,12 @@ public enum VRRPPlanBuilder {
             guard let planned = route(r) else { return fail("virtual_routes: \(r.location): cannot be used") }
             routes.append(planned)
         }
-        return .success(InstancePlan(
+        var planned = InstancePlan(
             name: i.name, interface: interface, settings: s, sourceGiven: source != nil,
             addresses: advertised + excluded, routes: routes, tracking: tracking, notify: notify(i),
-            syncGroup: group?.name, smtpAlert: i.smtpAlert, location: i.location.description))
+            syncGroup: group?.name, smtpAlert: i.smtpAlert, location: i.location.description)
+        planned.announceSpacing = family == .ipv4 ? global.vrrp.garpInterval : global.vrrp.gnaInterval
+        return .success(planned)
     }
 
     static func notify(_ t: some VRRPTrackingAndNotify) -> NotifyPlan {
