@@ -123,3 +123,65 @@ import Testing
         ka.stop()
     }
 }
+
+/// The notify FIFO, track_file and keepalived's -P / -C split, on one lvsd each.
+@Suite struct VRRPFifoFileAndFlagsKernelTests {
+    /// `vrrp_notify_fifo` gets keepalived's lines; a `vrrp_track_file` number moves the effective priority.
+    @Test func fifoLinesAndTrackFilePriority() throws {
+        let pair = try VethPair("vf1")
+        let lvsd = try VRRPNode(.lvsd, in: pair.a, label: "lvsd")
+        let fifo = "\(lvsd.dir)/vrrp.fifo", file = "\(lvsd.dir)/weight"
+        try lvsd.start("""
+            global_defs {
+                vrrp_notify_fifo \(fifo)
+            }
+            vrrp_track_file tf {
+                file \(file)
+                weight 1
+                init_file 0
+            }
+            """ + vrrpInstance("    priority 100\n    advert_int 1\n    track_file {\n        tf\n    }\n    virtual_ipaddress {\n        10.0.0.100/24\n    }\n"))
+        #expect(try waitUntil(20) { try lvsd.holds("10.0.0.100") }, "\(lvsd.diagnostics)")
+        #expect((try? String(contentsOfFile: file, encoding: .utf8)) == "0\n", "init_file wrote the file")
+        let fd = open(fifo, O_RDONLY | O_NONBLOCK)
+        #expect(fd >= 0, "the FIFO exists")
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let n = fd >= 0 ? read(fd, &buffer, buffer.count) : -1
+        if fd >= 0 { close(fd) }
+        let lines = String(decoding: buffer.prefix(max(n, 0)), as: UTF8.self).split(separator: "\n").map(String.init)
+        #expect(lines == ["INSTANCE \"VI_1\" BACKUP 100", "INSTANCE \"VI_1\" MASTER 100"], "\(lines)")
+        try "-30\n".write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try waitUntil(10) { try lvsd.instance()?["effective_priority"] as? Int == 70 }, "\(lvsd.diagnostics)")
+        #expect(lvsd.log.contains("(VI_1) Changing effective priority from 100 to 70"))
+        lvsd.stop()
+    }
+
+    /// One file with a virtual server and a VRRP instance: `-P` takes the VIP and leaves the table alone, `-C`
+    /// programs the table and leaves the VIP alone.
+    @Test func vrrpOnlyAndCheckersOnly() throws {
+        let pair = try VethPair("vf2")
+        let config = vrrpInstance("    priority 100\n    advert_int 1\n    virtual_ipaddress {\n        10.0.0.100/24\n    }\n") + """
+            virtual_server 10.0.0.100 80 {
+                lb_algo rr
+                protocol TCP
+                lb_kind DR
+                real_server 10.0.0.2 80 {
+                    weight 1
+                }
+            }
+
+            """
+        let vrrpOnly = try VRRPNode(.lvsd, in: pair.a, label: "p")
+        try vrrpOnly.start(config, extra: ["-P"])
+        #expect(try waitUntil(20) { try vrrpOnly.holds("10.0.0.100") }, "\(vrrpOnly.diagnostics)")
+        #expect(try pair.a.ipvsadm("-Sn").isEmpty, "-P leaves the IPVS table alone")
+        vrrpOnly.stop()
+        let checkersOnly = try VRRPNode(.lvsd, in: pair.b, label: "c")
+        try checkersOnly.start(config, extra: ["-C"])
+        #expect(try waitUntil(20) { try pair.b.ipvsadm("-Sn").contains("-A -t 10.0.0.100:80 -s rr") }, "\(checkersOnly.diagnostics)")
+        sleep(5)
+        #expect(try !checkersOnly.holds("10.0.0.100"), "-C runs no VRRP")
+        #expect(!checkersOnly.log.contains("(VI_1)"))
+        checkersOnly.stop()
+    }
+}

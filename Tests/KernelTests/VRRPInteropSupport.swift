@@ -24,7 +24,7 @@ final class VRRPNode: @unchecked Sendable {
     var notifyFile: String { "\(dir)/notify" }
 
     /// Starts the daemon with `config` (`NOTIFY` in it is replaced by a script line appending to ``notifyFile``).
-    func start(_ config: String) throws {
+    func start(_ config: String, extra: [String] = []) throws {
         let text = config.replacingOccurrences(
             of: "NOTIFY", with: "notify \"/bin/sh -c 'echo \\\"$*\\\" >> \(notifyFile)' notify\"")
         let file = "\(dir)/\(kind.rawValue).conf"
@@ -32,7 +32,7 @@ final class VRRPNode: @unchecked Sendable {
         switch kind {
         case .lvsd:
             process = try Background(ns, productPath("lvsd"), ["-n", "-l", "-D", "-f", file, "-p", "\(dir)/lvsd.pid",
-                                                               "--control-socket", socket], log: "\(dir)/lvsd.log")
+                                                               "--control-socket", socket] + extra, log: "\(dir)/lvsd.log")
         case .keepalived:
             process = try Background(ns, "keepalived", ["-n", "-l", "-D", "-P", "-f", file, "-p", "\(dir)/ka.pid",
                                                         "-r", "\(dir)/ka-vrrp.pid", "-c", "\(dir)/ka-check.pid"],
