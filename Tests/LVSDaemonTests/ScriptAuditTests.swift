@@ -32,6 +32,37 @@ struct ScriptAuditTests {
         #expect(scripts.map(\.command.location.description) == ["/x/k.conf:6", "/x/k.conf:8"])
     }
 
+    @Test func vrrpScriptsAreAuditedToo() throws {
+        let text = """
+            global_defs {
+                vrrp_notify_fifo /run/v.fifo
+                vrrp_notify_fifo_script /bin/cat
+            }
+            vrrp_script chk {
+                script "/bin/true"
+            }
+            vrrp_sync_group G {
+                group {
+                    VI_1
+                }
+                notify_master /bin/true
+            }
+            vrrp_instance VI_1 {
+                interface eth0
+                virtual_router_id 1
+                virtual_ipaddress {
+                    10.0.0.1
+                }
+                notify_backup "/bin/echo b"
+                notify /bin/true
+            }
+            """
+        let c = try candidate(text, file: "/x/k.conf")
+        let scripts = ScriptAudit.scripts(in: c.configuration)
+        #expect(scripts.map(\.keyword) == ["vrrp_notify_fifo_script", "script", "notify_master", "notify_backup", "notify"])
+        #expect(scripts.map(\.command.location.line) == [3, 6, 12, 20, 21])
+    }
+
     @Test func withoutScriptSecurityTheViolationIsLoggedOnce() throws {
         let c = try candidate(text(notifyUp: "/bin/echo up", security: false))
         let findings = ScriptAudit.findings(for: c.configuration, runner: ProgramRunner())

@@ -17,10 +17,27 @@ public struct ScriptAudit: Sendable {
     }
 
     /// Every script the configuration names, in file order: virtual servers' quorum scripts, real servers'
-    /// notify scripts, MISC_CHECK programs, and global_defs' notify FIFO script.
+    /// notify scripts, MISC_CHECK programs, global_defs' notify FIFO scripts, and VRRP's scripts (`vrrp_script`,
+    /// the instances' and sync groups' notify scripts).
     public static func scripts(in configuration: KeepalivedConfiguration) -> [Script] {
         var found: [Script] = []
-        if let s = configuration.globalDefinitions.lvsNotifyFifoScript { found.append(Script(keyword: "lvs_notify_fifo_script", command: s)) }
+        let g = configuration.globalDefinitions
+        for (keyword, command) in [("lvs_notify_fifo_script", g.lvsNotifyFifoScript), ("notify_fifo_script", g.notifyFifoScript),
+                                   ("vrrp_notify_fifo_script", g.vrrpNotifyFifoScript)] {
+            if let command { found.append(Script(keyword: keyword, command: command)) }
+        }
+        for script in configuration.vrrp.scripts { found.append(Script(keyword: "script", command: script.script)) }
+        func notifies(_ t: some VRRPTrackingAndNotify) {
+            for (keyword, command) in [("notify_master", t.notifyMaster), ("notify_backup", t.notifyBackup),
+                                       ("notify_fault", t.notifyFault), ("notify_stop", t.notifyStop), ("notify", t.notify)] {
+                if let command { found.append(Script(keyword: keyword, command: command)) }
+            }
+        }
+        for instance in configuration.vrrp.instances {
+            notifies(instance)
+            if let s = instance.notifyMasterRxLowerPriority { found.append(Script(keyword: "notify_master_rx_lower_pri", command: s)) }
+        }
+        for group in configuration.vrrp.syncGroups { notifies(group) }
         for vs in configuration.virtualServers {
             if let s = vs.quorumUp { found.append(Script(keyword: "quorum_up", command: s)) }
             if let s = vs.quorumDown { found.append(Script(keyword: "quorum_down", command: s)) }
