@@ -68,6 +68,14 @@ let package = Package(
             "VRRP", "VRRPNetwork", "KeepalivedConfig", "IPVSKit", "ProgramRunner",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // keepalived's SMTP alerts: its subjects and bodies, settings from global_defs, and a sender that queues
+        // mails and delivers them on an event loop of its own (never delaying the caller).
+        .target(name: "SMTPAlert", dependencies: [
+            "KeepalivedConfig",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // The director: config + checker results -> real-server state -> desired table -> kernel.
         .target(name: "Director", dependencies: ["IPVSKit", "KeepalivedConfig", "HealthCheck"]),
         // lvsd's outward faces: Prometheus /metrics over HTTP, the root-only control socket, systemd notification.
@@ -94,7 +102,7 @@ let package = Package(
         // director with its checkers, the control socket, the metrics endpoint, signals), run by one ServiceGroup.
         .target(name: "LVSDaemon", dependencies: [
             "IPVSKit", "KeepalivedConfig", "HealthCheck", "Director", "Observability", "ProgramRunner", "DaemonLogging",
-            "VRRPRuntime", "VRRPNetwork",
+            "VRRPRuntime", "VRRPNetwork", "SMTPAlert",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -125,7 +133,7 @@ let package = Package(
         .testTarget(name: "ObservabilityTests", dependencies: ["Observability"]),
         .testTarget(name: "LVSDaemonTests", dependencies: [
             "LVSDaemon", "Director", "DirectorTesting", "IPVSKit", "KeepalivedConfig", "HealthCheck", "Observability",
-            "ProgramRunner",
+            "ProgramRunner", "SMTPAlert",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
@@ -136,6 +144,12 @@ let package = Package(
         .testTarget(name: "VRRPNetworkTests", dependencies: ["VRRPNetwork", "VRRP"]),
         .testTarget(name: "VRRPRuntimeTests", dependencies: [
             "VRRPRuntime", "VRRP", "VRRPNetwork", "KeepalivedConfig", .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "SMTPAlertTests", dependencies: [
+            "SMTPAlert", "KeepalivedConfig",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "DaemonLoggingTests", dependencies: [
             "DaemonLogging", .product(name: "Logging", package: "swift-log"),

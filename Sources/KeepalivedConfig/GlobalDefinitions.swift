@@ -46,7 +46,7 @@ public struct GlobalDefinitions: Hashable, Sendable {
     /// `enable_script_security`: refuse scripts run as root that a non-root user could modify.
     public var enableScriptSecurity = false
 
-    /// Mail settings (`notification_email`, `smtp_server`, ...): parsed, not acted upon.
+    /// Mail settings (`notification_email`, `smtp_server`, ...) for lvsd's SMTP alerts.
     public var mail = MailSettings()
     /// The VRRP settings (`vrrp_version`, `vrrp_mcast_group4/6`, `vrrp_garp_*`, `vrrp_startup_delay`,
     /// `vrrp_strict`, ...), with keepalived's defaults.
@@ -70,7 +70,7 @@ public struct GlobalDefinitions: Hashable, Sendable {
     }
 }
 
-/// The parsed mail settings of global_defs (lvsd sends no mail).
+/// The mail settings of global_defs: where lvsd's SMTP alerts go (`SMTPAlert.SMTPSettings` adds the defaults).
 public struct MailSettings: Hashable, Sendable {
     /// `notification_email { ... }`.
     public var notificationEmail: [String] = []

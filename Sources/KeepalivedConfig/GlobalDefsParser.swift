@@ -67,7 +67,7 @@ extension Parser {
                 g.enableScriptSecurity = true
             case "lvs_process_name":
                 recordNotActed(node, into: &g)
-            // Mail: parsed, not acted upon.
+            // Mail: lvsd's SMTP alerts (module SMTPAlert); completeness is checked once the file is read.
             case "notification_email":
                 guard let entries = requireBlock(node) else { continue }
                 for entry in entries {
@@ -77,10 +77,8 @@ extension Parser {
                 if entries.isEmpty {
                     log.warning(.adjusted, node.location, "empty notification_email block")
                 }
-                reportMail(node)
             case "notification_email_from":
                 g.mail.notificationEmailFrom = string(node)
-                reportMail(node)
             case "smtp_server":
                 rejectBlock(node)
                 guard !node.arguments.isEmpty else {
@@ -100,10 +98,8 @@ extension Parser {
                 g.mail.smtpServer = node.arguments.prefix(2).map(\.text).joined(separator: " ")
                 g.mail.smtpServerHost = node.arguments[0].text
                 g.mail.smtpServerPort = smtpPort
-                reportMail(node)
             case "smtp_helo_name":
                 g.mail.smtpHeloName = string(node)
-                reportMail(node)
             case "smtp_connect_timeout":
                 // keepalived: whole seconds; 0 is taken as 1.
                 if let v = unsigned(node, in: 0...UInt64(UInt32.max / 1_000_000)) {
@@ -112,10 +108,8 @@ extension Parser {
                     }
                     g.mail.smtpConnectTimeout = .seconds(Int64(max(v, 1)))
                 }
-                reportMail(node)
             case "smtp_alert":
                 if let v = optionalBool(node) { g.mail.smtpAlert = v }
-                reportMail(node)
             default:
                 if GlobalKeywords.notActedUpon.contains(node.name) {
                     parseGlobalVRRPKeyword(node, into: &g)
@@ -128,9 +122,17 @@ extension Parser {
         configuration.globalDefinitions = g
     }
 
-    private mutating func reportMail(_ node: ConfigNode) {
-        log.once("global:mail", .notActedUpon, node.location,
-                 "global_defs mail settings (notification_email, smtp_server, ...) are parsed but not acted upon by lvsd")
+    /// Once the whole file is read: mail settings that cannot send anything (as keepalived, lvsd mails only
+    /// with both `smtp_server` and at least one `notification_email` address) are reported.
+    mutating func finishMail() {
+        let g = configuration.globalDefinitions
+        let mail = g.mail
+        if mail.smtpServerHost != nil && mail.notificationEmail.isEmpty, let at = g.keywordLocations["smtp_server"] {
+            log.warning(.adjusted, at, "smtp_server is set but notification_email lists no address: no alert mail will be sent")
+        } else if mail.smtpServerHost == nil && !mail.notificationEmail.isEmpty,
+                  let at = g.keywordLocations["notification_email"] {
+            log.warning(.adjusted, at, "notification_email is set but there is no smtp_server: no alert mail will be sent")
+        }
     }
 
     mutating func recordNotActed(_ node: ConfigNode, into g: inout GlobalDefinitions) {

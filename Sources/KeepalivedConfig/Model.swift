@@ -161,7 +161,7 @@ public struct VirtualServer: Hashable, Sendable {
     public var warmup: ConfigDuration?
     /// `inhibit_on_failure` (inherited by real servers).
     public var inhibitOnFailure = false
-    /// `smtp_alert` (parsed; not acted upon).
+    /// `smtp_alert`: mail quorum changes (default: the global `smtp_alert_checker`, else `smtp_alert`, else off).
     public var smtpAlert: Bool?
     /// `snmp_name` (parsed; not acted upon).
     public var snmpName: String?
@@ -232,7 +232,8 @@ public struct RealServer: Hashable, Sendable {
     public var connectTimeout: ConfigDuration?
     /// `delay_loop`, if given here.
     public var delayLoop: ConfigDuration?
-    /// `smtp_alert` (parsed; not acted upon).
+    /// `smtp_alert`: mail checker changes (default: the global `smtp_alert_checker`, else `smtp_alert`, else on;
+    /// not inherited from the virtual server).
     public var smtpAlert: Bool?
     /// `virtualhost`.
     public var virtualhost: String?

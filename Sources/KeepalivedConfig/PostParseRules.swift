@@ -17,6 +17,7 @@ extension Parser {
             configuration.virtualServers.append(vs)
         }
         finishVRRP()
+        finishMail()
     }
 
     func describe(_ vs: VirtualServer) -> String {

@@ -6,6 +6,7 @@ import Logging
 import Observability
 import ProgramRunner
 import ServiceLifecycle
+import SMTPAlert
 
 /// lvsd as a set of services, each owning one job, run by one `ServiceGroup`:
 ///
@@ -45,12 +46,14 @@ public enum LvsdDaemon {
             defaultUser: ScriptAudit.defaultUser(configured: g.scriptUser, keepalivedScriptUser: ProgramRunner.keepalivedScriptUser),
             defaultGroup: g.scriptGroup)
         ScriptAudit.log(configuration, runner: runner, to: logger)
+        let alerter = MailAlerter(g, logger: logger)  // SMTP alerts (checkers now; VRRP can be given it too)
         let engine = CheckEngine(prober: prober(for: configuration, runner: runner, logger: logger),
                                  probeObserver: metrics?.probeObserver, logger: logger, timerSlack: .milliseconds(10))
         let director = DirectorService(director: programmed.director, setup: programmed.candidate.setup,
                                        started: programmed.update, engine: engine,
                                        scripts: ScriptRunner(runner: runner, logger: logger),
-                                       metrics: metrics, heartbeat: heartbeat, published: published, logger: logger)
+                                       metrics: metrics, heartbeat: heartbeat, published: published, logger: logger,
+                                       alerter: alerter)
         let vrrp: VRRPService
         do throws(ReloadRefusal) {
             vrrp = try VRRPService(configuration: configuration, runner: runner, logger: logger)

@@ -217,6 +217,12 @@ public struct DirectorEngine: Sendable {
         }
     }
 
+    /// Whether a real server is alive (counted in its virtual server's pool), or `nil` if unknown.
+    public func realServerAlive(_ rs: RealServerID) -> Bool? {
+        guard let v = byID[rs.virtualServer], let i = servers[v].index[rs.destination] else { return nil }
+        return servers[v].servers[i].alive
+    }
+
     /// The state of one checker, or `nil` if unknown.
     public func checkerState(_ rs: RealServerID, _ checker: CheckerID) -> CheckerState? {
         guard let v = byID[rs.virtualServer], let i = servers[v].index[rs.destination] else { return nil }

@@ -103,10 +103,13 @@ struct VirtualServerState: Sendable {
         actions.append(.realServerChanged(rsID(rs.key), up: rs.alive))
     }
 
-    func vsNotifies(into actions: inout [DirectorAction], stopping: Bool) {
-        if stopping && !spec.omega { return }
+    /// `do_vs_notifies`: the quorum script, the state change, and keepalived's numbers for it.
+    func vsNotifies(into actions: inout [DirectorAction], cause: QuorumReport.Cause, threshold: Int64, sum: Int64) {
+        if cause == .stopping && !spec.omega { return }
         if let script = quorumUp ? spec.quorumUp : spec.quorumDown { actions.append(.runScript(script)) }
         actions.append(.quorumChanged(id, up: quorumUp))
+        actions.append(.quorumReport(QuorumReport(virtualServer: id, up: quorumUp, cause: cause, quorum: spec.quorum,
+                                                  hysteresis: spec.hysteresis, threshold: threshold, weightSum: sum)))
     }
 
     // MARK: - Transitions
@@ -132,7 +135,7 @@ struct VirtualServerState: Sendable {
                 sorry?.alive = false
                 performQuorumState(add: true, into: &actions)
             }
-            vsNotifies(into: &actions, stopping: false)
+            vsNotifies(into: &actions, cause: initial ? .start : .change, threshold: threshold, sum: sum)
         } else if (quorumUp && (sum == 0 || sum < threshold)) || (initial && !quorumUp && sorry != nil && !sorryAlive) {
             quorumUp = false
             actions.append(.log(.info, "\(initial ? "Starting with quorum down" : "Lost quorum") \(spec.quorum)-\(spec.hysteresis)=\(threshold) > \(sum) for VS \(name)"))
@@ -142,7 +145,7 @@ struct VirtualServerState: Sendable {
                 sorryAdd()
                 sorry?.alive = true
             }
-            vsNotifies(into: &actions, stopping: false)
+            vsNotifies(into: &actions, cause: initial ? .start : .change, threshold: threshold, sum: sum)
         }
     }
 
@@ -230,6 +233,7 @@ struct VirtualServerState: Sendable {
         servers[i].alive = false
         if !spec.omega && stopping { return }
         rsNotifies(i, into: &actions, stopping: stopping)
+        actions.append(.realServerCleared(rsID(rs.key), stopping: stopping))
     }
 
     /// `update_vs_notifies`.
@@ -238,7 +242,7 @@ struct VirtualServerState: Sendable {
         let sum = liveWeight
         if stopping || (quorumUp && (sum == 0 || sum < threshold)) {
             quorumUp = false
-            vsNotifies(into: &actions, stopping: stopping)
+            vsNotifies(into: &actions, cause: stopping ? .stopping : .change, threshold: threshold, sum: sum)
         }
     }
 

@@ -18,6 +18,8 @@ public struct KeepalivedSetup: Sendable {
     public var checks: [PlannedCheck]
     /// Checkers that are parsed but not run (SMTP, DNS, UDP, PING, FILE, BFD), as `file:line: text`.
     public var notRun: [String]
+    /// The virtual and real servers keepalived would mail about (`smtp_alert` resolved).
+    public var smtpAlerts: SMTPAlertTargets
 
     /// Where a checker's verdicts go.
     public struct Route: Hashable, Sendable {
@@ -61,6 +63,9 @@ public struct KeepalivedSetup: Sendable {
         var specs: [VirtualServerSpec] = []
         var checks: [PlannedCheck] = []
         var notRun: [String] = []
+        var alerts = SMTPAlertTargets()
+        let globals = config.globalDefinitions
+        alerts.noCheckerEmails = globals.noCheckerEmails
         specs.reserveCapacity(config.virtualServers.count)
         for vs in config.virtualServers {
             let instances = IPVSMapping.serviceKeys(for: vs, in: config)
@@ -72,9 +77,12 @@ public struct KeepalivedSetup: Sendable {
             var realServers: [RealServerSpec] = []
             realServers.reserveCapacity(vs.realServers.count)
             let vsName = vsID.description, protocolName = vs.protocolType.keepalivedName
+            alerts.protocolNames[vsID] = protocolName
+            if SMTPAlertTargets.alerts(vs, globals) { alerts.virtualServers.insert(vsID) }
             for rs in vs.realServers {
                 let dest = IPVSMapping.destination(for: rs, in: firstKey)
                 let rsID = RealServerID(vsID, dest.address, dest.port)
+                if SMTPAlertTargets.alerts(rs, globals) { alerts.realServers.insert(rsID) }
                 var checkerSpecs: [CheckerSpec] = []
                 for (index, checker) in rs.checkers.enumerated() {
                     guard checker.kind.isActedUpon, let probe = KeepalivedSetup.probe(for: checker, of: rs, in: vs) else {
@@ -108,6 +116,7 @@ public struct KeepalivedSetup: Sendable {
         virtualServers = specs
         self.checks = checks
         self.notRun = notRun
+        smtpAlerts = alerts
     }
 
     /// The checker engine's configuration for ``checks`` and the route of each checker's verdicts.

@@ -19,6 +19,12 @@ public enum DirectorAction: Hashable, Sendable, CustomStringConvertible {
     case realServerChanged(RealServerID, up: Bool)
     /// A virtual server gained or lost quorum (FIFO line `VS [vip]:proto:port UP|DOWN`).
     case quorumChanged(VirtualServerID, up: Bool)
+    /// keepalived's numbers for the quorum change reported just before by ``quorumChanged(_:up:)`` (for the SMTP
+    /// alert).
+    case quorumReport(QuorumReport)
+    /// A real server that was alive left the pool because it was removed by a reload, or at shutdown (`omega`):
+    /// keepalived's `clear_service_rs`, reported after ``realServerChanged(_:up:)`` (for the SMTP alert).
+    case realServerCleared(RealServerID, stopping: Bool)
 
     public var description: String {
         switch self {
@@ -26,6 +32,8 @@ public enum DirectorAction: Hashable, Sendable, CustomStringConvertible {
         case .runScript(let s): "run \(s)"
         case .realServerChanged(let id, let up): "RS \(id.destination) of \(id.virtualServer) \(up ? "UP" : "DOWN")"
         case .quorumChanged(let id, let up): "VS \(id) \(up ? "UP" : "DOWN")"
+        case .quorumReport(let r): "VS \(r.virtualServer) quorum \(r.quorum)+\(r.hysteresis)=\(r.threshold), weight \(r.weightSum)"
+        case .realServerCleared(let id, let stopping): "RS \(id.destination) of \(id.virtualServer) \(stopping ? "shut down" : "removed")"
         }
     }
 

@@ -97,7 +97,17 @@ public final class Director: Sendable {
             var update = DirectorUpdate()
             let touched = Set(events.map(\.realServer.virtualServer))
             let before = st.engine.desiredTable(for: touched)
-            for e in events { update.actions += st.engine.handle(e) }
+            for e in events {
+                let checkerBefore = st.engine.checkerState(e.realServer, e.checker)
+                let aliveBefore = st.engine.realServerAlive(e.realServer)
+                update.actions += st.engine.handle(e)
+                if let checkerBefore, let aliveBefore, let checkerAfter = st.engine.checkerState(e.realServer, e.checker),
+                   let aliveAfter = st.engine.realServerAlive(e.realServer) {
+                    update.checkerReports.append(CheckerReport(
+                        event: e, checkerWasUp: checkerBefore.up, checkerIsUp: checkerAfter.up,
+                        realServerWasAlive: aliveBefore, realServerIsAlive: aliveAfter))
+                }
+            }
             push(from: before, to: st.engine.desiredTable(for: touched), engine: st.engine, into: &update)
             return update
         }

@@ -10,6 +10,9 @@ public struct DirectorUpdate: Sendable {
     public var failures: [String] = []
     /// Managed kernel entries that had been changed outside lvsd and were put back (``Director/tick(now:repairDrift:)``).
     public var driftRepairs = 0
+    /// What each checker result of ``Director/handle(_:)-([CheckerEvent])`` did, in order (results for unknown real
+    /// servers or checkers are left out).
+    public var checkerReports: [CheckerReport] = []
 
     /// An update that did nothing (yet).
     public init() {}

@@ -36,7 +36,7 @@ public struct DirectorMetrics: Sendable {
                 metrics.recordTransition(virtualServer: vs, realServer: rs, direction: up ? .up : .down)
             case .quorumChanged(let id, let up):
                 metrics.setQuorum(virtualServer: id.description, up: up)
-            case .log, .runScript:
+            case .log, .runScript, .quorumReport, .realServerCleared:
                 break
             }
         }

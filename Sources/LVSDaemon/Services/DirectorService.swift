@@ -6,13 +6,15 @@ import KeepalivedConfig
 import Logging
 import Observability
 import ServiceLifecycle
+import SMTPAlert
 
 /// The LVS director with its health checkers: the only service that changes the IPVS table.
 ///
 /// Data flow: checker verdicts (``CheckEngine/transitions``) → ``CheckerEvent`` → ``Director`` (desired table →
 /// kernel), batched when several arrive together; once a second the director's periodic work (drains, and every
 /// ``driftRepairInterval`` seconds the repair of hand edits). Every ``DirectorUpdate`` is logged, its scripts run
-/// and its state changes recorded in the metrics here.
+/// and its state changes recorded in the metrics here. With a ``SMTPAlert/MailAlerter``, the real-server and
+/// quorum changes are mailed as keepalived mails them (``DirectorAlerts``).
 ///
 /// Every call into the director (each one a netlink exchange) runs on a ``WorkerThread`` of its own, never on the
 /// cooperative pool. Once graceful shutdown begins nothing changes the kernel but the shutdown itself: checker
@@ -40,6 +42,8 @@ public actor DirectorService: ServiceLifecycle.Service, ConfigurationParticipant
     private var plan: KeepalivedSetup.CheckerPlan
     private var startUpdate: DirectorUpdate?
     private var pending: [CheckTransition] = []
+    private let alerter: MailAlerter?
+    private var alerts: DirectorAlerts
     private let work: AsyncStream<Void>
     private let workAvailable: AsyncStream<Void>.Continuation
     private var ticks = 0
@@ -52,13 +56,18 @@ public actor DirectorService: ServiceLifecycle.Service, ConfigurationParticipant
     /// returned `started`).
     ///
     /// - Parameters:
+    ///   - alerter: where the SMTP alerts go (none are sent without one); it takes the mail settings of each
+    ///     configuration applied, and is given up to 5 s at shutdown to deliver what is queued.
     ///   - tickInterval: how often the periodic work runs (1 s; tests shorten it).
     public init(director: Director, setup: KeepalivedSetup, started: DirectorUpdate, engine: CheckEngine,
                 scripts: any ScriptLauncher, metrics: DirectorMetrics?, heartbeat: Heartbeat, published: PublishedSpecs,
-                logger: Logger, notifier: SystemdNotifier = SystemdNotifier(), tickInterval: Duration = .seconds(1)) {
+                logger: Logger, alerter: MailAlerter? = nil, notifier: SystemdNotifier = SystemdNotifier(),
+                tickInterval: Duration = .seconds(1)) {
         self.director = director
         self.setup = setup
         plan = setup.checkerPlan()
+        self.alerter = alerter
+        alerts = DirectorAlerts(setup: setup, plan: plan)
         startUpdate = started
         self.engine = engine
         self.scripts = scripts
@@ -111,6 +120,8 @@ public actor DirectorService: ServiceLifecycle.Service, ConfigurationParticipant
         let director = self.director
         if let update = await kernel.run({ director.shutdown() }) { process(update) }
         await kernel.shutdown()
+        // The mails of the shutdown and of the services stopped before (VRRP): a bounded wait.
+        await alerter?.flush(within: .seconds(5))
     }
 
     // MARK: - Checker verdicts
@@ -141,14 +152,22 @@ public actor DirectorService: ServiceLifecycle.Service, ConfigurationParticipant
         guard !pending.isEmpty, !stopping else { return }
         let batch = pending
         pending = []
-        let events = batch.compactMap { transition -> CheckerEvent? in
+        let pairs = batch.compactMap { transition -> (transition: CheckTransition, event: CheckerEvent)? in
             guard let route = plan.routes[transition.checker] else { return nil }
-            return CheckerEvent(realServer: route.realServer, checker: route.checker, up: transition.state == .up,
-                                weight: transition.weight.map(Int64.init))
+            return (transition, CheckerEvent(realServer: route.realServer, checker: route.checker,
+                                             up: transition.state == .up, weight: transition.weight.map(Int64.init)))
         }
-        guard !events.isEmpty else { return }
+        guard !pairs.isEmpty else { return }
+        let events = pairs.map(\.event)
         let director = self.director
-        if let update = await kernel.run({ director.handle(events) }) { process(update) }
+        if let update = await kernel.run({ director.handle(events) }) {
+            process(update)
+            if let alerter, !update.checkerReports.isEmpty {
+                for mail in alerts.mails(for: update.checkerReports, of: pairs, routerID: alerter.routerID) {
+                    alerter.send(mail)
+                }
+            }
+        }
     }
 
     // MARK: - Periodic work
@@ -204,11 +223,16 @@ public actor DirectorService: ServiceLifecycle.Service, ConfigurationParticipant
         case .success(let update):
             setup = next
             plan = next.checkerPlan()
+            alerter?.configure(SMTPSettings(candidate.configuration.globalDefinitions))
+            // The update concerns servers of both configurations (removed ones are mailed as removed).
+            let nextAlerts = DirectorAlerts(setup: next, plan: plan)
+            alerts = alerts.union(nextAlerts)
             published.set(next.virtualServers)
             configLoadedAt = Date()
             lastReload = ReloadStatus(at: Date(), result: .ok)
             metrics?.metrics.recordReload(.ok)
             process(update)
+            alerts = nextAlerts
             let summary = await engine.apply(plan.checkers)
             if let metrics {
                 let status = director.status()
@@ -248,9 +272,12 @@ public actor DirectorService: ServiceLifecycle.Service, ConfigurationParticipant
                 }
             case .runScript(let command):
                 scripts.launch(command)
-            case .realServerChanged, .quorumChanged:
+            case .realServerChanged, .quorumChanged, .quorumReport, .realServerCleared:
                 break
             }
+        }
+        if let alerter {
+            for mail in alerts.mails(for: update.actions, routerID: alerter.routerID) { alerter.send(mail) }
         }
         metrics?.record(update)
     }

@@ -1,0 +1,93 @@
+import Director
+import HealthCheck
+import SMTPAlert
+
+/// The SMTP alerts of the director's changes, where and as keepalived sends them: a checker's mail when the
+/// checker changes state (check_tcp.c, check_http.c, check_misc.c), a quorum mail (ipwrapper.c
+/// `do_vs_notifies`), and a mail for an alive real server removed by a reload or at shutdown (`clear_service_rs`).
+///
+/// Which servers mail is ``Director/SMTPAlertTargets`` (`smtp_alert` resolved with keepalived's defaults);
+/// whether mail goes anywhere is the ``SMTPAlert/MailAlerter``'s settings.
+///
+/// One difference: keepalived's MISC_CHECK also mails a first result that changes nothing (`succeeded` at start
+/// for a server that starts alive); lvsd's checker engine reports changes only, so those mails are not sent.
+struct DirectorAlerts: Sendable {
+    var targets: SMTPAlertTargets
+    /// The kind of each checker (its mail's wording).
+    var kinds: [HealthCheck.CheckerID: CheckKind]
+
+    /// The alerts of `setup`, with the checkers of its `plan`.
+    init(setup: KeepalivedSetup, plan: KeepalivedSetup.CheckerPlan) {
+        targets = setup.smtpAlerts
+        var kinds: [HealthCheck.CheckerID: CheckKind] = [:]
+        kinds.reserveCapacity(plan.checkers.count)
+        for checker in plan.checkers { kinds[checker.id] = checker.spec.probe.kind }
+        self.kinds = kinds
+    }
+
+    /// These alerts and `other`'s (a reload's update concerns servers of both configurations).
+    func union(_ other: DirectorAlerts) -> DirectorAlerts {
+        var both = self
+        both.targets.virtualServers.formUnion(other.targets.virtualServers)
+        both.targets.realServers.formUnion(other.targets.realServers)
+        both.targets.protocolNames.merge(other.targets.protocolNames) { mine, _ in mine }
+        both.kinds.merge(other.kinds) { mine, _ in mine }
+        return both
+    }
+
+    /// The quorum mails and real-server removal mails of an update's actions.
+    func mails(for actions: [DirectorAction], routerID: String) -> [AlertMail] {
+        var mails: [AlertMail] = []
+        for action in actions {
+            switch action {
+            case .quorumReport(let r) where targets.virtualServers.contains(r.virtualServer):
+                let event: QuorumAlert.Event = switch (r.cause, r.up) {
+                case (.start, true): .startingUp
+                case (.start, false): .startingDown
+                case (.change, true): .gained
+                case (.change, false): .lost
+                case (.stopping, _): .shuttingDown
+                }
+                let change = QuorumAlert(event, quorum: r.quorum, hysteresis: r.hysteresis, threshold: r.threshold,
+                                         weightSum: r.weightSum)
+                mails.append(.virtualServer(r.virtualServer.description, change, routerID: routerID))
+            case .realServerCleared(let id, let stopping) where targets.realServers.contains(id):
+                mails.append(.realServer(targets.name(of: id), of: id.virtualServer.description, alive: false,
+                                         stopping ? .shuttingDown : .removed, routerID: routerID))
+            default:
+                break
+            }
+        }
+        return mails
+    }
+
+    /// The checkers' mails for a batch of verdicts: `batch` pairs each transition with the event made of it,
+    /// `reports` is what the director did with those events (in the same order, unknown ones left out).
+    ///
+    /// A mail when the checker changed state and its real server mails, unless `no_checker_emails` is set and
+    /// the real server's alive state did not change.
+    func mails(for reports: [CheckerReport], of batch: [(transition: CheckTransition, event: CheckerEvent)],
+               routerID: String) -> [AlertMail] {
+        var mails: [AlertMail] = []
+        var next = batch.startIndex
+        for report in reports {
+            while next < batch.endIndex && batch[next].event != report.event { next += 1 }
+            guard next < batch.endIndex else { break }
+            let transition = batch[next].transition
+            next += 1
+            guard report.checkerChanged, targets.realServers.contains(report.event.realServer),
+                  report.realServerWasAlive != report.realServerIsAlive || !targets.noCheckerEmails,
+                  let kind = kinds[transition.checker] else { continue }
+            let up = report.checkerIsUp
+            let alert: CheckerAlert = switch kind {
+            case .tcp: up ? .tcpSucceeded : .tcpFailed
+            case .http, .ssl: up ? .httpSucceeded : .httpFailed()
+            case .misc:
+                if up { .miscSucceeded } else if case .scriptTimeout = transition.failure { .miscTimedOut } else { .miscFailed }
+            }
+            mails.append(.realServer(transition.checker.realServer, of: transition.checker.virtualServer,
+                                     alive: report.realServerIsAlive, alert, routerID: routerID))
+        }
+        return mails
+    }
+}
