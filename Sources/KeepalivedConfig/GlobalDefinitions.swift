@@ -90,12 +90,14 @@ public struct MailSettings: Hashable, Sendable {
     public var smtpAlert: Bool?
     /// `smtp_alert_vrrp`: mail on VRRP events (overrides `smtp_alert` for VRRP).
     public var smtpAlertVRRP: Bool?
+    /// `no_email_faults`: no VRRP mail for entering FAULT (instances and groups).
+    public var noEmailFaults = false
     /// The connect timeout in effect: `smtp_connect_timeout`, else keepalived's 30 s.
     public var effectiveSMTPConnectTimeout: ConfigDuration { smtpConnectTimeout ?? .seconds(30) }
     /// Whether any mail setting was given.
     public var isEmpty: Bool {
         notificationEmail.isEmpty && notificationEmailFrom == nil && smtpServer == nil && smtpHeloName == nil
-            && smtpConnectTimeout == nil && smtpAlert == nil && smtpAlertVRRP == nil
+            && smtpConnectTimeout == nil && smtpAlert == nil && smtpAlertVRRP == nil && !noEmailFaults
     }
 }
 

@@ -68,6 +68,8 @@ extension Parser {
             if let v = unsigned(node, in: 1...100) { g.vrrp.downTimerAdverts = UInt32(v) }
         case "smtp_alert_vrrp":
             if let v = optionalBool(node) { g.mail.smtpAlertVRRP = v }
+        case "no_email_faults":
+            g.mail.noEmailFaults = true
         default:
             break
         }

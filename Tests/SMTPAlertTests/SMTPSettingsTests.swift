@@ -44,6 +44,11 @@ import Testing
         #expect(SMTPSettings(globals(""), hostName: "h").routerID == "h")
     }
 
+    @Test func noEmailFaultsIsParsedForTheVRRPMails() {
+        #expect(globals("global_defs {\n no_email_faults\n}").mail.noEmailFaults)
+        #expect(!globals("").mail.noEmailFaults)
+    }
+
     @Test func hostNameAndDefaultSender() {
         let host = SMTPSettings.localHostName()
         #expect(!host.isEmpty && !host.contains("\0"))

@@ -66,6 +66,7 @@ public struct KeepalivedSetup: Sendable {
         var alerts = SMTPAlertTargets()
         let globals = config.globalDefinitions
         alerts.noCheckerEmails = globals.noCheckerEmails
+        alerts.realServerDefault = SMTPAlertTargets.realServerDefault(globals)
         specs.reserveCapacity(config.virtualServers.count)
         for vs in config.virtualServers {
             let instances = IPVSMapping.serviceKeys(for: vs, in: config)
@@ -82,7 +83,7 @@ public struct KeepalivedSetup: Sendable {
             for rs in vs.realServers {
                 let dest = IPVSMapping.destination(for: rs, in: firstKey)
                 let rsID = RealServerID(vsID, dest.address, dest.port)
-                if SMTPAlertTargets.alerts(rs, globals) { alerts.realServers.insert(rsID) }
+                if let own = rs.smtpAlert, own != alerts.realServerDefault { alerts.realServerOverrides[rsID] = own }
                 var checkerSpecs: [CheckerSpec] = []
                 for (index, checker) in rs.checkers.enumerated() {
                     guard checker.kind.isActedUpon, let probe = KeepalivedSetup.probe(for: checker, of: rs, in: vs) else {

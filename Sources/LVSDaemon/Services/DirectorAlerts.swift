@@ -12,13 +12,14 @@ import SMTPAlert
 /// One difference: keepalived's MISC_CHECK also mails a first result that changes nothing (`succeeded` at start
 /// for a server that starts alive); lvsd's checker engine reports changes only, so those mails are not sent.
 struct DirectorAlerts: Sendable {
-    var targets: SMTPAlertTargets
+    /// The targets of the configuration (during a reload: of both configurations, the new one last).
+    private var targets: [SMTPAlertTargets]
     /// The kind of each checker (its mail's wording).
-    var kinds: [HealthCheck.CheckerID: CheckKind]
+    private var kinds: [HealthCheck.CheckerID: CheckKind]
 
     /// The alerts of `setup`, with the checkers of its `plan`.
     init(setup: KeepalivedSetup, plan: KeepalivedSetup.CheckerPlan) {
-        targets = setup.smtpAlerts
+        targets = [setup.smtpAlerts]
         var kinds: [HealthCheck.CheckerID: CheckKind] = [:]
         kinds.reserveCapacity(plan.checkers.count)
         for checker in plan.checkers { kinds[checker.id] = checker.spec.probe.kind }
@@ -28,11 +29,16 @@ struct DirectorAlerts: Sendable {
     /// These alerts and `other`'s (a reload's update concerns servers of both configurations).
     func union(_ other: DirectorAlerts) -> DirectorAlerts {
         var both = self
-        both.targets.virtualServers.formUnion(other.targets.virtualServers)
-        both.targets.realServers.formUnion(other.targets.realServers)
-        both.targets.protocolNames.merge(other.targets.protocolNames) { mine, _ in mine }
+        both.targets += other.targets
         both.kinds.merge(other.kinds) { mine, _ in mine }
         return both
+    }
+
+    private func wants(realServer id: RealServerID) -> Bool { targets.contains { $0.mails(realServer: id) } }
+    private func wants(virtualServer id: VirtualServerID) -> Bool { targets.contains { $0.mails(virtualServer: id) } }
+    private var noCheckerEmails: Bool { targets.last?.noCheckerEmails ?? false }
+    private func name(of id: RealServerID) -> String {
+        (targets.first { $0.protocolNames[id.virtualServer] != nil } ?? targets.last)?.name(of: id) ?? "\(id.destination)"
     }
 
     /// The quorum mails and real-server removal mails of an update's actions.
@@ -40,7 +46,7 @@ struct DirectorAlerts: Sendable {
         var mails: [AlertMail] = []
         for action in actions {
             switch action {
-            case .quorumReport(let r) where targets.virtualServers.contains(r.virtualServer):
+            case .quorumReport(let r) where wants(virtualServer: r.virtualServer):
                 let event: QuorumAlert.Event = switch (r.cause, r.up) {
                 case (.start, true): .startingUp
                 case (.start, false): .startingDown
@@ -51,8 +57,8 @@ struct DirectorAlerts: Sendable {
                 let change = QuorumAlert(event, quorum: r.quorum, hysteresis: r.hysteresis, threshold: r.threshold,
                                          weightSum: r.weightSum)
                 mails.append(.virtualServer(r.virtualServer.description, change, routerID: routerID))
-            case .realServerCleared(let id, let stopping) where targets.realServers.contains(id):
-                mails.append(.realServer(targets.name(of: id), of: id.virtualServer.description, alive: false,
+            case .realServerCleared(let id, let stopping) where wants(realServer: id):
+                mails.append(.realServer(name(of: id), of: id.virtualServer.description, alive: false,
                                          stopping ? .shuttingDown : .removed, routerID: routerID))
             default:
                 break
@@ -75,8 +81,8 @@ struct DirectorAlerts: Sendable {
             guard next < batch.endIndex else { break }
             let transition = batch[next].transition
             next += 1
-            guard report.checkerChanged, targets.realServers.contains(report.event.realServer),
-                  report.realServerWasAlive != report.realServerIsAlive || !targets.noCheckerEmails,
+            guard report.checkerChanged, wants(realServer: report.event.realServer),
+                  report.realServerWasAlive != report.realServerIsAlive || !noCheckerEmails,
                   let kind = kinds[transition.checker] else { continue }
             let up = report.checkerIsUp
             let alert: CheckerAlert = switch kind {

@@ -5,8 +5,8 @@ import Testing
 /// lvsd's SMTP alerts against a real mail server (Debian's python3-aiosmtpd) in a network namespace, and the same
 /// scenario against keepalived 2.2.7 from Debian's package: a TCP_CHECK'd real server goes down and comes back,
 /// and the mails received (envelope, headers, subjects, bodies) are compared with keepalived's texts.
-@Suite("Kernel: SMTP alerts")
-struct SMTPAlertKernelTests {
+@Suite("Kernel: alert mails")
+struct MailAlertKernelTests {
     enum Daemon: String, CaseIterable { case lvsd, keepalived }
 
     /// One received mail: the envelope and the message as aiosmtpd got them.
