@@ -7,6 +7,7 @@ pkgs=(
     libnl-route-3-dev                                             # VRRPNetwork: addresses, routes, links
     ipvsadm keepalived                                            # reference behaviour
     iproute2 curl openssl python3 procps bc                       # lab, end-to-end tests, benchmarks
+    nginx                                                         # the ha lab's web servers
 )
 missing=()
 for p in "${pkgs[@]}"; do
