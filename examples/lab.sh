@@ -647,6 +647,19 @@ declare -A HA_CONFIG=([dir1]=dr-director1.conf [dir2]=dr-director2.conf [svc1]=w
 LONG_PID=""
 LONG_LOG=""
 MONITOR_PIDS=""
+HA_STARTED=0
+
+# Whether the words of WANT appear in GOT in the same order (others may come between them).
+in_order() {
+    local -a want got
+    read -r -a want <<<"$1"
+    read -r -a got <<<"$2"
+    local i=0 word
+    for word in "${got[@]}"; do
+        if [ "$i" -lt "${#want[@]}" ] && [ "$word" = "${want[$i]}" ]; then i=$((i + 1)); fi
+    done
+    [ "$i" -eq "${#want[@]}" ]
+}
 
 build_topology_ha() {
     # No multicast snooping: VRRP (224.0.0.18) and the sync daemon (224.0.0.81) are link-local groups, flooded
@@ -971,6 +984,7 @@ run_ha() {
 
     step "daemons: $LAB_DIRECTOR on dir1, dir2 (ha/dr-director{1,2}.conf) and svc1, svc2 (ha/web-node{1,2}.conf)"
     t0=$(now_us)
+    HA_STARTED=$t0
     for node in dir1 dir2 svc1 svc2; do render_ha_config "$node"; start_ha_daemon "$node"; done
     wait_ha_daemons_started dir1 dir2 svc1 svc2
 
@@ -1071,17 +1085,26 @@ run_ha() {
     log "  svc1 MASTER holding $WEB_VIP again, svc2 BACKUP, ${TOOK}s after nginx answered"
     [ "$(ask "$WEB_VIP")" = svc1 ] || fail "$WEB_VIP was answered by '$(ask "$WEB_VIP")', expected svc1"
 
-    step "transitions recorded by notify.sh"
+    step "transitions recorded by notify.sh (seconds since the daemons' start)"
+    local want got extra=""
     for node in dir1 dir2 svc1 svc2; do
         local instance=VI_DR
         [ "${node#svc}" = "$node" ] || instance=VI_WEB
-        log "  $node $instance: $(awk '{ print $2 }' "$RUNDIR/$node/$instance.state.log" | tr '\n' ' ')"
+        log "  $node $instance: $(awk -v t0="$HA_STARTED" '{ printf "%s@%.1f ", $2, $1 - t0 / 1000000 }' "$RUNDIR/$node/$instance.state.log")"
+        # Each node went through these, in this order, and ended in the last; more transitions than these (a
+        # starved daemon's script timing out, or its adverts late) are reported, not failed: every step above
+        # checked the state it needed when it needed it.
+        case $node in
+            dir1|svc1) want="BACKUP MASTER BACKUP MASTER" ;;
+            dir2|svc2) want="BACKUP MASTER BACKUP" ;;
+        esac
+        got=$(awk '{ print $2 }' "$RUNDIR/$node/$instance.state.log" | tr '\n' ' ')
+        in_order "$want" "$got" || fail "$node's $instance transitions were $got; expected $want in this order"
+        [ "$(awk 'END { print $2 }' "$RUNDIR/$node/$instance.state.log")" = "${want##* }" ] \
+            || fail "$node's $instance transitions were $got; expected to end in ${want##* }"
+        [ "$(wc -w <<<"$got")" -eq "$(wc -w <<<"$want")" ] || extra+=" $node"
     done
-    # dir1: MASTER, then (after the restart) BACKUP and MASTER again; dir2: BACKUP, MASTER, BACKUP.
-    [ "$(awk '{ print $2 }' "$RUNDIR/dir2/VI_DR.state.log" | tr '\n' ' ')" = "BACKUP MASTER BACKUP " ] \
-        || fail "dir2's VI_DR transitions were $(awk '{ print $2 }' "$RUNDIR/dir2/VI_DR.state.log" | tr '\n' ' '), expected BACKUP MASTER BACKUP"
-    [ "$(awk '{ print $2 }' "$RUNDIR/svc2/VI_WEB.state.log" | tr '\n' ' ')" = "BACKUP MASTER BACKUP " ] \
-        || fail "svc2's VI_WEB transitions were $(awk '{ print $2 }' "$RUNDIR/svc2/VI_WEB.state.log" | tr '\n' ' '), expected BACKUP MASTER BACKUP"
+    [ -z "$extra" ] || log "  note: more transitions than the steps made on$extra (a daemon short of CPU: a check script timing out, adverts late)"
 
     step "teardown: stop the daemons (SIGTERM; backups first), nginx, realserver.sh stop"
     for node in dir2 svc2 dir1 svc1; do
