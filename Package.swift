@@ -102,7 +102,7 @@ let package = Package(
         // director with its checkers, the control socket, the metrics endpoint, signals), run by one ServiceGroup.
         .target(name: "LVSDaemon", dependencies: [
             "IPVSKit", "KeepalivedConfig", "HealthCheck", "Director", "Observability", "ProgramRunner", "DaemonLogging",
-            "VRRPRuntime", "VRRPNetwork", "SMTPAlert",
+            "VRRPRuntime", "VRRPNetwork", "VRRP", "SMTPAlert",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

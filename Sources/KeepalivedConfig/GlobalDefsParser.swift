@@ -111,7 +111,9 @@ extension Parser {
             case "smtp_alert":
                 if let v = optionalBool(node) { g.mail.smtpAlert = v }
             default:
-                if GlobalKeywords.notActedUpon.contains(node.name) {
+                if GlobalKeywords.vrrpActedUpon.contains(node.name) {
+                    parseGlobalVRRPKeyword(node, into: &g)
+                } else if GlobalKeywords.notActedUpon.contains(node.name) {
                     parseGlobalVRRPKeyword(node, into: &g)
                     recordNotActed(node, into: &g)
                 } else {
@@ -220,8 +222,16 @@ extension Parser {
 
 /// global_defs keywords lvsd recognises but does not act upon.
 enum GlobalKeywords {
+    /// VRRP globals lvsd's VRRP acts on (through each instance's resolved settings).
+    static let vrrpActedUpon: Set<String> = [
+        "vrrp_version", "vrrp_mcast_group4", "vrrp_mcast_group6", "vrrp_garp_master_delay", "vrrp_garp_master_repeat",
+        "vrrp_garp_master_refresh", "vrrp_garp_master_refresh_repeat", "vrrp_garp_lower_prio_delay",
+        "vrrp_garp_lower_prio_repeat", "vrrp_garp_interval", "vrrp_gna_interval", "vrrp_startup_delay", "vrrp_strict",
+        "vrrp_down_timer_adverts", "smtp_alert_vrrp", "no_email_faults",
+    ]
+
     static let notActedUpon: Set<String> = [
-        "email_faults", "no_email_faults", "smtp_alert_vrrp",
+        "email_faults",
         "vrrp_mcast_group4", "vrrp_mcast_group6", "vrrp_garp_master_delay", "vrrp_garp_master_repeat",
         "vrrp_garp_lower_prio_delay", "vrrp_garp_lower_prio_repeat", "vrrp_garp_master_refresh",
         "vrrp_garp_master_refresh_repeat", "vrrp_garp_interval", "vrrp_gna_interval", "vrrp_min_garp",

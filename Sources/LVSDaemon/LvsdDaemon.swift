@@ -46,7 +46,7 @@ public enum LvsdDaemon {
             defaultUser: ScriptAudit.defaultUser(configured: g.scriptUser, keepalivedScriptUser: ProgramRunner.keepalivedScriptUser),
             defaultGroup: g.scriptGroup)
         ScriptAudit.log(configuration, runner: runner, to: logger)
-        let alerter = MailAlerter(g, logger: logger)  // SMTP alerts (checkers now; VRRP can be given it too)
+        let alerter = MailAlerter(g, logger: logger)  // SMTP alerts: the checkers' and VRRP's
         let engine = CheckEngine(prober: prober(for: configuration, runner: runner, logger: logger),
                                  probeObserver: metrics?.probeObserver, logger: logger, timerSlack: .milliseconds(10))
         let director = DirectorService(director: programmed.director, setup: programmed.candidate.setup,
@@ -56,7 +56,7 @@ public enum LvsdDaemon {
                                        alerter: alerter)
         let vrrp: VRRPService
         do throws(ReloadRefusal) {
-            vrrp = try VRRPService(configuration: configuration, runner: runner, logger: logger)
+            vrrp = try VRRPService(configuration: configuration, runner: runner, logger: logger, alerter: alerter)
         } catch {
             for reason in error.reasons { logger.error("VRRP: \(reason)") }
             return 1

@@ -113,10 +113,11 @@ import Testing
         #expect(parse("global_defs {\n smtp_alert\n smtp_connect_timeout 5\n}").diagnostics.isEmpty)
     }
 
-    @Test func vrrpTuningIsRecordedNotActedUpon() {
+    @Test func vrrpTuningIsActedUponAndTheRestRecorded() {
         let result = parse("global_defs {\n vrrp_strict\n vrrp_garp_interval 0\n enable_snmp_checker\n}", strict: true)
         #expect(!result.hasErrors)
-        #expect(result.configuration.globalDefinitions.notActedUpon.map(\.keyword) == ["vrrp_strict", "vrrp_garp_interval", "enable_snmp_checker"])
+        #expect(result.configuration.globalDefinitions.vrrp.strict)
+        #expect(result.configuration.globalDefinitions.notActedUpon.map(\.keyword) == ["enable_snmp_checker"])
         #expect(result.diagnostics.filter { $0.kind == .notActedUpon }.count == 1)
     }
 

@@ -46,7 +46,8 @@ import Testing
         #expect(result.configuration.globalDefinitions.mail.smtpConnectTimeout == .seconds(30))
         #expect(result.configuration.globalDefinitions.routerID == "KA1")
         #expect(result.configuration.globalDefinitions.mail.notificationEmail.contains("908367919@qq.com"))
-        #expect(result.configuration.globalDefinitions.notActedUpon.contains { $0.keyword == "vrrp_garp_interval" })
+        // VRRP globals are acted upon now; vrrp_skip_check_adv_addr (global) is not.
+        #expect(!result.configuration.globalDefinitions.notActedUpon.contains { $0.keyword == "vrrp_garp_interval" })
     }
 
     @Test func directRouting000_05WarnsAboutNatMask() throws {

@@ -2,6 +2,8 @@ import KeepalivedConfig
 import Logging
 import ProgramRunner
 import ServiceLifecycle
+import SMTPAlert
+import VRRP
 import VRRPNetwork
 import VRRPRuntime
 
@@ -21,11 +23,14 @@ public actor VRRPService: ServiceLifecycle.Service, ConfigurationParticipant {
     private let runner: ProgramRunner
     private let logger: Logger
     private let networkNamespace: String?
+    private let alerter: MailAlerter?
 
     /// Creates the service for a configuration's VRRP part.
     /// - Throws: ``ReloadRefusal`` with every reason the VRRP part cannot run.
+    /// - Parameter alerter: sends the `smtp_alert` mails (keepalived's VRRP subjects and bodies).
     public init(configuration: KeepalivedConfiguration, runner: ProgramRunner, logger: Logger,
-                networkNamespace: String? = nil) throws(ReloadRefusal) {
+                alerter: MailAlerter? = nil, networkNamespace: String? = nil) throws(ReloadRefusal) {
+        self.alerter = alerter
         switch VRRPPlanBuilder.plan(configuration) {
         case .success(let p): plan = p
         case .failure(let problem): throw ReloadRefusal(problem.description.split(separator: "\n").map(String.init))
@@ -45,11 +50,33 @@ public actor VRRPService: ServiceLifecycle.Service, ConfigurationParticipant {
 
     private func startEngine() async {
         do throws(NetworkError) {
-            let e = try VRRPEngine(plan: plan, runner: runner, logger: logger, networkNamespace: networkNamespace)
+            var mail: (@Sendable (String, String, VRRPState) -> Void)?
+            if let alerter { mail = Self.mailer(alerter) }
+            let e = try VRRPEngine(plan: plan, runner: runner, logger: logger, networkNamespace: networkNamespace,
+                                   mail: mail)
             engine = e
             await e.start()
         } catch {
             logger.error("VRRP cannot start: \(error)")
+        }
+    }
+
+    /// keepalived's VRRP alert mails through `alerter`: `INSTANCE` or `GROUP`, the name, the state entered (INIT
+    /// for stopping).
+    static func mailer(_ alerter: MailAlerter) -> @Sendable (String, String, VRRPState) -> Void {
+        { kind, name, state in
+            let s: VRRPAlertState
+            switch state {
+            case .master: s = .master
+            case .backup: s = .backup
+            case .fault: s = .fault
+            case .initialize: s = .stopping
+            }
+            if kind == "GROUP" {
+                if let m = AlertMail.vrrpGroup(name, s, routerID: alerter.routerID) { alerter.send(m) }
+            } else {
+                alerter.send(AlertMail.vrrpInstance(name, s, routerID: alerter.routerID))
+            }
         }
     }
 

@@ -64,10 +64,16 @@ public actor VRRPEngine {
     private let notifier: Notifier
     private let logger: Logger
     private let namespace: String?
+    private let mail: (@Sendable (_ kind: String, _ name: String, _ state: VRRPState) -> Void)?
 
     /// Opens the rtnetlink socket, the link watcher and the announcer's packet socket (in `networkNamespace`, `nil`:
     /// the calling thread's), and the IPVS client when the plan has an `lvs_sync_daemon`. Starts nothing.
-    public init(plan: VRRPPlan, runner: ProgramRunner, logger: Logger, networkNamespace: String? = nil) throws(NetworkError) {
+    /// - Parameter mail: sends an alert mail for an instance (`INSTANCE`) or group (`GROUP`) entering a state
+    ///   (``VRRPState/initialize`` for stopping); called only where `smtp_alert` is on, never for FAULT with
+    ///   `no_email_faults`, and must not wait.
+    public init(plan: VRRPPlan, runner: ProgramRunner, logger: Logger, networkNamespace: String? = nil,
+                mail: (@Sendable (_ kind: String, _ name: String, _ state: VRRPState) -> Void)? = nil) throws(NetworkError) {
+        self.mail = mail
         self.plan = plan
         self.runner = runner
         self.logger = logger
@@ -391,6 +397,11 @@ public actor VRRPEngine {
         }
     }
 
+    private func alert(_ kind: String, _ name: String, _ state: VRRPState) {
+        guard let mail, !(state == .fault && plan.noEmailFaults) else { return }
+        mail(kind, name, state)
+    }
+
     private func writeFifos(kind: String, name: String, state: String, priority: UInt8) {
         let line = NotifyFifo.vrrpLine(kind: kind, name: name, state: state, priority: priority)
         for f in fifos where !f.write(line) { logger.debug("notify FIFO \(f.path) full: lost \(line)") }
@@ -506,6 +517,7 @@ public actor VRRPEngine {
             r.lowerPriorityInARow = 0
             instances[name] = r
             writeFifos(kind: "INSTANCE", name: name, state: to.rawValue, priority: r.core.effectivePriority)
+            if r.plan.smtpAlert { alert("INSTANCE", name, to) }
             notifier.notify(r.plan.notify, kind: "INSTANCE", name: name, state: to.rawValue, priority: r.core.effectivePriority)
             if plan.syncDaemon?.instance == name { switchSyncDaemon(master: to == .master) }
             if let group = r.plan.syncGroup { synchronise(group, after: name, from: from, to: to) }
@@ -527,6 +539,7 @@ public actor VRRPEngine {
             let scripts = Notifier.programs(for: r.plan.notify, kind: "INSTANCE", name: name, state: "STOP",
                                             priority: r.core.effectivePriority)
             writeFifos(kind: "INSTANCE", name: name, state: "STOP", priority: r.core.effectivePriority)
+            if r.plan.smtpAlert { alert("INSTANCE", name, .initialize) }
             if stopped { stopScripts += scripts } else { scripts.forEach(notifier.start) }
         case .log(let line):
             logger.info("\(line)")
@@ -577,6 +590,7 @@ public actor VRRPEngine {
             groupStates[group] = state
             notifier.notify(g.notify, kind: "GROUP", name: group, state: state.rawValue, priority: 0)
             writeFifos(kind: "GROUP", name: group, state: state.rawValue, priority: 0)
+            if g.smtpAlert { alert("GROUP", group, state) }
         }
     }
 

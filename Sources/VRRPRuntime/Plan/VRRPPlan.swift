@@ -15,6 +15,8 @@ public struct VRRPPlan: Hashable, Sendable {
     public var syncDaemon: SyncDaemonPlan?
     /// `static_ipaddress`: kept on the host whatever the state.
     public var staticAddresses: [PlannedAddress] = []
+    /// `no_email_faults`: no alert mail for FAULT.
+    public var noEmailFaults = false
     /// `notify_fifo` and `vrrp_notify_fifo`: FIFOs that get a line per VRRP event, with their reader scripts.
     public var fifos: [FifoPlan] = []
 
@@ -179,6 +181,8 @@ public struct SyncGroupPlan: Hashable, Sendable {
     public var members: [String]
     /// The group's notify scripts.
     public var notify: NotifyPlan
+    /// `smtp_alert` in effect for the group (its own, else `smtp_alert_vrrp`, else `smtp_alert`).
+    public var smtpAlert = false
 }
 
 /// `lvs_sync_daemon IF INSTANCE ...`.

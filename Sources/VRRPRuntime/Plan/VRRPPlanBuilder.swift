@@ -45,8 +45,11 @@ public enum VRRPPlanBuilder {
                 interval: script.interval, rise: Int(max(script.rise, 1)), fall: Int(max(script.fall, 1)),
                 initFail: script.initFail)
         }
+        let mail = configuration.globalDefinitions.mail
+        plan.noEmailFaults = mail.noEmailFaults
         plan.syncGroups = vrrp.syncGroups.map { g in
-            SyncGroupPlan(name: g.name, members: g.members, notify: notify(g))
+            SyncGroupPlan(name: g.name, members: g.members, notify: notify(g),
+                          smtpAlert: g.smtpAlert ?? mail.smtpAlertVRRP ?? mail.smtpAlert ?? false)
         }
         if let d = configuration.globalDefinitions.lvsSyncDaemon {
             let followed = d.vrrpInstance.flatMap { vrrp.instance(named: $0) }
