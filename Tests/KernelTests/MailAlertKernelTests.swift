@@ -176,4 +176,56 @@ struct MailAlertKernelTests {
         smtpd.stop(SIGKILL)
         rs.stop(SIGKILL)
     }
+
+    /// A lone VRRP instance with `smtp_alert`: start (BACKUP, then MASTER) and stop mail the same subjects and
+    /// bodies from lvsd as from keepalived 2.2.7, to aiosmtpd on the other end of a veth pair. keepalived's VRRP
+    /// child exits before its "Stopping" mail goes out; lvsd sends it (on purpose: the README says so).
+    @Test func vrrpTransitionsAreMailedAsKeepalivedMailsThem() throws {
+        var received: [Daemon: [String]] = [:]
+        for which in Daemon.allCases {
+            let pair = try VethPair("smv\(which == .lvsd ? "l" : "k")")
+            let dir = try scratchDirectory("smtp-vrrp-\(which.rawValue)")
+            let maildir = "\(dir)/mail"
+            try FileManager.default.createDirectory(atPath: maildir, withIntermediateDirectories: true)
+            try Self.server.replacingOccurrences(of: "10.10.0.3", with: "10.0.0.2").write(toFile: "\(dir)/smtpd.py", atomically: true, encoding: .utf8)
+            let smtpd = try Background(pair.b, "/usr/bin/python3", ["\(dir)/smtpd.py", maildir], log: "\(dir)/smtpd.log")
+            #expect(waitUntil(30) { smtpd.log.contains("ready") }, "\(smtpd.log)")
+            let node = try VRRPNode(which == .lvsd ? .lvsd : .keepalived, in: pair.a, label: "mail")
+            try node.start("""
+                global_defs {
+                    router_id dir1
+                    notification_email {
+                        ops@example.com
+                    }
+                    notification_email_from lvsd@example.com
+                    smtp_server 10.0.0.2 2525
+                    smtp_connect_timeout 5
+                }
+                vrrp_instance VI_1 {
+                    interface eth0
+                    virtual_router_id 51
+                    priority 100
+                    advert_int 1
+                    smtp_alert
+                    virtual_ipaddress {
+                        10.0.0.100/24
+                    }
+                }
+
+                """)
+            #expect(try waitUntil(30) { try node.holds("10.0.0.100") }, "\(node.diagnostics)")
+            #expect(waitUntil(20) { mails(in: maildir).count >= 2 }, "\(which): \(node.diagnostics)\n\(smtpd.log)")
+            node.stop()
+            if which == .lvsd {
+                #expect(waitUntil(20) { mails(in: maildir).count >= 3 }, "\(which): \(node.diagnostics)\n\(smtpd.log)")
+            }
+            sleep(2)
+            received[which] = mails(in: maildir).map(\.description)
+            smtpd.stop(SIGKILL)
+        }
+        #expect(received[.lvsd]?.contains("[dir1] VRRP Instance VI_1 - Entering MASTER state / => VRRP Instance is now owning VRRP VIPs <=") == true,
+                "\(received)")
+        #expect(received[.lvsd] == (received[.keepalived] ?? []) + ["[dir1] VRRP Instance VI_1 - Stopping / => VRRP Instance stopping <="],
+                "lvsd: \(received[.lvsd] ?? [])\nkeepalived: \(received[.keepalived] ?? [])")
+    }
 }
