@@ -3,8 +3,8 @@
 public enum InitialState: Hashable, Sendable {
     /// `state BACKUP` (the default for priority below 255): wait a full Master_Down_Interval.
     case backup
-    /// `state MASTER`: the owner (255) becomes MASTER at once; anyone else waits one interval plus the minimum
-    /// skew. Clears `nopreempt` and `preempt_delay`.
+    /// `state MASTER`: the owner (255) becomes MASTER at once; a sync-group member waits one interval plus the
+    /// minimum skew, anyone else a full Master_Down_Interval. Clears `nopreempt` and `preempt_delay`.
     case master
 }
 
@@ -80,6 +80,10 @@ public struct InstanceSettings: Hashable, Sendable {
     public var garpLowerPriorityRepeat: Int
     /// `vrrp_startup_delay` in microseconds: backup timers count from the end of it.
     public var startupDelay: UInt64
+    /// Whether the instance is in a `vrrp_sync_group`: only then does a non-owner with `state MASTER` wait just
+    /// one interval plus the minimum skew at start (keepalived 2.2.7's `vrrp_init_state`); otherwise it waits a
+    /// full Master_Down_Interval like any backup.
+    public var syncGroupMember = false
 
     /// Settings with keepalived's defaults for everything not given.
     public init(name: String, vrid: UInt8, version: VRRPVersion = .v2, priority: UInt8 = 100,

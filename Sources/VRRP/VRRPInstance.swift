@@ -125,7 +125,7 @@ public struct VRRPInstance: Sendable {
             armBackupTimer(now: now, into: &out)
             return
         }
-        if settings.initialState == .master {
+        if settings.initialState == .master && settings.syncGroupMember {
             downTimer = masterAdvertInterval + VRRPTimers.minimumSkew(version: settings.version, masterAdvertInterval: masterAdvertInterval)
         } else {
             downTimer = masterDownInterval

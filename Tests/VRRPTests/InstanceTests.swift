@@ -326,12 +326,23 @@ import Testing
         #expect(vi.effectivePriority == 255)
     }
 
-    @Test func nonOwnerStateMasterWaitsOneIntervalPlusMinimumSkew() {
-        var vi = VRRPInstance(settings: settings(initial: .master))
+    @Test func nonOwnerStateMasterInASyncGroupWaitsOneIntervalPlusMinimumSkew() {
+        var s = settings(initial: .master)
+        s.syncGroupMember = true
+        var vi = VRRPInstance(settings: s)
         let clock = FakeClock()
         let start = vi.handle(.start(faulted: false), at: clock.now)
         #expect(start.logLines == ["(VI_1) Entering BACKUP STATE (init)"])
         #expect(start.armed(.masterDown) == clock.at(1_003_906))
+    }
+
+    /// keepalived 2.2.7 (`vrrp_init_state`): outside a sync group, `state MASTER` below 255 waits the full
+    /// Master_Down_Interval, 3 s + (256 − 100)/256 s, as measured in the VM (bench/vrrp-bench.sh's lab notes).
+    @Test func nonOwnerStateMasterAloneWaitsTheFullMasterDownInterval() {
+        var vi = VRRPInstance(settings: settings(initial: .master))
+        let clock = FakeClock()
+        let start = vi.handle(.start(faulted: false), at: clock.now)
+        #expect(start.armed(.masterDown) == clock.at(3_609_375))
     }
 
     @Test func ownerConflictReducesPriority() {

@@ -120,6 +120,7 @@ public enum VRRPPlanBuilder {
         s.garpLowerPriorityDelay = microseconds(i.garp.lowerPriorityDelay)
         s.garpLowerPriorityRepeat = Int(i.garp.lowerPriorityRepeat)
         s.startupDelay = microseconds(global.vrrp.startupDelay)
+        s.syncGroupMember = group != nil
 
         // Sync-group members keep tracking weights only with sync_group_tracking_weight (keepalived sets them to 0).
         let keepWeights = group?.trackingWeight ?? true
