@@ -136,6 +136,28 @@ import Testing
         ka.stop()
     }
 
+    /// VRRPv3 over IPv4 unicast, keepalived's checksum quirk (the pseudo-header with the peer's address): lvsd
+    /// (150) preempts keepalived (100) and neither side logs a bad checksum; lvsd stopped, keepalived takes over.
+    @Test func v3UnicastIPv4ChecksumsAgreeBothWays() throws {
+        let pair = try VethPair("vp7")
+        let ka = try VRRPNode(.keepalived, in: pair.a, label: "ka")
+        let lvsd = try VRRPNode(.lvsd, in: pair.b, label: "lvsd")
+        func unicast(_ me: String, _ peer: String, _ priority: Int) -> String {
+            vrrpInstance("    version 3\n    advert_int 0.5\n    priority \(priority)\n    unicast_src_ip \(me)\n"
+                         + "    unicast_peer {\n        \(peer)\n    }\n    virtual_ipaddress {\n        10.0.0.100/24\n    }\n")
+        }
+        try ka.start(unicast("10.0.0.1", "10.0.0.2", 100))
+        #expect(try waitUntil(20) { try ka.holds(Self.vip) }, "\(ka.diagnostics)")
+        try lvsd.start(unicast("10.0.0.2", "10.0.0.1", 150))
+        #expect(try waitUntil(20) { try lvsd.holds(Self.vip) && !(try ka.holds(Self.vip)) }, "\(lvsd.diagnostics)\n\(ka.diagnostics)")
+        sleep(2)
+        #expect(!ka.log.contains("checksum") && !lvsd.log.contains("checksum"), "\(lvsd.diagnostics)\n\(ka.diagnostics)")
+        #expect(try lvsd.instance()?["drops"] as? [String: Int] ?? [:] == [:])
+        #expect(lvsd.stop())
+        #expect(try waitUntil(10) { try ka.holds(Self.vip) }, "\(ka.diagnostics)")
+        ka.stop()
+    }
+
     /// Two lvsd: a vrrp_script with weight -60 failing on the master (150 → 90) moves the VIP to the backup (120);
     /// passing again moves it back. The priority change is logged in keepalived's words.
     @Test func trackScriptMovesTheVIPBetweenTwoLvsd() throws {
