@@ -65,7 +65,7 @@ let package = Package(
         // VRRP in lvsd: keepalived.conf's vrrp_* blocks planned, instances driven on real time, adverts sent and
         // received, VIPs and routes applied, GARP/NA bursts, vrrp_script and interface tracking, notifies.
         .target(name: "VRRPRuntime", dependencies: [
-            "VRRP", "VRRPNetwork", "KeepalivedConfig", "IPVSKit", "ProgramRunner",
+            "VRRP", "VRRPNetwork", "KeepalivedConfig", "IPVSKit", "ProgramRunner", "CConnectShim",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // keepalived's SMTP alerts: its subjects and bodies, settings from global_defs, and a sender that queues

@@ -135,6 +135,10 @@ int cs_epoll_watch_connect(int epoll_fd, int fd, uint64_t token) {
     return epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &event);
 }
 
+int cs_epoll_unwatch(int epoll_fd, int fd) {
+    return epoll_ctl(epoll_fd, EPOLL_CTL_DEL, fd, NULL) == 0 ? 0 : -errno;
+}
+
 int cs_epoll_watch_read(int epoll_fd, int fd, uint64_t token) {
     struct epoll_event event = {.events = EPOLLIN, .data.u64 = token};
     return epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &event);

@@ -51,14 +51,19 @@ public final class VRRPSocket: Sendable {
     public let packets: AsyncStream<VRRPReceived>
     private let sendFD: Int32
     private let wake: WakeSignal
+    /// The receive socket when the caller polls it (``receiveDescriptor``), -1 with a receive thread of its own.
+    private let polledFD: Int32
 
     /// Opens both sockets in `networkNamespace` (`nil`: the calling thread's) and starts receiving.
     /// - Parameters:
     ///   - mode: default multicast to the family's VRRP group.
     ///   - source: IPv6: the address to send from (the interface's link-local); IPv4 ignores it (the header
     ///     carries the source).
+    ///   - receiveThread: true: a thread of its own receives into ``packets``; false: nothing is started and the
+    ///     caller polls ``receiveDescriptor`` and reads with ``drain(_:)`` (an event loop that handles the packets
+    ///     on its own thread, saving a thread switch per packet); ``packets`` then stays empty.
     public init(family: AddressFamily, interface: NetworkInterface, mode: Mode? = nil, source: VRRPAddress? = nil,
-                networkNamespace: String? = nil) throws(NetworkError) {
+                networkNamespace: String? = nil, receiveThread: Bool = true) throws(NetworkError) {
         let mode = mode ?? .multicast(group: family == .ipv4 ? .multicastGroupV4 : .multicastGroupV6)
         let (receiveFD, sendFD) = try inNetworkNamespace(networkNamespace) { () throws(NetworkError) -> (Int32, Int32) in
             let r = try Self.openReceiver(family: family, interface: interface, mode: mode)
@@ -81,6 +86,12 @@ public final class VRRPSocket: Sendable {
         self.wake = wake
         let (stream, continuation) = AsyncStream.makeStream(of: VRRPReceived.self, bufferingPolicy: .bufferingNewest(4096))
         packets = stream
+        guard receiveThread else {
+            polledFD = receiveFD
+            continuation.finish()
+            return
+        }
+        polledFD = -1
         continuation.onTermination = { _ in wake.signal() }
         let created = startDetachedThread {
             Self.receive(fd: receiveFD, family: family, wake: wake, continuation: continuation)
@@ -96,6 +107,18 @@ public final class VRRPSocket: Sendable {
     deinit {
         wake.signal()
         close(sendFD)
+        if polledFD >= 0 { close(polledFD) }
+    }
+
+    /// The receive socket to poll for readability, when made with `receiveThread: false` (-1 otherwise).
+    public var receiveDescriptor: Int32 { polledFD }
+
+    /// Reads every packet waiting on the receive socket without blocking, giving each to `body`, in order
+    /// (`receiveThread: false` only).
+    public func drain(_ body: (VRRPReceived) -> Void) {
+        guard polledFD >= 0 else { return }
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        Self.drain(fd: polledFD, family: family, buffer: &buffer) { body($0); return true }
     }
 
     /// Stops receiving: the stream ends and the receive socket closes. Sending still works.
@@ -210,8 +233,20 @@ public final class VRRPSocket: Sendable {
                                 continuation: AsyncStream<VRRPReceived>.Continuation) {
         defer { continuation.finish() }
         var buffer = [UInt8](repeating: 0, count: 65536)
-        var src = [UInt8](repeating: 0, count: 16), dst = [UInt8](repeating: 0, count: 16)
         while cvrrp_wait(fd, wake.fd) == 1 {
+            var going = true
+            drain(fd: fd, family: family, buffer: &buffer) { received in
+                if case .terminated = continuation.yield(received) { going = false }
+                return going
+            }
+            if !going { return }
+        }
+    }
+
+    /// Reads until EAGAIN (or `body` says stop), decoding each packet's ancillary data.
+    private static func drain(fd: Int32, family: AddressFamily, buffer: inout [UInt8], _ body: (VRRPReceived) -> Bool) {
+        var src = [UInt8](repeating: 0, count: 16), dst = [UInt8](repeating: 0, count: 16)
+        do {
             while true {
                 var ifindex: Int32 = 0, hasDst: Int32 = 0, hopLimit: Int32 = -1
                 let n: Int = buffer.withUnsafeMutableBytes { b in
@@ -238,7 +273,7 @@ public final class VRRPSocket: Sendable {
                     packet = .ipv6(bytes, source: source, destination: hasDst != 0 ? VRRPAddress(bytes: dst) : nil,
                                    hopLimit: hopLimit >= 0 ? Int(hopLimit) : nil)
                 }
-                if case .terminated = continuation.yield(VRRPReceived(packet: packet, interfaceIndex: ifindex)) { return }
+                if !body(VRRPReceived(packet: packet, interfaceIndex: ifindex)) { return }
             }
         }
     }

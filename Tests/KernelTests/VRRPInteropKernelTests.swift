@@ -192,7 +192,10 @@ import Testing
         let pair = try VethPair("vp6")
         let lvsd = try VRRPNode(.lvsd, in: pair.a, label: "lvsd")
         let ka = try VRRPNode(.keepalived, in: pair.b, label: "ka")
+        // lvsd first: keepalived, joining as BACKUP, drops lvsd's adverts, times out and claims MASTER too. (The
+        // other way round keepalived yields to the higher priority despite the mismatch.)
         try lvsd.start(vrrpInstance("    priority 150\n" + Self.v2))
+        #expect(try waitUntil(20) { try lvsd.holds(Self.vip) }, "\(lvsd.diagnostics)")
         try ka.start(vrrpInstance("    priority 100\n" + Self.v2.replacingOccurrences(of: "advert_int 1", with: "advert_int 2")))
         #expect(try waitUntil(30) { try lvsd.holds(Self.vip) && (try ka.holds(Self.vip)) }, "\(lvsd.diagnostics)\n\(ka.diagnostics)")
         #expect(try waitUntil(10) { lvsd.log.contains("split brain") }, "\(lvsd.diagnostics)")

@@ -144,7 +144,7 @@ import Testing
         var vi = VRRPInstance(settings: settings)
         var clock = FakeClock()
         _ = vi.handle(.start(faulted: false), at: clock.now)
-        clock.advance(to: 1_003_906)
+        clock.advance(to: 3_609_375)  // state MASTER outside a sync group: a full master-down interval
         let becoming = vi.handle(.timerFired(.masterDown), at: clock.now)
         let first = try #require(becoming.compactMap { if case .sendAdvert(let a) = $0 { a } else { nil } }.first)
         let source = try addr("10.9.0.1")

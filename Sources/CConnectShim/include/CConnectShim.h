@@ -51,6 +51,9 @@ int cs_epoll_watch_connect(int epoll_fd, int fd, uint64_t token);
 /// Watches `fd` for readability (an eventfd).
 int cs_epoll_watch_read(int epoll_fd, int fd, uint64_t token);
 
+/* Stops watching fd. Returns 0 or -errno. */
+int cs_epoll_unwatch(int epoll_fd, int fd);
+
 /// Waits up to `timeout_ms` (-1: forever) and writes the tokens of at most `capacity` ready descriptors to
 /// `tokens`. Returns their count, 0 on timeout or EINTR, -1 with errno on another error.
 int cs_epoll_wait(int epoll_fd, uint64_t *tokens, int capacity, int timeout_ms);

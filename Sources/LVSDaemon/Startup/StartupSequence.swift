@@ -32,11 +32,15 @@ public enum StartupSequence {
                                     prepared: StartupPreparation, configReadAt: Int, logger: Logger) -> ProgrammedDirector? {
         let (signals, connection) = prepared.wait()
         let preparedAt = StartupClock.milliseconds()
-        let ipvs: IPVSClient
-        switch connection {
-        case .success(let client):
+        // -P runs VRRP alone, as keepalived's does: the IPVS table is neither read nor changed, and a kernel
+        // without IPVS will do (a VRRP pair of web servers needs no ip_vs module).
+        let ipvs: any IPVSTableAccess
+        switch (connection, options.subsystems) {
+        case (_, .vrrp):
+            ipvs = NoIPVSTable()
+        case (.success(let client), _):
             ipvs = client
-        case .failure(let error):
+        case (.failure(let error), _):
             logger.error("\(error)")
             return nil
         }

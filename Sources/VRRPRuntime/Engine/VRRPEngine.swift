@@ -15,20 +15,35 @@ import VRRPNetwork
 /// * link and address events (``LinkWatcher``) feed interface tracking and restore VIPs deleted by hand;
 /// * `vrrp_script`s run through ``ScriptTracker``; notify scripts through ``Notifier``.
 public actor VRRPEngine {
-    private struct Running {
+    /// One running instance. A class, confined to the actor: at 1,000 adverts a second, copying a struct of this
+    /// size out of the dictionary and back for every packet cost more than the protocol.
+    private final class Running {
         var plan: InstancePlan
         var core: VRRP.VRRPInstance
         var tracking: TrackingState
         var interface: NetworkInterface?
         var socket: SocketKey?
+        /// What received adverts must match (the core's settings, computed once).
+        var expectations: ReceiveExpectations
         var identification = IPv4IdentificationCounter()
-        var timers: [TimerKind: Task<Void, Never>] = [:]
+        /// Per armed timer kind, the executor's timer token and the instant it is scheduled for. A re-arm to a
+        /// later instant (a BACKUP hearing its master) changes nothing: when the token comes due the core's later
+        /// deadline is found and the token scheduled again.
+        var timers: [TimerKind: (token: Int, until: ContinuousClock.Instant)] = [:]
         var counters = InstanceCounters()
         var addressesPresent = false
         /// Another member of the instance's sync group is in FAULT.
         var groupFault = false
         /// Lower-priority adverts heard in a row while MASTER (a peer that keeps claiming MASTER).
         var lowerPriorityInARow = 0
+
+        init(plan: InstancePlan, core: VRRP.VRRPInstance, tracking: TrackingState, interface: NetworkInterface?) {
+            self.plan = plan
+            self.core = core
+            self.tracking = tracking
+            self.interface = interface
+            expectations = core.settings.receiveExpectations
+        }
     }
 
     private struct SocketKey: Hashable {
@@ -42,6 +57,8 @@ public actor VRRPEngine {
     private var order: [String] = []
     private var sockets: [SocketKey: VRRPSocket] = [:]
     private var receivers: [SocketKey: Task<Void, Never>] = [:]
+    /// Which instance takes an advert: by socket, then VRID.
+    private var byVRID: [SocketKey: [UInt8: Running]] = [:]
     private var interfacesByName: [String: NetworkInterface] = [:]
     private var watcherTask: Task<Void, Never>?
     private var scripts: ScriptTracker
@@ -65,6 +82,12 @@ public actor VRRPEngine {
     private let logger: Logger
     private let namespace: String?
     private let mail: (@Sendable (_ kind: String, _ name: String, _ state: VRRPState) -> Void)?
+    private nonisolated let executor: EngineExecutor
+    private var timerTokens: [Int: (instance: ObjectIdentifier, name: String, kind: TimerKind)] = [:]
+    private var nextTimerToken = 0
+
+    /// The engine runs on a thread of its own that also reads the VRRP sockets (``EngineExecutor``).
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
     /// Opens the rtnetlink socket, the link watcher and the announcer's packet socket (in `networkNamespace`, `nil`:
     /// the calling thread's), and the IPVS client when the plan has an `lvs_sync_daemon`. Starts nothing.
@@ -74,6 +97,7 @@ public actor VRRPEngine {
     public init(plan: VRRPPlan, runner: ProgramRunner, logger: Logger, networkNamespace: String? = nil,
                 mail: (@Sendable (_ kind: String, _ name: String, _ state: VRRPState) -> Void)? = nil) throws(NetworkError) {
         self.mail = mail
+        do { executor = try EngineExecutor() } catch { throw NetworkError(error.description, .invalid("event loop")) }
         self.plan = plan
         self.runner = runner
         self.logger = logger
@@ -93,6 +117,10 @@ public actor VRRPEngine {
     public func start() async {
         guard !started else { return }
         started = true
+        executor.setTimerHandler { [weak self] token in
+            guard let self else { return }
+            self.assumeIsolated { $0.timerDue(token) }
+        }
         let events = watcher.events
         watcherTask = Task { [weak self] in
             for await event in events { await self?.handle(event) }
@@ -128,7 +156,10 @@ public actor VRRPEngine {
         fifos = []
         removeStaticAddresses()
         stopSyncDaemons()
-        for socket in sockets.values { socket.stop() }
+        for socket in sockets.values {
+            executor.unwatch(socket.receiveDescriptor)
+            socket.stop()
+        }
         for task in receivers.values { task.cancel() }
         sockets = [:]
         receivers = [:]
@@ -178,7 +209,7 @@ public actor VRRPEngine {
         }
         let initial = scripts.initialStates
         for p in new.instances {
-            if var r = instances[p.name] {
+            if let r = instances[p.name] {
                 if Self.sameCore(r.plan, p) {
                     r.plan = p
                     if r.tracking.plan != p.tracking {
@@ -210,12 +241,13 @@ public actor VRRPEngine {
     /// version, source, cast mode): new VIPs added (and announced) and removed ones deleted while MASTER, the new
     /// base priority applied through tracking. Returns false when the instance must restart.
     private func reconfigure(_ name: String, to p: InstancePlan) -> Bool {
-        guard var r = instances[name], r.plan.interface == p.interface, r.plan.sourceGiven == p.sourceGiven else { return false }
+        guard let r = instances[name], r.plan.interface == p.interface, r.plan.sourceGiven == p.sourceGiven else { return false }
         var settings = p.settings
         if !p.sourceGiven { settings.primaryAddress = r.core.settings.primaryAddress }
         guard r.core.canReconfigure(to: settings) else { return false }
         let old = r.plan
         for w in r.core.reconfigure(settings) { logger.warning("\(w)") }
+        r.expectations = r.core.settings.receiveExpectations
         r.plan = p
         if r.tracking.plan != p.tracking {
             var tracking = TrackingState(plan: p.tracking, initialScripts: scripts.initialStates)
@@ -234,11 +266,11 @@ public actor VRRPEngine {
         if !added.isEmpty || !removed.isEmpty { changes.append("VIPs +\(added.count) -\(removed.count)") }
         logger.info("(\(name)) reconfigured by reload without a state change\(changes.isEmpty ? "" : " (" + changes.joined(separator: ", ") + ")")")
         if r.addressesPresent {
-            var gone = r, new = r
-            gone.plan.addresses = removed
-            gone.plan.routes = old.routes.filter { !p.routes.contains($0) }
-            new.plan.addresses = added
-            new.plan.routes = p.routes.filter { !old.routes.contains($0) }
+            var gone = old, new = p
+            gone.addresses = removed
+            gone.routes = old.routes.filter { !p.routes.contains($0) }
+            new.addresses = added
+            new.routes = p.routes.filter { !old.routes.contains($0) }
             changeAddresses(gone, add: false)
             changeAddresses(new, add: true)
             if !added.isEmpty { announce(new, count: p.settings.garpMasterRepeat) }
@@ -280,7 +312,7 @@ public actor VRRPEngine {
             let known = item.name == p.interface ? interface : interfacesByName[item.name]
             tracking.setInterface(item.name, up: known.map { $0.isUp && $0.isRunning } ?? false)
         }
-        var running = Running(plan: p, core: VRRP.VRRPInstance(settings: settings), tracking: tracking, interface: interface)
+        let running = Running(plan: p, core: VRRP.VRRPInstance(settings: settings), tracking: tracking, interface: interface)
         for w in running.core.configurationWarnings { logger.warning("\(w)") }
         if let interface {
             let mode: VRRPSocket.Mode = settings.unicastPeers.isEmpty ? .multicast(group: settings.multicastGroup)
@@ -289,11 +321,13 @@ public actor VRRPEngine {
             if sockets[key] == nil {
                 do throws(NetworkError) {
                     let socket = try VRRPSocket(family: settings.family, interface: interface, mode: mode,
-                                                source: settings.primaryAddress, networkNamespace: namespace)
+                                                source: settings.primaryAddress, networkNamespace: namespace,
+                                                receiveThread: false)
                     sockets[key] = socket
-                    let packets = socket.packets
-                    receivers[key] = Task { [weak self] in
-                        for await received in packets { await self?.receive(received, on: key) }
+                    // Read on this actor's own thread: no hand-over per packet.
+                    executor.watch(socket.receiveDescriptor) { [weak self, socket] in
+                        guard let self else { return }
+                        self.assumeIsolated { engine in socket.drain { engine.receive($0, on: key) } }
                     }
                 } catch {
                     logger.error("(\(p.name)) \(error)")
@@ -303,6 +337,7 @@ public actor VRRPEngine {
         }
         instances[p.name] = running
         if !order.contains(p.name) { order.append(p.name) }
+        if let key = running.socket { byVRID[key, default: [:]][settings.vrid] = running }
         let faulted = tracking.isFaulted || running.socket == nil
         perform(p.name, event: .start(faulted: faulted))
         if !tracking.plan.scripts.isEmpty || !tracking.plan.interfaces.isEmpty || !tracking.plan.files.isEmpty {
@@ -311,13 +346,11 @@ public actor VRRPEngine {
     }
 
     private func stopInstance(_ name: String) {
-        guard instances[name] != nil else { return }
+        guard let r = instances[name] else { return }
         perform(name, event: .shutdown)
-        if var r = instances[name] {
-            for t in r.timers.values { t.cancel() }
-            r.timers = [:]
-            instances[name] = r
-        }
+        for slot in r.timers.values { timerTokens[slot.token] = nil }
+        r.timers = [:]
+        if let key = r.socket, byVRID[key]?[r.core.settings.vrid] === r { byVRID[key]?[r.core.settings.vrid] = nil }
     }
 
     /// The address adverts are sent from: IPv4, the interface's first primary (not secondary) address that is not
@@ -336,17 +369,15 @@ public actor VRRPEngine {
     // MARK: - Events
 
     private func receive(_ received: VRRPReceived, on key: SocketKey) {
-        guard !stopped, let vrid = ReceiveValidator.vrid(of: received.packet) else { return }
-        guard let name = order.first(where: { instances[$0]?.socket == key && instances[$0]?.plan.settings.vrid == vrid }),
-              var r = instances[name] else { return }
+        guard !stopped, let vrid = ReceiveValidator.vrid(of: received.packet), let r = byVRID[key]?[vrid] else { return }
+        let name = r.plan.name
         let source = received.packet.source ?? Self.ipv4Source(received.packet.bytes)
         let check = source.map { r.core.shouldCheckAddresses(from: $0) } ?? true
-        switch ReceiveValidator.validate(received.packet, expecting: r.core.settings.receiveExpectations, checkAddresses: check) {
+        switch ReceiveValidator.validate(received.packet, expecting: r.expectations, checkAddresses: check) {
         case .success(let advert):
             if advert.source == r.core.settings.primaryAddress { return }  // our own, looped back
             r.counters.advertsReceived += 1
             r.counters.lastAdvert = .now
-            instances[name] = r
             perform(name, event: .advert(advert))
         case .failure(let reason):
             r.counters.drops[reason.name, default: 0] += 1
@@ -357,7 +388,6 @@ public actor VRRPEngine {
                     logger.error("(\(name)) split brain: MASTER heard VRID \(vrid) from \(source.map(\.description) ?? "?") but ignores it (\(cause) differs: \(reason)); both may hold the VIPs")
                 }
             }
-            instances[name] = r
             if let line = reason.logLine(instance: name, vrid: vrid) { logger.info("\(line)") }
         }
     }
@@ -366,9 +396,35 @@ public actor VRRPEngine {
         bytes.count >= 20 ? VRRP.VRRPAddress(bytes: bytes[12..<16]) : nil
     }
 
-    private func fire(_ name: String, _ kind: TimerKind) {
-        guard !stopped else { return }
-        perform(name, event: .timerFired(kind))
+    /// A timer token came due: fire the core's timer if it is due, or schedule the token again for the core's
+    /// later deadline; a token replaced or cancelled meanwhile is dropped.
+    private func timerDue(_ token: Int) {
+        guard let entry = timerTokens.removeValue(forKey: token), !stopped, let r = instances[entry.name],
+              ObjectIdentifier(r) == entry.instance, r.timers[entry.kind]?.token == token else { return }
+        let kind = entry.kind
+        guard let due = r.core.timers[kind] else {
+            r.timers[kind] = nil
+            return
+        }
+        if due <= .now {
+            perform(r.plan.name, event: .timerFired(kind))
+            // The event usually re-arms the same kind later (the next advert): that arming was folded into this
+            // token, since it was scheduled no later.
+            guard r.timers[kind]?.token == token, let next = r.core.timers[kind] else {
+                if r.timers[kind]?.token == token { r.timers[kind] = nil }
+                return
+            }
+            reschedule(r, kind, token: token, entry: entry, at: next)
+        } else {
+            reschedule(r, kind, token: token, entry: entry, at: due)
+        }
+    }
+
+    private func reschedule(_ r: Running, _ kind: TimerKind, token: Int,
+                            entry: (instance: ObjectIdentifier, name: String, kind: TimerKind), at deadline: ContinuousClock.Instant) {
+        r.timers[kind] = (token, deadline)
+        timerTokens[token] = entry
+        executor.schedule(token, at: deadline)
     }
 
     private func scriptChanged(_ script: String, up: Bool) {
@@ -417,7 +473,7 @@ public actor VRRPEngine {
             if removed { interfacesByName[iface.name] = nil } else { interfacesByName[iface.name] = iface }
             if was != up, was != nil || !up { logger.info("Netlink reports \(iface.name) \(up ? "up" : "down")") }
             for name in order {
-                guard var r = instances[name] else { continue }
+                guard let r = instances[name] else { continue }
                 if r.plan.interface == iface.name && !removed { r.interface = iface }
                 let changed = r.tracking.setInterface(iface.name, up: up)
                 instances[name] = r
@@ -464,14 +520,13 @@ public actor VRRPEngine {
     // MARK: - Actions
 
     private func perform(_ name: String, event: InstanceEvent) {
-        guard var r = instances[name] else { return }
+        guard let r = instances[name] else { return }
         let actions = r.core.handle(event, at: .now)
-        instances[name] = r
         for action in actions { perform(name, action) }
     }
 
     private func perform(_ name: String, _ action: InstanceAction) {
-        guard var r = instances[name] else { return }
+        guard let r = instances[name] else { return }
         switch action {
         case .sendAdvert(let advert):
             guard let key = r.socket, let socket = sockets[key] else { return }
@@ -490,28 +545,28 @@ public actor VRRPEngine {
             }
             instances[name] = r
         case .armTimer(let kind, let instant):
-            r.timers[kind]?.cancel()
-            r.timers[kind] = Task { [weak self] in
-                try? await Task.sleep(until: instant, clock: .continuous)
-                guard !Task.isCancelled else { return }
-                await self?.fire(name, kind)
-            }
-            instances[name] = r
-        case .cancelTimer(let kind):
-            r.timers.removeValue(forKey: kind)?.cancel()
-            instances[name] = r
+            // A token scheduled no later than the new instant comes due, finds the new deadline and goes again.
+            if let slot = r.timers[kind], slot.until <= instant { break }
+            if let old = r.timers[kind] { timerTokens[old.token] = nil }
+            nextTimerToken += 1
+            let token = nextTimerToken
+            r.timers[kind] = (token, instant)
+            timerTokens[token] = (ObjectIdentifier(r), name, kind)
+            executor.schedule(token, at: instant)
+        case .cancelTimer:
+            break  // the token comes due, finds the timer gone in the core and is dropped
         case .addAddresses:
             r.addressesPresent = true
             instances[name] = r
             logger.debug("(\(name)) setting VIPs.")
-            changeAddresses(r, add: true)
+            changeAddresses(r.plan, add: true)
         case .removeAddresses:
             r.addressesPresent = false
             instances[name] = r
             logger.debug("(\(name)) removing VIPs.")
-            changeAddresses(r, add: false)
+            changeAddresses(r.plan, add: false)
         case .sendGratuitousBurst(let count):
-            announce(r, count: count)
+            announce(r.plan, count: count)
         case .transition(let from, let to):
             r.counters.transitions += from == .initialize ? 0 : 1
             r.lowerPriorityInARow = 0
@@ -595,10 +650,10 @@ public actor VRRPEngine {
     }
 
     /// Queues the instance's VIPs and routes to be added or removed, in order, on the netlink thread.
-    private func changeAddresses(_ r: Running, add: Bool) {
-        let logger = self.logger, name = r.plan.name
-        let targets = r.plan.addresses.map { ($0, $0.device ?? r.plan.interface) }
-        let routes = r.plan.routes
+    private func changeAddresses(_ plan: InstancePlan, add: Bool) {
+        let logger = self.logger, name = plan.name
+        let targets = plan.addresses.map { ($0, $0.device ?? plan.interface) }
+        let routes = plan.routes
         netlink.enqueue { nl in
             for (planned, device) in targets {
                 do throws(NetworkError) {
@@ -621,10 +676,10 @@ public actor VRRPEngine {
     }
 
     /// Queues one gratuitous ARP / unsolicited NA burst for every VIP, per device, after the address changes.
-    private func announce(_ r: Running, count: Int) {
-        let logger = self.logger, name = r.plan.name, announcer = self.announcer, spacing = r.plan.announceSpacing
+    private func announce(_ plan: InstancePlan, count: Int) {
+        let logger = self.logger, name = plan.name, announcer = self.announcer, spacing = plan.announceSpacing
         var grouped: [String: [VRRP.VRRPAddress]] = [:]
-        for planned in r.plan.addresses { grouped[planned.device ?? r.plan.interface, default: []].append(planned.address.address) }
+        for planned in plan.addresses { grouped[planned.device ?? plan.interface, default: []].append(planned.address.address) }
         let byDevice = grouped.sorted { $0.key < $1.key }
         netlink.enqueue { nl in
             for (device, addresses) in byDevice {

@@ -1,0 +1,141 @@
+import CConnectShim
+import ProgramRunner
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The VRRP engine's own thread, keepalived-style: one epoll loop that runs the engine actor's jobs and reads the
+/// VRRP sockets itself, so a received advert is handled on the thread that read it (one wake-up per packet, not a
+/// receive thread handing over to the cooperative pool), and keeps the engine's timers, firing them from
+/// `epoll_wait`'s timeout (no task or dispatch timer per advert). Work that blocks never comes here: address changes go
+/// to the netlink thread, scripts to the program runner.
+final class EngineExecutor: SerialExecutor, @unchecked Sendable {
+    // @unchecked: `jobs` is behind a Mutex; `handlers` is touched only on the loop's thread (registrations come
+    // from the actor, whose code runs there).
+    private let jobs = Mutex<[UnownedJob]>([])
+    private let epoll: Int32
+    private let wake: Int32
+    private var handlers: [Int32: () -> Void] = [:]
+    private var timers = TimerHeap()
+    /// Called on the loop's thread with each timer token that came due (set once by the engine).
+    private var onTimer: ((Int) -> Void)?
+    private let thread = Mutex<pthread_t?>(nil)
+
+    /// Starts the loop's thread.
+    init() throws(VRRPRuntimeError) {
+        epoll = cs_epoll_create()
+        wake = cs_eventfd()
+        guard epoll >= 0, wake >= 0, cs_epoll_watch_read(epoll, wake, UInt64(wake)) == 0 else {
+            throw VRRPRuntimeError("create the VRRP engine's event loop: \(String(cString: strerror(errno)))")
+        }
+        let created = startDetachedThread { [self] in loop() }
+        guard created == 0 else { throw VRRPRuntimeError("start the VRRP engine's thread (errno \(created))") }
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let unowned = UnownedJob(job)
+        jobs.withLock { $0.append(unowned) }
+        cs_eventfd_signal(wake)
+    }
+
+    func asUnownedSerialExecutor() -> UnownedSerialExecutor { UnownedSerialExecutor(ordinary: self) }
+
+    func checkIsolated() {
+        precondition(thread.withLock { $0.map { pthread_equal($0, pthread_self()) != 0 } ?? false },
+                     "not on the VRRP engine's thread")
+    }
+
+    /// Calls `handler` on the loop's thread whenever `fd` is readable. Call on the loop's thread (from the actor).
+    func watch(_ fd: Int32, _ handler: @escaping () -> Void) {
+        handlers[fd] = handler
+        _ = cs_epoll_watch_read(epoll, fd, UInt64(fd))
+    }
+
+    /// Sets what runs when a timer comes due. Call on the loop's thread.
+    func setTimerHandler(_ handler: @escaping (Int) -> Void) { onTimer = handler }
+
+    /// Calls the timer handler with `token` at `deadline` (or as soon after as the loop gets to it). Call on the
+    /// loop's thread.
+    func schedule(_ token: Int, at deadline: ContinuousClock.Instant) { timers.push(deadline, token) }
+
+    /// Stops watching `fd` (before it is closed). Call on the loop's thread.
+    func unwatch(_ fd: Int32) {
+        handlers[fd] = nil
+        _ = cs_epoll_unwatch(epoll, fd)
+    }
+
+    private func loop() {
+        thread.withLock { $0 = pthread_self() }
+        var tokens = [UInt64](repeating: 0, count: 32)
+        while true {
+            var timeout: Int32 = -1
+            if let next = timers.first {
+                let (s, a) = ContinuousClock.now.duration(to: next).components
+                // Whole milliseconds, rounded up, so the loop does not wake early and spin.
+                timeout = s < 0 ? 0 : Int32(clamping: s * 1000 + (a + 999_999_999_999_999) / 1_000_000_000_000_000)
+            }
+            let n = cs_epoll_wait(epoll, &tokens, 32, timeout)
+            if n < 0 && n != -EINTR { return }
+            for i in 0..<max(Int(n), 0) {
+                let fd = Int32(truncatingIfNeeded: tokens[i])
+                if fd == wake {
+                    cs_eventfd_drain(wake)
+                } else {
+                    handlers[fd]?()
+                }
+            }
+            while let job = jobs.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) {
+                job.runSynchronously(on: asUnownedSerialExecutor())
+            }
+            let now = ContinuousClock.now
+            while let next = timers.first, next <= now, let token = timers.pop() { onTimer?(token) }
+        }
+    }
+}
+
+/// A binary min-heap of (deadline, token).
+struct TimerHeap {
+    private var items: [(deadline: ContinuousClock.Instant, token: Int)] = []
+
+    /// The earliest deadline.
+    var first: ContinuousClock.Instant? { items.first?.deadline }
+
+    mutating func push(_ deadline: ContinuousClock.Instant, _ token: Int) {
+        items.append((deadline, token))
+        var i = items.count - 1
+        while i > 0 {
+            let parent = (i - 1) / 2
+            guard items[i].deadline < items[parent].deadline else { break }
+            items.swapAt(i, parent)
+            i = parent
+        }
+    }
+
+    /// Removes the earliest entry and returns its token.
+    mutating func pop() -> Int? {
+        guard !items.isEmpty else { return nil }
+        let token = items[0].token
+        let last = items.removeLast()
+        if !items.isEmpty {
+            items[0] = last
+            var i = 0
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var smallest = i
+                if l < items.count && items[l].deadline < items[smallest].deadline { smallest = l }
+                if r < items.count && items[r].deadline < items[smallest].deadline { smallest = r }
+                guard smallest != i else { break }
+                items.swapAt(i, smallest)
+                i = smallest
+            }
+        }
+        return token
+    }
+}
+
+/// Why the VRRP engine cannot start.
+public struct VRRPRuntimeError: Error, Hashable, Sendable, CustomStringConvertible {
+    public var description: String
+    init(_ description: String) { self.description = description }
+}
