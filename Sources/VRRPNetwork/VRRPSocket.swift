@@ -114,10 +114,11 @@ public final class VRRPSocket: Sendable {
     public var receiveDescriptor: Int32 { polledFD }
 
     /// Reads every packet waiting on the receive socket without blocking, giving each to `body`, in order
-    /// (`receiveThread: false` only).
-    public func drain(_ body: (VRRPReceived) -> Void) {
+    /// (`receiveThread: false` only). `buffer` is the caller's scratch space (kept between calls: allocating and
+    /// clearing 64 KiB per wake-up costs more than the packet); it grows to 64 KiB if smaller.
+    public func drain(buffer: inout [UInt8], _ body: (VRRPReceived) -> Void) {
         guard polledFD >= 0 else { return }
-        var buffer = [UInt8](repeating: 0, count: 65536)
+        if buffer.count < 65536 { buffer = [UInt8](repeating: 0, count: 65536) }
         Self.drain(fd: polledFD, family: family, buffer: &buffer) { body($0); return true }
     }
 
@@ -190,6 +191,13 @@ public final class VRRPSocket: Sendable {
             }
         }
         try check(cvrrp_bind_device(fd, interface.name), "SO_BINDTODEVICE")
+        // Adverts of many instances arrive together (their timers run in step): a default-sized buffer (about 200
+        // packets) overflows when the reader is late for a moment, losing adverts and electing a second master, so
+        // receive into 4 MiB, as keepalived sizes its buffers to its instances (vrrp_rx_bufs_policy). SO_RCVBUFFORCE
+        // passes rmem_max as root; without the privilege the default stays.
+        if cvrrp_setsockopt_int(fd, Int32(SOL_SOCKET), Int32(SO_RCVBUFFORCE), 4 << 20) != 0 {
+            _ = cvrrp_setsockopt_int(fd, Int32(SOL_SOCKET), Int32(SO_RCVBUF), 4 << 20)
+        }
         return fd
     }
 

@@ -57,6 +57,8 @@ public actor VRRPEngine {
     private var order: [String] = []
     private var sockets: [SocketKey: VRRPSocket] = [:]
     private var receivers: [SocketKey: Task<Void, Never>] = [:]
+    /// The sockets' read buffer (one: every read happens on the engine's thread).
+    private var receiveBuffer: [UInt8] = []
     /// Which instance takes an advert: by socket, then VRID.
     private var byVRID: [SocketKey: [UInt8: Running]] = [:]
     private var interfacesByName: [String: NetworkInterface] = [:]
@@ -327,7 +329,9 @@ public actor VRRPEngine {
                     // Read on this actor's own thread: no hand-over per packet.
                     executor.watch(socket.receiveDescriptor) { [weak self, socket] in
                         guard let self else { return }
-                        self.assumeIsolated { engine in socket.drain { engine.receive($0, on: key) } }
+                        self.assumeIsolated { engine in
+                            socket.drain(buffer: &engine.receiveBuffer) { engine.receive($0, on: key) }
+                        }
                     }
                 } catch {
                     logger.error("(\(p.name)) \(error)")
@@ -537,7 +541,8 @@ public actor VRRPEngine {
                         try socket.send(packet)
                         r.counters.advertsSent += 1
                     } catch {
-                        logger.debug("(\(name)) \(error)")
+                        r.counters.drops["send_failed", default: 0] += 1
+                        if r.counters.drops["send_failed"] == 1 { logger.warning("(\(name)) \(error)") }
                     }
                 }
             } catch {
