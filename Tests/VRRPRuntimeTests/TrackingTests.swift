@@ -69,3 +69,28 @@ import Testing
         #expect(SplitBrain.cause(of: .ttlNot255(received: 64)) == nil)
     }
 }
+
+/// The engine loop's timer arithmetic.
+@Suite struct EngineTimerTests {
+    @Test func timeoutsRoundUpAndAPassedDeadlineIsZeroNotForever() {
+        let now = ContinuousClock.now
+        #expect(EngineExecutor.timeout(until: now + .milliseconds(100), now: now) == 100)
+        #expect(EngineExecutor.timeout(until: now + .microseconds(100_001), now: now) == 101)
+        #expect(EngineExecutor.timeout(until: now + .seconds(2), now: now) == 2000)
+        // Overdue by less than a second: Duration's components are then (0, negative attoseconds).
+        #expect(EngineExecutor.timeout(until: now - .milliseconds(5), now: now) == 0)
+        #expect(EngineExecutor.timeout(until: now - .seconds(3), now: now) == 0)
+        #expect(EngineExecutor.timeout(until: now, now: now) == 0)
+    }
+
+    @Test func theHeapGivesDeadlinesInOrder() {
+        let now = ContinuousClock.now
+        var heap = TimerHeap()
+        let offsets = [50, 3, 99, 3, 0, 71, 12, 88, 1, 42]
+        for (token, ms) in offsets.enumerated() { heap.push(now + .milliseconds(ms), token) }
+        var popped: [Int] = []
+        while let t = heap.pop() { popped.append(offsets[t]) }
+        #expect(popped == offsets.sorted())
+        #expect(heap.first == nil)
+    }
+}
