@@ -254,35 +254,33 @@ public final class VRRPSocket: Sendable {
     /// Reads until EAGAIN (or `body` says stop), decoding each packet's ancillary data.
     private static func drain(fd: Int32, family: AddressFamily, buffer: inout [UInt8], _ body: (VRRPReceived) -> Bool) {
         var src = [UInt8](repeating: 0, count: 16), dst = [UInt8](repeating: 0, count: 16)
-        do {
-            while true {
-                var ifindex: Int32 = 0, hasDst: Int32 = 0, hopLimit: Int32 = -1
-                let n: Int = buffer.withUnsafeMutableBytes { b in
-                    switch family {
-                    case .ipv4:
-                        return cvrrp_ipv4_recv(fd, b.baseAddress, b.count, &ifindex)
-                    case .ipv6:
-                        return src.withUnsafeMutableBufferPointer { s in
-                            dst.withUnsafeMutableBufferPointer { d in
-                                cvrrp_ipv6_recv(fd, b.baseAddress, b.count, s.baseAddress, d.baseAddress,
-                                                &hasDst, &hopLimit, &ifindex)
-                            }
+        while true {
+            var ifindex: Int32 = 0, hasDst: Int32 = 0, hopLimit: Int32 = -1
+            let n: Int = buffer.withUnsafeMutableBytes { b in
+                switch family {
+                case .ipv4:
+                    return cvrrp_ipv4_recv(fd, b.baseAddress, b.count, &ifindex)
+                case .ipv6:
+                    return src.withUnsafeMutableBufferPointer { s in
+                        dst.withUnsafeMutableBufferPointer { d in
+                            cvrrp_ipv6_recv(fd, b.baseAddress, b.count, s.baseAddress, d.baseAddress,
+                                            &hasDst, &hopLimit, &ifindex)
                         }
                     }
                 }
-                guard n >= 0 else { break }   // EAGAIN: drained
-                let bytes = Array(buffer[0..<n])
-                let packet: ReceivedPacket
-                switch family {
-                case .ipv4:
-                    packet = .ipv4(bytes)
-                case .ipv6:
-                    guard let source = VRRPAddress(bytes: src) else { continue }
-                    packet = .ipv6(bytes, source: source, destination: hasDst != 0 ? VRRPAddress(bytes: dst) : nil,
-                                   hopLimit: hopLimit >= 0 ? Int(hopLimit) : nil)
-                }
-                if !body(VRRPReceived(packet: packet, interfaceIndex: ifindex)) { return }
             }
+            guard n >= 0 else { break }   // EAGAIN: drained
+            let bytes = Array(buffer[0..<n])
+            let packet: ReceivedPacket
+            switch family {
+            case .ipv4:
+                packet = .ipv4(bytes)
+            case .ipv6:
+                guard let source = VRRPAddress(bytes: src) else { continue }
+                packet = .ipv6(bytes, source: source, destination: hasDst != 0 ? VRRPAddress(bytes: dst) : nil,
+                               hopLimit: hopLimit >= 0 ? Int(hopLimit) : nil)
+            }
+            if !body(VRRPReceived(packet: packet, interfaceIndex: ifindex)) { return }
         }
     }
 }

@@ -56,7 +56,6 @@ public actor VRRPEngine {
     private var instances: [String: Running] = [:]
     private var order: [String] = []
     private var sockets: [SocketKey: VRRPSocket] = [:]
-    private var receivers: [SocketKey: Task<Void, Never>] = [:]
     /// The sockets' read buffer (one: every read happens on the engine's thread).
     private var receiveBuffer: [UInt8] = []
     /// Which instance takes an advert: by socket, then VRID.
@@ -162,9 +161,7 @@ public actor VRRPEngine {
             executor.unwatch(socket.receiveDescriptor)
             socket.stop()
         }
-        for task in receivers.values { task.cancel() }
         sockets = [:]
-        receivers = [:]
         _ = try? await netlink.perform { _ in () }
     }
 
@@ -660,9 +657,13 @@ public actor VRRPEngine {
         let targets = plan.addresses.map { ($0, $0.device ?? plan.interface) }
         let routes = plan.routes
         netlink.enqueue { nl in
+            // One link lookup per device, not per address.
+            var links: [String: NetworkInterface] = [:]
             for (planned, device) in targets {
                 do throws(NetworkError) {
-                    let iface = try nl.interface(named: device)
+                    let iface: NetworkInterface
+                    if let known = links[device] { iface = known } else { iface = try nl.interface(named: device) }
+                    links[device] = iface
                     if add { _ = try nl.addAddress(planned.address, to: iface) } else { _ = try nl.deleteAddress(planned.address, from: iface) }
                 } catch {
                     if add { logger.error("(\(name)) \(error)") } else { logger.debug("(\(name)) \(error)") }
