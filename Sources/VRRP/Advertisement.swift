@@ -226,15 +226,24 @@ public struct AdvertisementHeader: Hashable, Sendable {
     /// Reads the header, or `nil` when fewer than 8 bytes are given.
     public init?(_ bytes: some Collection<UInt8>) {
         guard bytes.count >= Advertisement.headerLength else { return nil }
-        let b = Array(bytes.prefix(Advertisement.headerLength))
-        version = b[0] >> 4
-        type = b[0] & 0x0f
-        vrid = b[1]
-        priority = b[2]
-        count = b[3]
-        byte4 = b[4]
-        byte5 = b[5]
-        checksum = UInt16(b[6]) << 8 | UInt16(b[7])
+        self.init(unchecked: Array(bytes.prefix(Advertisement.headerLength)), at: 0)
+    }
+
+    /// Reads the header at `offset` of `b`, or `nil` when fewer than 8 bytes follow it (the receive path: no copy).
+    public init?(_ b: [UInt8], at offset: Int) {
+        guard offset >= 0, b.count - offset >= Advertisement.headerLength else { return nil }
+        self.init(unchecked: b, at: offset)
+    }
+
+    private init(unchecked b: [UInt8], at o: Int) {
+        version = b[o] >> 4
+        type = b[o] & 0x0f
+        vrid = b[o + 1]
+        priority = b[o + 2]
+        count = b[o + 3]
+        byte4 = b[o + 4]
+        byte5 = b[o + 5]
+        checksum = UInt16(b[o + 6]) << 8 | UInt16(b[o + 7])
     }
 
     /// The v3 interval in centiseconds (12 bits).

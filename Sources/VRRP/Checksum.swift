@@ -10,6 +10,10 @@ public struct InternetChecksum: Sendable {
 
     /// Adds bytes to the running sum (byte streams may be split at any point).
     public mutating func add(_ bytes: some Sequence<UInt8>) {
+        if pendingHigh == nil, let done = bytes.withContiguousStorageIfAvailable({ addWords($0) }) {
+            pendingHigh = done
+            return
+        }
         for byte in bytes {
             if let high = pendingHigh {
                 sum &+= UInt32(high) << 8 | UInt32(byte)
@@ -18,6 +22,33 @@ public struct InternetChecksum: Sendable {
             } else {
                 pendingHigh = byte
             }
+        }
+    }
+
+    /// Adds contiguous bytes two at a time (the sum is on an even boundary); returns the odd last byte, if any.
+    private mutating func addWords(_ b: UnsafeBufferPointer<UInt8>) -> UInt8? {
+        var s = UInt64(sum)
+        var i = 0
+        while i + 1 < b.count {
+            s &+= UInt64(b[i]) << 8 | UInt64(b[i + 1])
+            i += 2
+        }
+        while s > 0xffff { s = (s & 0xffff) + (s >> 16) }
+        sum = UInt32(s)
+        return i < b.count ? b[i] : nil
+    }
+
+    /// Adds one 16-bit big-endian word (the sum is on an even boundary).
+    private mutating func addWord(_ w: UInt32) {
+        sum &+= w
+        if sum > 0xffff { sum = (sum & 0xffff) + (sum >> 16) }
+    }
+
+    /// Adds an address's bytes (the sum is on an even boundary).
+    private mutating func add(_ a: VRRPAddress) {
+        switch a {
+        case .v4(let v): addWord(v >> 16); addWord(v & 0xffff)
+        case .v6(let b): add(b)
         }
     }
 
@@ -43,14 +74,17 @@ public struct InternetChecksum: Sendable {
     /// result is 0 when it already holds the right value.
     public static func vrrpV3(message: [UInt8], source: VRRPAddress, destination: VRRPAddress) -> UInt16 {
         var c = InternetChecksum()
-        c.add(source.bytes)
-        c.add(destination.bytes)
-        let length = message.count
+        c.add(source)
+        c.add(destination)
+        let length = UInt32(truncatingIfNeeded: message.count)
         if source.family == .ipv4 {
-            c.add([0, IPProtocolVRRP, UInt8(length >> 8 & 0xff), UInt8(length & 0xff)])
+            c.addWord(UInt32(IPProtocolVRRP))
+            c.addWord(length & 0xffff)
         } else {
-            c.add([UInt8(length >> 24 & 0xff), UInt8(length >> 16 & 0xff), UInt8(length >> 8 & 0xff), UInt8(length & 0xff),
-                   0, 0, 0, IPProtocolVRRP])
+            c.addWord(length >> 16)
+            c.addWord(length & 0xffff)
+            c.addWord(0)
+            c.addWord(UInt32(IPProtocolVRRP))
         }
         c.add(message)
         return c.value

@@ -57,25 +57,35 @@ public struct IPv4Header: Hashable, Sendable {
     /// payload (version 4, IHL ≥ 5, enough bytes); the total length and TTL are left to the validator, which
     /// checks them in keepalived's order.
     public static func decode(_ datagram: some Collection<UInt8>) throws(PacketError) -> IPv4Header {
-        let b = Array(datagram.prefix(60))
-        guard b.count >= 20 else { throw .ipv4HeaderTruncated(length: datagram.count) }
+        try decode(Array(datagram))
+    }
+
+    /// ``decode(_:)`` for a datagram in an array (the receive path: no copy).
+    public static func decode(_ b: [UInt8]) throws(PacketError) -> IPv4Header {
+        guard b.count >= 20 else { throw .ipv4HeaderTruncated(length: b.count) }
         guard b[0] >> 4 == 4 else { throw .notIPv4(b[0] >> 4) }
         let ihl = Int(b[0] & 0x0f) * 4
         guard ihl >= 20 else { throw .badIPv4HeaderLength(ihl) }
-        guard b.count >= ihl else { throw .ipv4HeaderTruncated(length: datagram.count) }
-        guard let source = VRRPAddress(bytes: b[12..<16]), let destination = VRRPAddress(bytes: b[16..<20]) else {
-            throw .ipv4HeaderTruncated(length: datagram.count)
-        }
-        var h = IPv4Header(source: source, destination: destination, payloadLength: 0, identification: 0)
-        h.tos = b[1]
-        h.totalLength = UInt16(b[2]) << 8 | UInt16(b[3])
-        h.identification = UInt16(b[4]) << 8 | UInt16(b[5])
-        h.flagsAndFragmentOffset = UInt16(b[6]) << 8 | UInt16(b[7])
-        h.ttl = b[8]
-        h.proto = b[9]
-        h.checksum = UInt16(b[10]) << 8 | UInt16(b[11])
-        h.headerLength = ihl
-        return h
+        guard b.count >= ihl else { throw .ipv4HeaderTruncated(length: b.count) }
+        return IPv4Header(tos: b[1], totalLength: UInt16(b[2]) << 8 | UInt16(b[3]),
+                          identification: UInt16(b[4]) << 8 | UInt16(b[5]),
+                          flagsAndFragmentOffset: UInt16(b[6]) << 8 | UInt16(b[7]), ttl: b[8], proto: b[9],
+                          checksum: UInt16(b[10]) << 8 | UInt16(b[11]), source: VRRPAddress(ipv4In: b, at: 12),
+                          destination: VRRPAddress(ipv4In: b, at: 16), headerLength: ihl)
+    }
+
+    private init(tos: UInt8, totalLength: UInt16, identification: UInt16, flagsAndFragmentOffset: UInt16, ttl: UInt8,
+                 proto: UInt8, checksum: UInt16, source: VRRPAddress, destination: VRRPAddress, headerLength: Int) {
+        self.tos = tos
+        self.totalLength = totalLength
+        self.identification = identification
+        self.flagsAndFragmentOffset = flagsAndFragmentOffset
+        self.ttl = ttl
+        self.proto = proto
+        self.checksum = checksum
+        self.source = source
+        self.destination = destination
+        self.headerLength = headerLength
     }
 }
 

@@ -99,9 +99,16 @@ public struct ReceiveExpectations: Hashable, Sendable {
 public enum ReceiveValidator {
     /// The VRID of a packet, for finding its instance, or `nil` if the packet is too short to hold one.
     public static func vrid(of packet: ReceivedPacket) -> UInt8? {
-        switch header(of: packet) {
-        case .success(let h): h.header.vrid
-        case .failure: nil
+        let b = packet.bytes
+        switch packet.family {
+        case .ipv4:
+            // What `header(of:)` needs before it can read the VRID: version 4, a sane IHL, the 8 header bytes.
+            guard b.count >= 20, b[0] >> 4 == 4 else { return nil }
+            let ihl = Int(b[0] & 0x0f) * 4
+            guard ihl >= 20, b.count >= ihl + Advertisement.headerLength else { return nil }
+            return b[ihl + 1]
+        case .ipv6:
+            return b.count >= Advertisement.headerLength ? b[1] : nil
         }
     }
 
@@ -189,8 +196,8 @@ public enum ReceiveValidator {
         let advert = Advertisement.advertisement(from: message, header: hd, version: version, family: packet.family)
         if checkAddresses {
             // 12. Every one of our VIPs is present.
-            let received = Set(advert.addresses)
-            if let missing = ours.addresses.first(where: { !received.contains($0) }) {
+            // A linear search: a handful of VIPs per advert, and no set to build per packet.
+            if let missing = ours.addresses.first(where: { !advert.addresses.contains($0) }) {
                 return .failure(.addressMissing(missing))
             }
             // 13. Unicast source checks.
@@ -224,12 +231,12 @@ public enum ReceiveValidator {
                 if case .ipv4HeaderTruncated = error { return .failure(.tooShort(family: packet.family, length: bytes.count)) }
                 return .failure(.malformedIPHeader(error))
             }
-            guard let hd = AdvertisementHeader(bytes.dropFirst(ip.headerLength)) else {
+            guard let hd = AdvertisementHeader(bytes, at: ip.headerLength) else {
                 return .failure(.tooShort(family: packet.family, length: bytes.count))
             }
             return .success(Located(ip: ip, header: hd, offset: ip.headerLength))
         case .ipv6:
-            guard let hd = AdvertisementHeader(bytes) else { return .failure(.tooShort(family: packet.family, length: bytes.count)) }
+            guard let hd = AdvertisementHeader(bytes, at: 0) else { return .failure(.tooShort(family: packet.family, length: bytes.count)) }
             return .success(Located(ip: nil, header: hd, offset: 0))
         }
     }

@@ -23,13 +23,23 @@ public enum VRRPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
     }
 
     /// Builds an address from 4 (IPv4) or 16 (IPv6) network-order bytes; `nil` for any other length.
+    @inlinable
     public init?(bytes: some Collection<UInt8>) {
-        let b = Array(bytes)
-        switch b.count {
-        case 4: self = .v4(UInt32(b[0]) << 24 | UInt32(b[1]) << 16 | UInt32(b[2]) << 8 | UInt32(b[3]))
-        case 16: self = .v6(b)
+        switch bytes.count {
+        case 4:
+            var value: UInt32 = 0
+            for byte in bytes { value = value << 8 | UInt32(byte) }
+            self = .v4(value)
+        case 16: self = .v6(Array(bytes))
         default: return nil
         }
+    }
+
+    /// The IPv4 address in the 4 bytes of `bytes` at `offset` (the caller has checked they are there).
+    @inlinable
+    init(ipv4In bytes: [UInt8], at offset: Int) {
+        self = .v4(UInt32(bytes[offset]) << 24 | UInt32(bytes[offset + 1]) << 16 | UInt32(bytes[offset + 2]) << 8
+                   | UInt32(bytes[offset + 3]))
     }
 
     /// Parses dotted-quad IPv4 (`10.0.0.1`) or IPv6 text (`fe80::1`, `2001:db8::55`); `nil` if malformed.

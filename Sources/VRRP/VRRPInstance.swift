@@ -95,6 +95,12 @@ public struct VRRPInstance: Sendable {
     /// Applies one event at instant `now`; returns what the driver must do, in order.
     public mutating func handle(_ event: InstanceEvent, at now: ContinuousClock.Instant) -> [InstanceAction] {
         var out: [InstanceAction] = []
+        handle(event, at: now, into: &out)
+        return out
+    }
+
+    /// ``handle(_:at:)`` appending to `out` (a driver's reused buffer: no array per event).
+    public mutating func handle(_ event: InstanceEvent, at now: ContinuousClock.Instant, into out: inout [InstanceAction]) {
         switch event {
         case .start(let f): start(faulted: f, now: now, into: &out)
         case .advert(let a): received(a, now: now, into: &out)
@@ -104,7 +110,6 @@ public struct VRRPInstance: Sendable {
         case .follow(let target): follow(target, now: now, into: &out)
         case .shutdown: shutdown(into: &out)
         }
-        return out
     }
 
     private var tag: String { "(\(settings.name))" }

@@ -25,6 +25,10 @@ public actor VRRPEngine {
         var socket: SocketKey?
         /// What received adverts must match (the core's settings, computed once).
         var expectations: ReceiveExpectations
+        /// The address our adverts go out from (the core's, kept here so the receive path reads no copy of it).
+        var ownAddress: VRRP.VRRPAddress
+        /// `vrrp_skip_check_adv_addr` (the core's setting, as above).
+        var skipsAddressCheck: Bool
         var identification = IPv4IdentificationCounter()
         /// Per armed timer kind, the executor's timer token and the instant it is scheduled for. A re-arm to a
         /// later instant (a BACKUP hearing its master) changes nothing: when the token comes due the core's later
@@ -43,6 +47,15 @@ public actor VRRPEngine {
             self.tracking = tracking
             self.interface = interface
             expectations = core.settings.receiveExpectations
+            ownAddress = core.settings.primaryAddress
+            skipsAddressCheck = core.settings.skipCheckAdvertAddresses
+        }
+
+        /// Takes the settings derived from the core again (after a reconfiguration).
+        func refreshDerived() {
+            expectations = core.settings.receiveExpectations
+            ownAddress = core.settings.primaryAddress
+            skipsAddressCheck = core.settings.skipCheckAdvertAddresses
         }
     }
 
@@ -86,6 +99,7 @@ public actor VRRPEngine {
     private nonisolated let executor: EngineExecutor
     private var timerTokens: [Int: (instance: ObjectIdentifier, name: String, kind: TimerKind)] = [:]
     private var nextTimerToken = 0
+    private var spareActions: [InstanceAction] = []
 
     /// The engine runs on a thread of its own that also reads the VRRP sockets (``EngineExecutor``).
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
@@ -112,6 +126,15 @@ public actor VRRPEngine {
         files = FileTracker(files: plan.instances.flatMap(\.tracking.files), logger: logger)
     }
 
+    /// Runs `body` isolated to the engine, for the executor's callbacks (socket readable, timer due), which come
+    /// only on the loop's own thread, the one the actor's jobs run on. `assumeIsolated` would check that on every
+    /// packet; ``EngineExecutor/checkIsolated()`` still guards every other entry.
+    private nonisolated func onLoopThread(_ body: (isolated VRRPEngine) -> Void) {
+        withoutActuallyEscaping(body) { body in
+            unsafeBitCast(body, to: ((VRRPEngine) -> Void).self)(self)
+        }
+    }
+
     // MARK: - Life cycle
 
     /// Starts every instance (each first removes VIPs a killed predecessor left), the watcher and the scripts.
@@ -120,7 +143,7 @@ public actor VRRPEngine {
         started = true
         executor.setTimerHandler { [weak self] token in
             guard let self else { return }
-            self.assumeIsolated { $0.timerDue(token) }
+            self.onLoopThread { $0.timerDue(token) }
         }
         let events = watcher.events
         watcherTask = Task { [weak self] in
@@ -246,7 +269,7 @@ public actor VRRPEngine {
         guard r.core.canReconfigure(to: settings) else { return false }
         let old = r.plan
         for w in r.core.reconfigure(settings) { logger.warning("\(w)") }
-        r.expectations = r.core.settings.receiveExpectations
+        r.refreshDerived()
         r.plan = p
         if r.tracking.plan != p.tracking {
             var tracking = TrackingState(plan: p.tracking, initialScripts: scripts.initialStates)
@@ -326,7 +349,7 @@ public actor VRRPEngine {
                     // Read on this actor's own thread: no hand-over per packet.
                     executor.watch(socket.receiveDescriptor) { [weak self, socket] in
                         guard let self else { return }
-                        self.assumeIsolated { engine in
+                        self.onLoopThread { engine in
                             socket.drain(buffer: &engine.receiveBuffer) { engine.receive($0, on: key) }
                         }
                     }
@@ -372,16 +395,20 @@ public actor VRRPEngine {
     private func receive(_ received: VRRPReceived, on key: SocketKey) {
         guard !stopped, let vrid = ReceiveValidator.vrid(of: received.packet), let r = byVRID[key]?[vrid] else { return }
         let name = r.plan.name
-        let source = received.packet.source ?? Self.ipv4Source(received.packet.bytes)
-        let check = source.map { r.core.shouldCheckAddresses(from: $0) } ?? true
+        var check = true
+        if r.skipsAddressCheck, let source = received.packet.source ?? Self.ipv4Source(received.packet.bytes) {
+            check = r.core.shouldCheckAddresses(from: source)
+        }
         switch ReceiveValidator.validate(received.packet, expecting: r.expectations, checkAddresses: check) {
         case .success(let advert):
-            if advert.source == r.core.settings.primaryAddress { return }  // our own, looped back
+            if advert.source == r.ownAddress { return }  // our own, looped back
             r.counters.advertsReceived += 1
-            r.counters.lastAdvert = .now
-            perform(name, event: .advert(advert))
+            let now = ContinuousClock.now
+            r.counters.lastAdvert = now
+            perform(r, event: .advert(advert), at: now)
         case .failure(let reason):
             r.counters.drops[reason.name, default: 0] += 1
+            let source = received.packet.source ?? Self.ipv4Source(received.packet.bytes)
             if r.core.state == .master, let cause = SplitBrain.cause(of: reason) {
                 let first = r.counters.splitBrain[cause] == nil
                 r.counters.splitBrain[cause, default: 0] += 1
@@ -407,8 +434,9 @@ public actor VRRPEngine {
             r.timers[kind] = nil
             return
         }
-        if due <= .now {
-            perform(r.plan.name, event: .timerFired(kind))
+        let now = ContinuousClock.now
+        if due <= now {
+            perform(r, event: .timerFired(kind), at: now)
             // The event usually re-arms the same kind later (the next advert): that arming was folded into this
             // token, since it was scheduled no later.
             guard r.timers[kind]?.token == token, let next = r.core.timers[kind] else {
@@ -522,12 +550,22 @@ public actor VRRPEngine {
 
     private func perform(_ name: String, event: InstanceEvent) {
         guard let r = instances[name] else { return }
-        let actions = r.core.handle(event, at: .now)
-        for action in actions { perform(name, action) }
+        perform(r, event: event, at: .now)
     }
 
-    private func perform(_ name: String, _ action: InstanceAction) {
-        guard let r = instances[name] else { return }
+    /// Applies an event to an instance found already (the receive and timer paths: no lookup by name).
+    private func perform(_ r: Running, event: InstanceEvent, at now: ContinuousClock.Instant) {
+        // One action buffer, reused (taken out while in use: actions may apply events to other instances).
+        var actions = spareActions
+        spareActions = []
+        r.core.handle(event, at: now, into: &actions)
+        for action in actions { perform(r, action) }
+        actions.removeAll(keepingCapacity: true)
+        spareActions = actions
+    }
+
+    private func perform(_ r: Running, _ action: InstanceAction) {
+        let name = r.plan.name
         switch action {
         case .sendAdvert(let advert):
             guard let key = r.socket, let socket = sockets[key] else { return }
@@ -545,7 +583,6 @@ public actor VRRPEngine {
             } catch {
                 logger.error("(\(name)) cannot build an advert: \(error)")
             }
-            instances[name] = r
         case .armTimer(let kind, let instant):
             // A token scheduled no later than the new instant comes due, finds the new deadline and goes again.
             if let slot = r.timers[kind], slot.until <= instant { break }
@@ -559,12 +596,10 @@ public actor VRRPEngine {
             break  // the token comes due, finds the timer gone in the core and is dropped
         case .addAddresses:
             r.addressesPresent = true
-            instances[name] = r
             logger.debug("(\(name)) setting VIPs.")
             changeAddresses(r.plan, add: true)
         case .removeAddresses:
             r.addressesPresent = false
-            instances[name] = r
             logger.debug("(\(name)) removing VIPs.")
             changeAddresses(r.plan, add: false)
         case .sendGratuitousBurst(let count):
@@ -572,7 +607,6 @@ public actor VRRPEngine {
         case .transition(let from, let to):
             r.counters.transitions += from == .initialize ? 0 : 1
             r.lowerPriorityInARow = 0
-            instances[name] = r
             writeFifos(kind: "INSTANCE", name: name, state: to.rawValue, priority: r.core.effectivePriority)
             if r.plan.smtpAlert { alert("INSTANCE", name, to) }
             notifier.notify(r.plan.notify, kind: "INSTANCE", name: name, state: to.rawValue, priority: r.core.effectivePriority)
@@ -591,7 +625,6 @@ public actor VRRPEngine {
                 }
                 r.counters.splitBrain[cause, default: 0] += 1
             }
-            instances[name] = r
         case .stopped:
             let scripts = Notifier.programs(for: r.plan.notify, kind: "INSTANCE", name: name, state: "STOP",
                                             priority: r.core.effectivePriority)
