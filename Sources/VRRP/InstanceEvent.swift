@@ -67,6 +67,10 @@ public enum InstanceAction: Hashable, Sendable, CustomStringConvertible {
     case stopped
     /// Log this line (keepalived's wording).
     case log(String)
+    /// A sync-group member in BACKUP whose master-down timer ran out wants MASTER (``VRRPInstance/wantsMaster``).
+    /// It becomes MASTER only when the group is MASTER already or every other member wants MASTER too; then the
+    /// driver sends it ``InstanceEvent/follow(_:)`` with MASTER. Meanwhile it stays BACKUP, its timer re-armed.
+    case wantsMaster
 
     public var description: String {
         switch self {
@@ -80,6 +84,7 @@ public enum InstanceAction: Hashable, Sendable, CustomStringConvertible {
         case .masterReceivedLowerPriority(let a, let p): "master rx lower priority \(p) from \(a)"
         case .stopped: "stopped"
         case .log(let l): "log: \(l)"
+        case .wantsMaster: "wants MASTER (sync group)"
         }
     }
 }

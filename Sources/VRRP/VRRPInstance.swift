@@ -38,6 +38,10 @@ public struct VRRPInstance: Sendable {
     public private(set) var preemptDeadline: ContinuousClock.Instant?
     /// Timers armed now, and when they fire.
     public private(set) var timers: [TimerKind: ContinuousClock.Instant] = [:]
+    /// keepalived's `wantstate == MASTER` for a BACKUP sync-group member: its master-down timer ran out, but the
+    /// group holds it in BACKUP until every member wants MASTER (``InstanceAction/wantsMaster``). Cleared by an
+    /// advert it accepts, and on any state change.
+    public private(set) var wantsMaster = false
     /// The checksum form to send with: ``ChecksumForm/pseudoHeader`` (v2: ignored), or for a v3 IPv4 unicast
     /// instance that met an old-form peer (or has `old_unicast_checksum`) ``ChecksumForm/pseudoHeaderMulticastGroup``.
     public private(set) var sendChecksumForm: ChecksumForm
@@ -179,6 +183,8 @@ public struct VRRPInstance: Sendable {
             downTimer = masterDownInterval
             masterAddress = r.source
             masterPriority = advert.priority
+            // Held in BACKUP by the sync group, it wanted MASTER; hearing a master again, it wants BACKUP.
+            wantsMaster = false
             if settings.preemptDelay > 0 {
                 if advert.priority >= effectivePriority {
                     preemptDeadline = nil
@@ -246,6 +252,12 @@ public struct VRRPInstance: Sendable {
         guard let due = timers[kind], due <= now else { return }
         timers[kind] = nil
         switch (kind, state) {
+        case (.masterDown, .backup) where settings.syncGroupMember:
+            // vrrp_sync_can_goto_master: the group decides. Until it does, wait another master-down interval.
+            wantsMaster = true
+            downTimer = masterDownInterval
+            armBackupTimer(now: now, into: &out)
+            out.append(.wantsMaster)
         case (.masterDown, .backup):
             goToMaster(now: now, into: &out)
         case (.advert, .master):
@@ -268,6 +280,7 @@ public struct VRRPInstance: Sendable {
     /// first (so the old master drops its VIPs), then VIPs, GARP burst, notifies.
     private mutating func goToMaster(now: ContinuousClock.Instant, into out: inout [InstanceAction]) {
         state = .master
+        wantsMaster = false
         cancel(.masterDown, into: &out)
         out.append(.sendAdvert(advertisement(priority: effectivePriority)))
         out.append(.log("\(tag) Entering MASTER STATE"))
@@ -300,6 +313,7 @@ public struct VRRPInstance: Sendable {
         for k in [TimerKind.advert, .garpMasterDelay, .garpLowerPriorityDelay] { cancel(k, into: &out) }
         garpRefreshDue = nil
         state = new
+        wantsMaster = false
         announce(new, into: &out)
         downTimer = masterDownInterval
         if new == .backup { armBackupTimer(now: now, into: &out) }
@@ -316,6 +330,7 @@ public struct VRRPInstance: Sendable {
         case (true, .backup):
             out.append(.log("\(tag) Entering FAULT STATE"))
             state = .fault
+            wantsMaster = false
             announce(.fault, into: &out)
             masterAdvertInterval = settings.advertInterval
             downTimer = masterDownInterval

@@ -122,6 +122,66 @@ import Testing
         #expect(try waitUntil(10) { try daemons().trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }, "stopped lvsd leaves \((try? daemons()) ?? "")")
         ka.stop()
     }
+
+    /// keepalived's `vrrp_sync_can_goto_master`: a sync group prefers BACKUP. The master (keepalived, 200, no
+    /// group) loses VI_1 to a failing script (priority 0, then silence) but keeps advertising VI_2; the backup
+    /// (100, VI_1 and VI_2 in one group) must keep both in BACKUP: VI_1 wants MASTER, VI_2 still hears its master.
+    /// Run with lvsd and with keepalived as that backup: both hold neither VIP; once VI_2's master goes too, both
+    /// VIPs move together.
+    @Test(arguments: VRRPNode.Kind.allCases) func aGroupMemberThatStillHearsItsMasterHoldsTheGroupInBackup(_ kind: VRRPNode.Kind) throws {
+        let pair = try VethPair("vh\(kind.rawValue.prefix(1))")
+        let master = try VRRPNode(.keepalived, in: pair.a, label: "m")
+        let backup = try VRRPNode(kind, in: pair.b, label: "b")
+        let flag = "\(master.dir)/ok"
+        FileManager.default.createFile(atPath: flag, contents: nil)
+        let masterConfig = """
+            vrrp_script chk {
+                script "/usr/bin/test -e \(flag)"
+                interval 2
+                timeout 10
+                fall 1
+            }
+            vrrp_instance VI_1 {
+                interface eth0
+                virtual_router_id 51
+                priority 200
+                advert_int 1
+                virtual_ipaddress {
+                    10.0.0.100/24
+                }
+                track_script {
+                    chk
+                }
+            }
+            vrrp_instance VI_2 {
+                interface eth0
+                virtual_router_id 52
+                priority 200
+                advert_int 1
+                virtual_ipaddress {
+                    10.0.0.101/24
+                }
+            }
+
+            """
+        try master.start(masterConfig)
+        #expect(try waitUntil(40) { try master.holds("10.0.0.100") && master.holds("10.0.0.101") }, "\(master.diagnostics)")
+        try backup.start(Self.groupConfig(priority: 100, script: nil).replacingOccurrences(of: "NOTIFY", with: ""),
+                         extra: kind == .lvsd ? ["-P"] : [])
+        #expect(waitUntil(40) { backup.log.contains("(VI_1) Entering BACKUP STATE") && backup.log.contains("(VI_2) Entering BACKUP STATE") },
+                "\(backup.diagnostics)")
+        try FileManager.default.removeItem(atPath: flag)
+        #expect(try waitUntil(30) { !(try master.holds("10.0.0.100")) }, "\(master.diagnostics)")
+        // Well past VI_1's master-down interval (3.6 s; sooner after the priority-0 advert): still BACKUP.
+        sleep(8)
+        #expect(try !backup.holds("10.0.0.100") && !backup.holds("10.0.0.101"), "\(backup.diagnostics)")
+        #expect(!backup.log.contains("Entering MASTER STATE"), "\(backup.diagnostics)")
+        #expect(try master.holds("10.0.0.101"), "\(master.diagnostics)")
+        // VI_2's master goes too: now every member wants MASTER and the group moves.
+        master.stop()
+        #expect(try waitUntil(40) { try backup.holds("10.0.0.100") && backup.holds("10.0.0.101") }, "\(backup.diagnostics)")
+        backup.stop()
+    }
 }
 
 /// The notify FIFO, track_file and keepalived's -P / -C split, on one lvsd each.

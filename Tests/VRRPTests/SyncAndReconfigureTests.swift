@@ -40,6 +40,47 @@ import Testing
         #expect(vi.handle(.follow(.fault), at: clock.now).isEmpty)
     }
 
+    /// keepalived's `vrrp_sync_can_goto_master`: a member whose master-down timer runs out asks the group and stays
+    /// BACKUP meanwhile, waiting another master-down interval; hearing a master again, it stops wanting MASTER.
+    @Test func aSyncGroupMemberWhoseTimerRunsOutWantsMasterAndWaits() {
+        var clock = FakeClock()
+        var s = settings()
+        s.syncGroupMember = true
+        var vi = VRRPInstance(settings: s)
+        _ = vi.handle(.start(faulted: false), at: clock.now)
+        let due = vi.timers[.masterDown]
+        #expect(due != nil)
+        if let due { clock.advance(to: UInt64(clock.micros(due))) }
+        let fired = vi.handle(.timerFired(.masterDown), at: clock.now)
+        #expect(vi.state == .backup)
+        #expect(vi.wantsMaster)
+        #expect(fired.contains(.wantsMaster))
+        #expect(fired.transitions.isEmpty && fired.advertPriorities.isEmpty && !fired.contains(.addAddresses))
+        #expect(fired.armed(.masterDown).map { clock.now.duration(to: $0) } == .microseconds(Int64(vi.masterDownInterval)))
+        // A master heard: BACKUP wanted again.
+        let heard = ReceivedAdvert(advertisement: Advertisement(version: .v2, vrid: 51, priority: 150, maxAdvertInterval: 1,
+                                                                addresses: [vip]),
+                                   source: .v4(0x0a00_0002), ttl: 255, checksumForm: .message)
+        _ = vi.handle(.advert(heard), at: clock.now)
+        #expect(!vi.wantsMaster && vi.state == .backup)
+        // The group lets it go: MASTER, and no longer wanting.
+        if let due = vi.timers[.masterDown] { clock.advance(to: UInt64(clock.micros(due))) }
+        _ = vi.handle(.timerFired(.masterDown), at: clock.now)
+        #expect(vi.wantsMaster)
+        let moved = vi.handle(.follow(.master), at: clock.now)
+        #expect(vi.state == .master && !vi.wantsMaster)
+        #expect(moved.transitions.map(\.1) == [.master])
+    }
+
+    @Test func outsideASyncGroupTheTimerTakesTheInstanceToMaster() {
+        var clock = FakeClock()
+        var vi = VRRPInstance(settings: settings())
+        _ = vi.handle(.start(faulted: false), at: clock.now)
+        if let due = vi.timers[.masterDown] { clock.advance(to: UInt64(clock.micros(due))) }
+        let fired = vi.handle(.timerFired(.masterDown), at: clock.now)
+        #expect(vi.state == .master && !vi.wantsMaster && !fired.contains(.wantsMaster))
+    }
+
     @Test func reconfigureKeepsTheStateAndAdvertisesTheNewVIPs() {
         var clock = FakeClock()
         var vi = VRRPInstance(settings: settings())

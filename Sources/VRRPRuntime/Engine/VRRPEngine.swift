@@ -633,6 +633,20 @@ public actor VRRPEngine {
             if stopped { stopScripts += scripts } else { scripts.forEach(notifier.start) }
         case .log(let line):
             logger.info("\(line)")
+        case .wantsMaster:
+            if let group = r.plan.syncGroup, syncGroupLetsMaster(group, member: name) { perform(r, event: .follow(.master), at: .now) }
+        }
+    }
+
+    /// keepalived's `vrrp_sync_can_goto_master`: a member may become MASTER when its group is MASTER already or
+    /// when every other member wants MASTER too (is MASTER, or its own master-down timer ran out): BACKUP is
+    /// preferred, so a group whose members still hear a master does not split.
+    private func syncGroupLetsMaster(_ group: String, member: String) -> Bool {
+        if groupStates[group] == .master { return true }
+        guard let g = plan.syncGroups.first(where: { $0.name == group }) else { return true }
+        return g.members.allSatisfy { m in
+            guard m != member, let o = instances[m] else { return true }
+            return o.core.state == .master || o.core.wantsMaster
         }
     }
 
