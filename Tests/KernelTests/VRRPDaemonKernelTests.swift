@@ -102,6 +102,34 @@ import Testing
         lvsd.stop()
     }
 
+    /// A reload that removes instances (keepalived's clear_diff_vrrp): a MASTER gives up its VIPs; one with
+    /// `notify_deleted` notifies DELETED, one without notifies FAULT (keepalived's old way). lvsd and keepalived,
+    /// each reloaded, send the same notifications.
+    @Test(arguments: VRRPNode.Kind.allCases) func reloadRemovingInstancesNotifiesAsKeepalived(_ kind: VRRPNode.Kind) throws {
+        let pair = try VethPair("vd\(kind.rawValue.prefix(1))")
+        let node = try VRRPNode(kind, in: pair.a, label: "del")
+        func instance(_ n: Int, _ extra: String) -> String {
+            "vrrp_instance VI_\(n) {\n    interface eth0\n    virtual_router_id \(50 + n)\n    priority 100\n    advert_int 1\n"
+                + "    NOTIFY\n\(extra)    virtual_ipaddress {\n        10.0.0.\(100 + n)/24\n    }\n}\n"
+        }
+        try node.start(instance(1, "") + instance(2, "    notify_deleted\n") + instance(3, ""), extra: kind == .lvsd ? ["-P"] : [])
+        #expect(try waitUntil(40) { try node.holds("10.0.0.101") && node.holds("10.0.0.102") && node.holds("10.0.0.103") },
+                "\(node.diagnostics)")
+        // The file as start() wrote it, with VI_2 and VI_3 gone.
+        let file = "\(node.dir)/\(kind.rawValue).conf"
+        let written = try String(contentsOfFile: file, encoding: .utf8)
+        let kept = String(written[..<(try #require(written.range(of: "vrrp_instance VI_2"))).lowerBound])
+        try kept.write(toFile: file, atomically: true, encoding: .utf8)
+        node.process?.signal(SIGHUP)
+        #expect(try waitUntil(30) { try !node.holds("10.0.0.102") && !node.holds("10.0.0.103") }, "\(node.diagnostics)")
+        #expect(try node.holds("10.0.0.101"))
+        #expect(waitUntil(10) { node.notifications.contains("INSTANCE VI_2 DELETED 100") && node.notifications.contains("INSTANCE VI_3 FAULT 100") },
+                "\(node.diagnostics)")
+        #expect(!node.notifications.contains { $0.hasPrefix("INSTANCE VI_1 ") && !$0.hasSuffix("MASTER 100") && !$0.hasSuffix("BACKUP 100") },
+                "\(node.notifications)")
+        node.stop()
+    }
+
     /// `lvs_sync_daemon eth0 VI_1`: the IPVS backup sync daemon runs at start, the master one while VI_1 is MASTER,
     /// and the backup one again once keepalived (higher priority) takes over.
     @Test func ipvsSyncDaemonFollowsTheInstance() throws {

@@ -63,6 +63,24 @@ import Testing
         #expect(fault.map(\.arguments) == [["/n.sh", "GROUP", "G", "FAULT", "0"]])
     }
 
+    /// keepalived's clear_diff_vrrp / send_instance_notifies for an instance a reload removed.
+    @Test func aDeletedInstanceNotifiesDeletedOnlyWithNotifyDeleted() throws {
+        var plan = NotifyPlan()
+        plan.fault = .init(arguments: ["/f.sh"])
+        plan.generic = .init(arguments: ["/n.sh"])
+        // Without notify_deleted: FAULT to the generic script only (not notify_fault), nothing if it was in FAULT.
+        let old = try #require(Notifier.deletion(for: plan, name: "VI_1", wasFault: false, priority: 100))
+        #expect(old.state == "FAULT")
+        #expect(old.programs.map(\.arguments) == [["/n.sh", "INSTANCE", "VI_1", "FAULT", "100"]])
+        #expect(Notifier.deletion(for: plan, name: "VI_1", wasFault: true, priority: 100) == nil)
+        // With it: its script, then DELETED to the generic one, even from FAULT.
+        plan.notifyDeleted = true
+        plan.deleted = .init(arguments: ["/d.sh", "gone"])
+        let new = try #require(Notifier.deletion(for: plan, name: "VI_1", wasFault: true, priority: 90))
+        #expect(new.state == "DELETED")
+        #expect(new.programs.map(\.arguments) == [["/d.sh", "gone"], ["/n.sh", "INSTANCE", "VI_1", "DELETED", "90"]])
+    }
+
     @Test func splitBrainCausesAreConfigurationMismatchesOnly() {
         #expect(SplitBrain.cause(of: .intervalMismatch(mineSeconds: 1, receivedSeconds: 2)) == "advert interval")
         #expect(SplitBrain.cause(of: .passwordMismatch) == "authentication")

@@ -176,6 +176,19 @@ import VRRPNetwork
         #expect(lines.contains { $0.hasPrefix("k.conf:19: (C) virtual_router_id 1 on eth0 is already used by B") }, "\(lines)")
     }
 
+    @Test func notifyDeletedWithAndWithoutAScript() throws {
+        func deleted(_ line: String) throws -> NotifyPlan {
+            try plan("vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n \(line)\n virtual_ipaddress {\n 10.0.0.100\n }\n}\n")
+                .get().instances[0].notify
+        }
+        let none = try deleted("")
+        #expect(!none.notifyDeleted && none.deleted == nil)
+        let bare = try deleted("notify_deleted")
+        #expect(bare.notifyDeleted && bare.deleted == nil)
+        let script = try deleted("notify_deleted \"/usr/local/bin/gone.sh VI_1\"")
+        #expect(script.notifyDeleted && script.deleted?.arguments == ["/usr/local/bin/gone.sh", "VI_1"])
+    }
+
     @Test func lvsSyncDaemonTakesTheFollowedInstancesVRID() throws {
         let p = try plan("""
             global_defs {

@@ -50,7 +50,7 @@ public actor VRRPService: ServiceLifecycle.Service, ConfigurationParticipant {
 
     private func startEngine() async {
         do throws(NetworkError) {
-            var mail: (@Sendable (String, String, VRRPState) -> Void)?
+            var mail: (@Sendable (String, String, VRRPMailEvent) -> Void)?
             if let alerter { mail = Self.mailer(alerter) }
             let e = try VRRPEngine(plan: plan, runner: runner, logger: logger, networkNamespace: networkNamespace,
                                    mail: mail)
@@ -61,16 +61,16 @@ public actor VRRPService: ServiceLifecycle.Service, ConfigurationParticipant {
         }
     }
 
-    /// keepalived's VRRP alert mails through `alerter`: `INSTANCE` or `GROUP`, the name, the state entered (INIT
-    /// for stopping).
-    static func mailer(_ alerter: MailAlerter) -> @Sendable (String, String, VRRPState) -> Void {
-        { kind, name, state in
+    /// keepalived's VRRP alert mails through `alerter`: `INSTANCE` or `GROUP`, the name, the event.
+    static func mailer(_ alerter: MailAlerter) -> @Sendable (String, String, VRRPMailEvent) -> Void {
+        { kind, name, event in
             let s: VRRPAlertState
-            switch state {
-            case .master: s = .master
-            case .backup: s = .backup
-            case .fault: s = .fault
-            case .initialize: s = .stopping
+            switch event {
+            case .entered(.master): s = .master
+            case .entered(.backup): s = .backup
+            case .entered(.fault): s = .fault
+            case .entered(.initialize), .stopping: s = .stopping
+            case .deleted: s = .deleted
             }
             if kind == "GROUP" {
                 if let m = AlertMail.vrrpGroup(name, s, routerID: alerter.routerID) { alerter.send(m) }

@@ -40,6 +40,8 @@ public actor VRRPEngine {
         var groupFault = false
         /// Lower-priority adverts heard in a row while MASTER (a peer that keeps claiming MASTER).
         var lowerPriorityInARow = 0
+        /// A reload removed it: its shutdown notifies DELETED (or FAULT), not STOP.
+        var deleting = false
 
         init(plan: InstancePlan, core: VRRP.VRRPInstance, tracking: TrackingState, interface: NetworkInterface?) {
             self.plan = plan
@@ -95,7 +97,7 @@ public actor VRRPEngine {
     private let notifier: Notifier
     private let logger: Logger
     private let namespace: String?
-    private let mail: (@Sendable (_ kind: String, _ name: String, _ state: VRRPState) -> Void)?
+    private let mail: (@Sendable (_ kind: String, _ name: String, _ event: VRRPMailEvent) -> Void)?
     private nonisolated let executor: EngineExecutor
     private var timerTokens: [Int: (instance: ObjectIdentifier, name: String, kind: TimerKind)] = [:]
     private var nextTimerToken = 0
@@ -106,11 +108,11 @@ public actor VRRPEngine {
 
     /// Opens the rtnetlink socket, the link watcher and the announcer's packet socket (in `networkNamespace`, `nil`:
     /// the calling thread's), and the IPVS client when the plan has an `lvs_sync_daemon`. Starts nothing.
-    /// - Parameter mail: sends an alert mail for an instance (`INSTANCE`) or group (`GROUP`) entering a state
-    ///   (``VRRPState/initialize`` for stopping); called only where `smtp_alert` is on, never for FAULT with
+    /// - Parameter mail: sends an alert mail for an instance (`INSTANCE`) or group (`GROUP`): a state entered,
+    ///   stopping, or deleted by a reload; called only where `smtp_alert` is on, never for FAULT with
     ///   `no_email_faults`, and must not wait.
     public init(plan: VRRPPlan, runner: ProgramRunner, logger: Logger, networkNamespace: String? = nil,
-                mail: (@Sendable (_ kind: String, _ name: String, _ state: VRRPState) -> Void)? = nil) throws(NetworkError) {
+                mail: (@Sendable (_ kind: String, _ name: String, _ event: VRRPMailEvent) -> Void)? = nil) throws(NetworkError) {
         self.mail = mail
         do { executor = try EngineExecutor() } catch { throw NetworkError(error.description, .invalid("event loop")) }
         self.plan = plan
@@ -214,7 +216,7 @@ public actor VRRPEngine {
         let newNames = Set(new.instances.map(\.name))
         for name in order where !newNames.contains(name) {
             logger.info("(\(name)) removed by reload")
-            stopInstance(name)
+            deleteInstance(name)
             instances[name] = nil
         }
         order.removeAll { !newNames.contains($0) }
@@ -377,6 +379,20 @@ public actor VRRPEngine {
         if let key = r.socket, byVRID[key]?[r.core.settings.vrid] === r { byVRID[key]?[r.core.settings.vrid] = nil }
     }
 
+    /// keepalived's `clear_diff_vrrp` for an instance a reload removed: a MASTER sends priority 0 and drops its
+    /// VIPs; then DELETED notifies (`notify_deleted`), or FAULT without it unless it was in FAULT already.
+    private func deleteInstance(_ name: String) {
+        guard let r = instances[name] else { return }
+        let wasFault = r.core.state == .fault
+        r.deleting = true
+        stopInstance(name)
+        guard let (state, programs) = Notifier.deletion(for: r.plan.notify, name: name, wasFault: wasFault,
+                                                        priority: r.core.effectivePriority) else { return }
+        programs.forEach(notifier.start)
+        writeFifos(kind: "INSTANCE", name: name, state: state, priority: r.core.effectivePriority)
+        if r.plan.smtpAlert { alert("INSTANCE", name, r.plan.notify.notifyDeleted ? .deleted : .entered(.fault)) }
+    }
+
     /// The address adverts are sent from: IPv4, the interface's first primary (not secondary) address that is not
     /// a VIP; IPv6, its link-local address.
     static func primaryAddress(_ addresses: [InterfaceAddress], family: VRRP.AddressFamily,
@@ -482,9 +498,9 @@ public actor VRRPEngine {
         }
     }
 
-    private func alert(_ kind: String, _ name: String, _ state: VRRPState) {
-        guard let mail, !(state == .fault && plan.noEmailFaults) else { return }
-        mail(kind, name, state)
+    private func alert(_ kind: String, _ name: String, _ event: VRRPMailEvent) {
+        guard let mail, !(event == .entered(.fault) && plan.noEmailFaults) else { return }
+        mail(kind, name, event)
     }
 
     private func writeFifos(kind: String, name: String, state: String, priority: UInt8) {
@@ -608,7 +624,7 @@ public actor VRRPEngine {
             r.counters.transitions += from == .initialize ? 0 : 1
             r.lowerPriorityInARow = 0
             writeFifos(kind: "INSTANCE", name: name, state: to.rawValue, priority: r.core.effectivePriority)
-            if r.plan.smtpAlert { alert("INSTANCE", name, to) }
+            if r.plan.smtpAlert { alert("INSTANCE", name, .entered(to)) }
             notifier.notify(r.plan.notify, kind: "INSTANCE", name: name, state: to.rawValue, priority: r.core.effectivePriority)
             if plan.syncDaemon?.instance == name { switchSyncDaemon(master: to == .master) }
             if let group = r.plan.syncGroup { synchronise(group, after: name, from: from, to: to) }
@@ -626,10 +642,11 @@ public actor VRRPEngine {
                 r.counters.splitBrain[cause, default: 0] += 1
             }
         case .stopped:
+            if r.deleting { break }  // a reload removed it: deleteInstance notifies
             let scripts = Notifier.programs(for: r.plan.notify, kind: "INSTANCE", name: name, state: "STOP",
                                             priority: r.core.effectivePriority)
             writeFifos(kind: "INSTANCE", name: name, state: "STOP", priority: r.core.effectivePriority)
-            if r.plan.smtpAlert { alert("INSTANCE", name, .initialize) }
+            if r.plan.smtpAlert { alert("INSTANCE", name, .stopping) }
             if stopped { stopScripts += scripts } else { scripts.forEach(notifier.start) }
         case .log(let line):
             logger.info("\(line)")
@@ -694,7 +711,7 @@ public actor VRRPEngine {
             groupStates[group] = state
             notifier.notify(g.notify, kind: "GROUP", name: group, state: state.rawValue, priority: 0)
             writeFifos(kind: "GROUP", name: group, state: state.rawValue, priority: 0)
-            if g.smtpAlert { alert("GROUP", group, state) }
+            if g.smtpAlert { alert("GROUP", group, .entered(state)) }
         }
     }
 

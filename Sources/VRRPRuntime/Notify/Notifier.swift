@@ -17,6 +17,7 @@ struct Notifier: Sendable {
         case "BACKUP": plan.backup
         case "FAULT": plan.fault
         case "STOP": plan.stop
+        case "DELETED": plan.deleted
         default: nil
         }
         var out: [ProgramSpec] = specific.map { [$0] } ?? []
@@ -25,6 +26,21 @@ struct Notifier: Sendable {
             out.append(generic)
         }
         return out
+    }
+
+    /// The programs to start when a reload removes instance `name` (keepalived's `clear_diff_vrrp`): with
+    /// `notify_deleted`, its script and the generic one with DELETED; without, only the generic one with FAULT
+    /// (keepalived picks the specific script before it renames the state), and nothing at all for an instance
+    /// that was in FAULT already. `nil`: no notification.
+    static func deletion(for plan: NotifyPlan, name: String, wasFault: Bool, priority: UInt8) -> (state: String, programs: [ProgramSpec])? {
+        guard plan.notifyDeleted || !wasFault else { return nil }
+        let state = plan.notifyDeleted ? "DELETED" : "FAULT"
+        var programs: [ProgramSpec] = plan.deleted.map { [$0] } ?? []
+        if var generic = plan.generic {
+            generic.arguments += ["INSTANCE", name, state, String(priority)]
+            programs.append(generic)
+        }
+        return (state, programs)
     }
 
     /// Starts the scripts for a state change.

@@ -157,6 +157,11 @@ public struct NotifyPlan: Hashable, Sendable {
     public var generic: ProgramSpec?
     /// `notify_master_rx_lower_pri`.
     public var masterRxLowerPriority: ProgramSpec?
+    /// `notify_deleted` was given (with or without a script): an instance removed by a reload notifies DELETED
+    /// rather than keepalived's old FAULT.
+    public var notifyDeleted = false
+    /// `notify_deleted`'s script.
+    public var deleted: ProgramSpec?
 
     /// No scripts.
     public init() {}

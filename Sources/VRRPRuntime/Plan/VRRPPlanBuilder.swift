@@ -167,6 +167,10 @@ public enum VRRPPlanBuilder {
         n.generic = t.notify.map { program($0) }
         if let i = t as? KeepalivedConfig.VRRPInstance {
             n.masterRxLowerPriority = i.notifyMasterRxLowerPriority.map { program($0) }
+            if let deleted = i.notifyDeleted {
+                n.notifyDeleted = true
+                n.deleted = deleted.map { program($0) }
+            }
         }
         return n
     }
