@@ -227,7 +227,7 @@ enum GlobalKeywords {
         "vrrp_version", "vrrp_mcast_group4", "vrrp_mcast_group6", "vrrp_garp_master_delay", "vrrp_garp_master_repeat",
         "vrrp_garp_master_refresh", "vrrp_garp_master_refresh_repeat", "vrrp_garp_lower_prio_delay",
         "vrrp_garp_lower_prio_repeat", "vrrp_garp_interval", "vrrp_gna_interval", "vrrp_startup_delay", "vrrp_strict",
-        "vrrp_down_timer_adverts", "smtp_alert_vrrp", "no_email_faults",
+        "vrrp_down_timer_adverts", "smtp_alert_vrrp", "no_email_faults", "vrrp_notify_priority_changes",
     ]
 
     static let notActedUpon: Set<String> = [
@@ -251,7 +251,7 @@ enum GlobalKeywords {
         "vrrp_rx_bufs_policy", "vrrp_rx_bufs_multiplier", "vrrp_startup_delay", "log_unknown_vrids",
         "vrrp_log_unknown_vrids", "umask", "max_auto_priority", "min_auto_priority_delay", "startup_script",
         "startup_script_timeout", "shutdown_script", "shutdown_script_timeout", "reload_time_file", "reload_repeat",
-        "reload_file", "config_save_dir", "data_use_instance", "tmp_config_directory", "vrrp_notify_priority_changes",
+        "reload_file", "config_save_dir", "data_use_instance", "tmp_config_directory",
         "instance", "network_namespace", "net_namespace", "namespace_with_ipsets", "use_pid_dir",
         "linkbeat_use_polling", "vrrp_garp_extra_if", "vrrp_process_name", "bfd_process_name", "process_names",
         "process_name", "fifo_write_vrrp_states_on_reload", "random_seed", "json_version", "iproute_usr_dir",

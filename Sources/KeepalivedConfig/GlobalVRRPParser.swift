@@ -64,6 +64,8 @@ extension Parser {
         case "vrrp_strict":
             noArguments(node)
             g.vrrp.strict = true
+        case "vrrp_notify_priority_changes":
+            if let v = optionalBool(node) { g.vrrp.notifyPriorityChanges = v }
         case "vrrp_down_timer_adverts":
             if let v = unsigned(node, in: 1...100) { g.vrrp.downTimerAdverts = UInt32(v) }
         case "smtp_alert_vrrp":

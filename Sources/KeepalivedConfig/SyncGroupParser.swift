@@ -8,7 +8,7 @@ struct PendingSyncGroup: Sendable {
 }
 
 extension Parser {
-    static let syncGroupOtherKeywords: Set<String> = ["notify_priority_changes", "track_process", "track_bfd"]
+    static let syncGroupOtherKeywords: Set<String> = ["track_process", "track_bfd"]
 
     mutating func parseSyncGroup(_ node: ConfigNode) -> PendingSyncGroup? {
         guard node.arguments.count == 1, let nameToken = node.arguments.first else {
@@ -45,6 +45,8 @@ extension Parser {
                 log.warning(.deprecated, child.location,
                             "(\(name)) global_tracking is deprecated; use track_interface/script/file on the sync group")
                 pending.group.trackingWeight = true
+            case "notify_priority_changes":
+                if let v = optionalBool(child) { pending.group.notifyPriorityChanges = v }
             case "sync_group_tracking_weight":
                 noArguments(child)
                 pending.group.trackingWeight = true

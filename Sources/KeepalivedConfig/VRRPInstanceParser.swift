@@ -42,7 +42,7 @@ extension Parser {
     static let vrrpInstanceOtherKeywords: Set<String> = [
         "vmac_xmit_base", "use_vmac_addr", "use_ipvlan", "native_ipv6", "vrf", "track_process", "track_bfd",
         "track_src_ip", "old_unicast_checksum", "check_unicast_src", "promote_secondaries", "linkbeat_use_polling",
-        "virtual_rules", "debug", "notify_priority_changes", "lvs_sync_daemon_interface", "garp_extra_if",
+        "virtual_rules", "debug", "lvs_sync_daemon_interface", "garp_extra_if",
         "vmac_garp_intvl", "kernel_rx_buf_size", "sync_group_tracking_weight", "vrrp_ipsets", "ipsets", "nftables",
         "no_nftables", "first_advert", "fault_state", "wantstate", "snmp_name", "track_group", "unicast_src_port",
         "mcast_dst_port", "no_virtual_ipaddress", "v3_checksum_as_v2", "timer_expired_backup", "garp_interval",
@@ -252,6 +252,8 @@ extension Parser {
             p.instance.dontTrackPrimary = true
         case "notify_master_rx_lower_pri":
             setNotify(child, &p.instance.notifyMasterRxLowerPriority, owner: name)
+        case "notify_priority_changes":
+            if let v = optionalBool(child) { p.instance.notifyPriorityChanges = v }
         case "notify_deleted":
             if p.instance.notifyDeleted != nil {
                 log.warning(.adjusted, child.location, "(\(name)) notify_deleted already specified - ignoring this one")

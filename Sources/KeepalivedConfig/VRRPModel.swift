@@ -270,6 +270,9 @@ public struct GlobalVRRPSettings: Hashable, Sendable {
     public var startupDelay: ConfigDuration = .zero
     /// `vrrp_strict`: RFC-strict mode for every instance that does not say `strict_mode off`.
     public var strict = false
+    /// `vrrp_notify_priority_changes`: instances write `MASTER_PRIORITY` / `BACKUP_PRIORITY` FIFO lines when their
+    /// effective priority changes (an instance's or its sync group's own setting overrides it).
+    public var notifyPriorityChanges = false
     /// `vrrp_down_timer_adverts` (1-100, default 3): adverts missed before the master is declared down.
     public var downTimerAdverts: UInt32 = 3
 
@@ -370,6 +373,8 @@ public struct VRRPInstance: Hashable, Sendable {
     public var notifyStop: ScriptCommand?
     /// `notify_deleted [script]`: `.some(nil)` when given without a script.
     public var notifyDeleted: ScriptCommand??
+    /// `notify_priority_changes [BOOL]`; `nil`: the sync group's, else the global setting.
+    public var notifyPriorityChanges: Bool?
     /// `notify`: run after the specific script with `INSTANCE NAME STATE PRIORITY` appended.
     public var notify: ScriptCommand?
     /// `notify_master_rx_lower_pri`.
@@ -464,12 +469,14 @@ public struct VRRPSyncGroup: Hashable, Sendable {
     public var smtpAlert: Bool?
     /// `sync_group_tracking_weight` (or the deprecated `global_tracking`): members keep their tracking weights.
     public var trackingWeight = false
+    /// `notify_priority_changes [BOOL]` of the group, for members without their own; `nil`: the global setting.
+    public var notifyPriorityChanges: Bool?
     /// `track_interface { }` of the group.
     public var trackInterfaces: [VRRPTrackedInterface] = []
     /// `track_script { }` of the group.
     public var trackScripts: [VRRPTrackedScript] = []
     /// `track_file { }` of the group.
     public var trackFiles: [VRRPTrackedFile] = []
-    /// Recognised keywords kept as written (`notify_priority_changes`, `track_process`, `track_bfd`).
+    /// Recognised keywords kept as written (`track_process`, `track_bfd`).
     public var otherSettings: [OtherSetting] = []
 }

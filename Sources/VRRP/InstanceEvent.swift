@@ -67,6 +67,8 @@ public enum InstanceAction: Hashable, Sendable, CustomStringConvertible {
     case stopped
     /// Log this line (keepalived's wording).
     case log(String)
+    /// The effective priority changed (tracking): the `MASTER_PRIORITY` / `BACKUP_PRIORITY` FIFO event.
+    case effectivePriorityChanged(UInt8)
     /// A sync-group member in BACKUP whose master-down timer ran out wants MASTER (``VRRPInstance/wantsMaster``).
     /// It becomes MASTER only when the group is MASTER already or every other member wants MASTER too; then the
     /// driver sends it ``InstanceEvent/follow(_:)`` with MASTER. Meanwhile it stays BACKUP, its timer re-armed.
@@ -85,6 +87,7 @@ public enum InstanceAction: Hashable, Sendable, CustomStringConvertible {
         case .stopped: "stopped"
         case .log(let l): "log: \(l)"
         case .wantsMaster: "wants MASTER (sync group)"
+        case .effectivePriorityChanged(let p): "effective priority \(p)"
         }
     }
 }

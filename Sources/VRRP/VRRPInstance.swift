@@ -356,6 +356,7 @@ public struct VRRPInstance: Sendable {
         guard new != effectivePriority else { return }
         out.append(.log("\(tag) Changing effective priority from \(effectivePriority) to \(new)"))
         effectivePriority = new
+        out.append(.effectivePriorityChanged(new))
         let old = downTimer
         downTimer = masterDownInterval
         if state == .backup, let due = timers[.masterDown] {

@@ -189,6 +189,22 @@ import VRRPNetwork
         #expect(script.notifyDeleted && script.deleted?.arguments == ["/usr/local/bin/gone.sh", "VI_1"])
     }
 
+    /// notify_priority_changes: the instance's own setting, else its sync group's, else the global one.
+    @Test func notifyPriorityChangesResolvesInstanceThenGroupThenGlobal() throws {
+        func instance(_ n: Int, _ line: String) -> String {
+            "vrrp_instance VI_\(n) {\n interface eth0\n virtual_router_id \(50 + n)\n \(line)\n virtual_ipaddress {\n 10.0.0.\(n)\n }\n}\n"
+        }
+        let p = try plan("global_defs {\n vrrp_notify_priority_changes\n}\n"
+                         + "vrrp_sync_group G {\n group {\n VI_3\n VI_4\n }\n notify_priority_changes off\n}\n"
+                         + instance(1, "") + instance(2, "notify_priority_changes false") + instance(3, "")
+                         + instance(4, "notify_priority_changes yes")).get()
+        #expect(p.instances.map(\.notifyPriorityChanges) == [true, false, false, true])
+        let none = try plan(instance(1, "")).get()
+        #expect(none.instances.map(\.notifyPriorityChanges) == [false])
+        let bad = KeepalivedConfigParser.parse(text: instance(1, "notify_priority_changes maybe"), file: "k.conf")
+        #expect(bad.diagnostics.contains { "\($0)".contains("k.conf:4") && "\($0)".contains("maybe") }, "\(bad.diagnostics)")
+    }
+
     @Test func lvsSyncDaemonTakesTheFollowedInstancesVRID() throws {
         let p = try plan("""
             global_defs {

@@ -95,6 +95,8 @@ import Testing
         // The base priority moves through tracking's event, as keepalived recomputes it.
         let moved = vi.handle(.priorityChanged(total: 120), at: clock.now)
         #expect(vi.effectivePriority == 120 && moved.logLines == ["(VI_1) Changing effective priority from 100 to 120"])
+        #expect(moved.contains(.effectivePriorityChanged(120)))
+        #expect(!vi.handle(.priorityChanged(total: 120), at: clock.now).contains(.effectivePriorityChanged(120)), "no change, no event")
     }
 
     @Test func identityChangesNeedARestart() {

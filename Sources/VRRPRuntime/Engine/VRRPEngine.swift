@@ -650,6 +650,12 @@ public actor VRRPEngine {
             if stopped { stopScripts += scripts } else { scripts.forEach(notifier.start) }
         case .log(let line):
             logger.info("\(line)")
+        case .effectivePriorityChanged(let priority):
+            // keepalived's send_instance_priority_notifies: FIFO lines only, no scripts.
+            if r.plan.notifyPriorityChanges {
+                writeFifos(kind: "INSTANCE", name: name, state: r.core.state == .master ? "MASTER_PRIORITY" : "BACKUP_PRIORITY",
+                           priority: priority)
+            }
         case .wantsMaster:
             if let group = r.plan.syncGroup, syncGroupLetsMaster(group, member: name) { perform(r, event: .follow(.master), at: .now) }
         }

@@ -51,6 +51,9 @@ public struct InstancePlan: Hashable, Sendable {
     public var notify: NotifyPlan
     /// The sync group it belongs to.
     public var syncGroup: String?
+    /// `notify_priority_changes` in effect (the instance's, else its group's, else `vrrp_notify_priority_changes`):
+    /// effective priority changes write `MASTER_PRIORITY` / `BACKUP_PRIORITY` lines to the notify FIFOs.
+    public var notifyPriorityChanges = false
     /// `smtp_alert` in effect.
     public var smtpAlert: Bool
     /// `vrrp_garp_interval` (IPv4) or `vrrp_gna_interval` (IPv6): the spacing of one burst's messages.

@@ -155,6 +155,7 @@ public enum VRRPPlanBuilder {
             addresses: advertised + excluded, routes: routes, tracking: tracking, notify: notify(i),
             syncGroup: group?.name, smtpAlert: i.smtpAlert, location: i.location.description)
         planned.announceSpacing = family == .ipv4 ? global.vrrp.garpInterval : global.vrrp.gnaInterval
+        planned.notifyPriorityChanges = i.notifyPriorityChanges ?? group?.notifyPriorityChanges ?? global.vrrp.notifyPriorityChanges
         return .success(planned)
     }
 
