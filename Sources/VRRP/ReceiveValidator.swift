@@ -99,16 +99,10 @@ public struct ReceiveExpectations: Hashable, Sendable {
 public enum ReceiveValidator {
     /// The VRID of a packet, for finding its instance, or `nil` if the packet is too short to hold one.
     public static func vrid(of packet: ReceivedPacket) -> UInt8? {
-        let b = packet.bytes
-        switch packet.family {
-        case .ipv4:
-            // What `header(of:)` needs before it can read the VRID: version 4, a sane IHL, the 8 header bytes.
-            guard b.count >= 20, b[0] >> 4 == 4 else { return nil }
-            let ihl = Int(b[0] & 0x0f) * 4
-            guard ihl >= 20, b.count >= ihl + Advertisement.headerLength else { return nil }
-            return b[ihl + 1]
-        case .ipv6:
-            return b.count >= Advertisement.headerLength ? b[1] : nil
+        // header(of:) reads in place (no copy, no checksum): the same checks decide here and in validate.
+        switch header(of: packet) {
+        case .success(let h): h.header.vrid
+        case .failure: nil
         }
     }
 
