@@ -8,6 +8,7 @@ pkgs=(
     ipvsadm keepalived                                            # reference behaviour
     iproute2 curl openssl python3 procps bc                       # lab, end-to-end tests, benchmarks
     python3-aiosmtpd                                              # SMTP alerts: the kernel test's mail server
+    dnsmasq-base                                                  # DNS_CHECK: the kernel test's DNS server
     nginx                                                         # the ha lab's web servers
 )
 missing=()

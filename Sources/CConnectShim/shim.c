@@ -170,3 +170,62 @@ void cs_eventfd_drain(int fd) {
         r = read(fd, &value, sizeof value);
     } while (r < 0 && errno == EINTR);
 }
+
+int cs_datagram_open(int kind, const struct sockaddr_storage *target, socklen_t target_length,
+                     const struct sockaddr_storage *local, socklen_t local_length,
+                     int has_mark, uint32_t mark, const uint8_t *payload, size_t payload_length,
+                     int *error, int *stage) {
+    int v6 = target->ss_family == AF_INET6;
+    int type = kind == CS_DATAGRAM_RAW_ICMP ? SOCK_RAW : SOCK_DGRAM;
+    int protocol = kind == CS_DATAGRAM_UDP ? IPPROTO_UDP : (v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
+    int fd = socket(target->ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
+    if (fd < 0) {
+        *error = errno;
+        *stage = CS_STAGE_SOCKET;
+        return -1;
+    }
+    int one = 1;
+    (void)setsockopt(fd, v6 ? SOL_IPV6 : SOL_IP, v6 ? IPV6_RECVERR : IP_RECVERR, &one, sizeof one);
+    if (has_mark && setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof mark) != 0) {
+        *error = errno;
+        *stage = CS_STAGE_MARK;
+        close(fd);
+        return -1;
+    }
+    if (local != NULL && bind(fd, (const struct sockaddr *)local, local_length) != 0) {
+        *error = errno;
+        *stage = CS_STAGE_BIND;
+        close(fd);
+        return -1;
+    }
+    int r;
+    do {
+        r = connect(fd, (const struct sockaddr *)target, target_length);
+    } while (r != 0 && errno == EINTR);
+    if (r != 0) {
+        *error = errno;
+        *stage = CS_STAGE_CONNECT;
+        close(fd);
+        return -1;
+    }
+    ssize_t sent;
+    do {
+        sent = send(fd, payload, payload_length, 0);
+    } while (sent < 0 && errno == EINTR);
+    if (sent < 0 || (size_t)sent != payload_length) {
+        *error = sent < 0 ? errno : EMSGSIZE;
+        *stage = CS_STAGE_SEND;
+        close(fd);
+        return -1;
+    }
+    *error = 0;
+    return fd;
+}
+
+long cs_datagram_recv(int fd, uint8_t *buffer, size_t capacity) {
+    ssize_t n;
+    do {
+        n = recv(fd, buffer, capacity, MSG_DONTWAIT);
+    } while (n < 0 && errno == EINTR);
+    return (long)n;
+}

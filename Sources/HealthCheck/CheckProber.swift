@@ -19,13 +19,15 @@ extension CheckProber {
 }
 
 /// The real prober: a lean epoll connect for TCP (``TCPConnectProber``), NIO sockets for HTTP/SSL, a
-/// ``ProgramRunner`` for MISC.
+/// ``ProgramRunner`` for MISC, a ``DatagramProber`` for UDP, DNS and PING.
 public struct NIOCheckProber: CheckProber {
     private let tlsSource: LazyTLSContexts
     /// Runs TCP_CHECK connects; nil runs them through NIO channels instead.
     public let connector: TCPConnectProber?
     /// Runs MISC_CHECK programs (its script security and default user apply to them).
     public let runner: ProgramRunner
+    /// Runs UDP_CHECK, DNS_CHECK and PING_CHECK exchanges.
+    public let datagrams: DatagramProber
 
     /// TLS contexts shared by every SSL_GET probe (the default ones are made on first use).
     public var tls: TLSContexts { tlsSource.value }
@@ -33,12 +35,15 @@ public struct NIOCheckProber: CheckProber {
     /// Creates a prober; pass `tls` to share or customise the TLS contexts (nil: the default contexts, made
     /// when the first SSL_GET runs, so that a daemon without SSL_GET never loads the system's trust roots), and
     /// `connector: nil` to run TCP checks through NIO channels, and `runner` for the MISC_CHECK programs
-    /// (keepalived's `script_user` and `enable_script_security` are its settings).
+    /// (keepalived's `script_user` and `enable_script_security` are its settings), and `datagrams` for the UDP,
+    /// DNS and PING exchanges.
     public init(
         tls: TLSContexts? = nil,
         connector: TCPConnectProber? = .shared,
-        runner: ProgramRunner = ProgramRunner()
+        runner: ProgramRunner = ProgramRunner(),
+        datagrams: DatagramProber = .shared
     ) {
+        self.datagrams = datagrams
         self.tlsSource = LazyTLSContexts(tls)
         self.connector = connector
         self.runner = runner
@@ -52,6 +57,13 @@ public struct NIOCheckProber: CheckProber {
             // The connect runs on the prober's thread; no hop to the event loop first.
             return connector.probe(check, on: eventLoop)
         }
+        // Datagram exchanges run on the datagram prober's thread.
+        switch probe {
+        case .udp(let check): return datagrams.probe(check, on: eventLoop)
+        case .dns(let check): return datagrams.probe(check, on: eventLoop)
+        case .ping(let check): return datagrams.probe(check, on: eventLoop)
+        default: break
+        }
         guard eventLoop.inEventLoop else {
             return eventLoop.flatSubmit {
                 self.probe(probe, urlIndex: urlIndex, defaultTimeout: defaultTimeout, on: eventLoop)
@@ -61,6 +73,9 @@ public struct NIOCheckProber: CheckProber {
         case .tcp(let check): runTCPProbe(check, on: eventLoop)
         case .http(let check): runHTTPProbe(check, urlIndex: urlIndex, tls: tls, on: eventLoop)
         case .misc(let check): runMiscProbe(check, defaultTimeout: defaultTimeout, runner: runner, on: eventLoop)
+        case .udp(let check): datagrams.probe(check, on: eventLoop)
+        case .dns(let check): datagrams.probe(check, on: eventLoop)
+        case .ping(let check): datagrams.probe(check, on: eventLoop)
         }
     }
 

@@ -6,6 +6,12 @@ public enum CheckProbe: Hashable, Sendable {
     case http(HTTPCheck)
     /// `MISC_CHECK`
     case misc(MiscCheck)
+    /// `UDP_CHECK`
+    case udp(UDPCheck)
+    /// `DNS_CHECK`
+    case dns(DNSCheck)
+    /// `PING_CHECK`
+    case ping(PingCheck)
 
     /// The keepalived checker type.
     public var kind: CheckKind {
@@ -13,6 +19,9 @@ public enum CheckProbe: Hashable, Sendable {
         case .tcp: .tcp
         case .http(let check): check.tls ? .ssl : .http
         case .misc: .misc
+        case .udp: .udp
+        case .dns: .dns
+        case .ping: .ping
         }
     }
 

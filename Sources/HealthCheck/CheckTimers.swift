@@ -2,7 +2,8 @@
 /// lvsd `rise`/`fall` extension.
 ///
 /// Defaults follow keepalived 2.4: `delay_loop` 60 s, `retry` 1 (MISC 0), `delay_before_retry` 1 s
-/// (HTTP_GET/SSL_GET 3 s), `warmup` equal to `delay_loop`. Use ``defaults(for:)`` to get the per-type defaults.
+/// (HTTP_GET/SSL_GET 3 s), `warmup` equal to `delay_loop`; DNS_CHECK: `retry` 3, `delay_before_retry` its
+/// `delay_loop`. Use ``defaults(for:)`` to get the per-type defaults.
 public struct CheckTimers: Hashable, Sendable {
     /// Interval between checks when nothing is failing (`delay_loop`, default 60 s).
     public var delayLoop: Duration
@@ -44,13 +45,15 @@ public struct CheckTimers: Hashable, Sendable {
         self.fall = fall.map { max(1, $0) }
     }
 
-    /// keepalived's defaults for a checker type: `retry` 1 (MISC_CHECK 0), `delay_before_retry` 1 s
-    /// (HTTP_GET/SSL_GET 3 s), `delay_loop` 60 s, `warmup` = `delay_loop`.
+    /// keepalived's defaults for a checker type: `retry` 1 (MISC_CHECK 0, DNS_CHECK 3), `delay_before_retry` 1 s
+    /// (HTTP_GET/SSL_GET 3 s, DNS_CHECK its `delay_loop`), `delay_loop` 60 s, `warmup` = `delay_loop`.
     public static func defaults(for kind: CheckKind, delayLoop: Duration = .seconds(60)) -> CheckTimers {
         switch kind {
         case .tcp: CheckTimers(delayLoop: delayLoop, delayBeforeRetry: .seconds(1), retry: 1)
         case .http, .ssl: CheckTimers(delayLoop: delayLoop, delayBeforeRetry: .seconds(3), retry: 1)
         case .misc: CheckTimers(delayLoop: delayLoop, delayBeforeRetry: .seconds(1), retry: 0)
+        case .udp, .ping: CheckTimers(delayLoop: delayLoop, delayBeforeRetry: .seconds(1), retry: 1)
+        case .dns: CheckTimers(delayLoop: delayLoop, delayBeforeRetry: delayLoop, retry: 3)
         }
     }
 
@@ -68,4 +71,10 @@ public enum CheckKind: String, Hashable, Sendable {
     case ssl = "SSL_GET"
     /// `MISC_CHECK`
     case misc = "MISC_CHECK"
+    /// `UDP_CHECK`
+    case udp = "UDP_CHECK"
+    /// `DNS_CHECK`
+    case dns = "DNS_CHECK"
+    /// `PING_CHECK`
+    case ping = "PING_CHECK"
 }

@@ -75,7 +75,7 @@ public struct CheckerStateMachine: Sendable {
             self.fastRecovery = false
             self.miscDynamic = check.dynamic
             self.miscPath = check.path
-        case .tcp:
+        case .tcp, .udp, .dns, .ping:
             self.urls = []
             self.fastRecovery = false
             self.miscDynamic = false
@@ -98,44 +98,82 @@ public struct CheckerStateMachine: Sendable {
     /// Feeds one probe result and returns the decision.
     public mutating func record(_ result: ProbeResult) -> CheckDecision {
         switch kind {
-        case .tcp: recordTCP(result)
+        case .tcp: recordLayer4(result, wording: .tcp)
+        case .udp: recordLayer4(result, wording: .udp)
+        case .ping: recordLayer4(result, wording: .ping)
+        case .dns: recordDNS(result)
         case .http, .ssl: recordHTTP(result)
         case .misc: recordMisc(result)
         }
     }
 
-    // MARK: - TCP_CHECK
+    // MARK: - TCP_CHECK, UDP_CHECK, PING_CHECK
 
-    private mutating func recordTCP(_ result: ProbeResult) -> CheckDecision {
+    /// keepalived's log wording of the checkers that count as `tcp_epilog` does (check_tcp.c, check_udp.c,
+    /// check_ping.c).
+    struct Layer4Wording: Sendable {
+        /// `TCP connection to [rs] success.`
+        var success: [CheckLogLine.Segment]
+        /// The DOWN line: `TCP_CHECK on service [rs] failed after N retries.` (retries > 0 after a first run)
+        var failedAfterRetries: @Sendable (Int) -> [CheckLogLine.Segment]
+        /// The DOWN line otherwise: `TCP_CHECK on service [rs] failed.`
+        var failed: [CheckLogLine.Segment]
+        /// The per-attempt line for a failure (logged with `log_all_failures`).
+        var attempt: @Sendable (ProbeFailure?) -> [CheckLogLine.Segment]
+
+        static let tcp = Layer4Wording(
+            success: [.text("TCP connection to "), .realServer, .text(" success.")],
+            failedAfterRetries: { [.text("TCP_CHECK on service "), .realServer, .text(" failed after \($0) retries.")] },
+            failed: [.text("TCP_CHECK on service "), .realServer, .text(" failed.")],
+            attempt: { [.text("TCP connection to "), .realServer, .text($0 == .connectTimeout ? " timeout." : " failed.")] })
+
+        static let udp = Layer4Wording(
+            success: [.text("UDP connection to "), .realServer, .text(" success.")],
+            failedAfterRetries: { [.text("UDP_CHECK on service "), .realServer, .text(" failed after \($0) retries.")] },
+            failed: [.text("UDP_CHECK on service "), .realServer, .text(" failed.")],
+            attempt: { failure in
+                if case .replyMismatch = failure { return [.text("UDP check to "), .realServer, .text(" reply data mismatch.")] }
+                return [.text("UDP connection to "), .realServer, .text(" failed.")]
+            })
+
+        static let ping = Layer4Wording(
+            success: [.text("ICMP connection to "), .realServer, .text(" success.")],
+            failedAfterRetries: {
+                [.text("ICMP CHECK on service "), .realServer, .text(" of "), .virtualServer,
+                 .text(" failed after \($0) retries.")]
+            },
+            failed: [.text("ICMP CHECK on service "), .realServer, .text(" failed.")],
+            attempt: { failure in
+                failure == .replyTimeout
+                    ? [.text("ICMP connection to address "), .realServer, .text(" timeout.")]
+                    : [.text("ICMP connection to "), .realServer, .text(" of "), .virtualServer, .text(" failed.")]
+            })
+    }
+
+    private mutating func recordLayer4(_ result: ProbeResult, wording: Layer4Wording) -> CheckDecision {
         var decision = makeDecision(delay: delayLoop)
         if result.succeeded {
             failures = 0
             if state == .down {
                 successes += 1
                 if successes >= riseThreshold {
-                    decision.messages.append(line("TCP connection to ", .realServer, " success."))
+                    decision.messages.append(CheckLogLine(wording.success))
                     becomeUp(&decision)
                 } else {
                     decision.delay = delayBeforeRetry
                 }
             } else if !hasRun {
-                decision.messages.append(line("TCP connection to ", .realServer, " success."))
+                decision.messages.append(CheckLogLine(wording.success))
             }
         } else {
             successes = 0
             if state == .up || !hasRun {
                 // keepalived's per-attempt line (logged with log_all_failures).
-                let what = result.failure == .connectTimeout ? "timeout." : "failed."
-                decision.failureMessage = line("TCP connection to ", .realServer, " \(what)")
-            }
-            if state == .up || !hasRun {
+                decision.failureMessage = CheckLogLine(wording.attempt(result.failure))
                 if failures + 1 >= fallThreshold {
                     let retries = fallThreshold - 1
-                    decision.messages.append(
-                        retries > 0 && hasRun
-                            ? line("TCP_CHECK on service ", .realServer, " failed after \(retries) retries.")
-                            : line("TCP_CHECK on service ", .realServer, " failed.")
-                    )
+                    decision.messages.append(CheckLogLine(
+                        retries > 0 && hasRun ? wording.failedAfterRetries(retries) : wording.failed))
                     failures = 0
                     becomeDown(&decision)
                 } else {
@@ -146,6 +184,57 @@ public struct CheckerStateMachine: Sendable {
         }
         hasRun = true
         return decision
+    }
+
+    // MARK: - DNS_CHECK
+
+    /// check_dns.c's `dns_final`: the same counting, but every failure line is `DNS_CHECK ([rs]) <reason>`,
+    /// logged when the retries are used up (with ` after N retries` once the checker has run, even for 0) or
+    /// with `log_all_failures`; no line on success.
+    private mutating func recordDNS(_ result: ProbeResult) -> CheckDecision {
+        var decision = makeDecision(delay: delayLoop)
+        if let failure = result.failure {
+            successes = 0
+            if state == .up || !hasRun {
+                let final = failures + 1 >= fallThreshold
+                var text = Self.dnsReason(failure)
+                if final && hasRun { text += " after \(fallThreshold - 1) retries" }
+                let line = CheckLogLine([.text("DNS_CHECK ("), .realServer, .text(") \(text)")])
+                if final {
+                    decision.messages.append(line)
+                    failures = 0
+                    becomeDown(&decision)
+                } else {
+                    decision.failureMessage = line
+                    failures += 1
+                    decision.delay = delayBeforeRetry
+                }
+            }
+        } else {
+            failures = 0
+            if state == .down {
+                successes += 1
+                if successes >= riseThreshold {
+                    becomeUp(&decision)
+                } else {
+                    decision.delay = delayBeforeRetry
+                }
+            }
+        }
+        hasRun = true
+        return decision
+    }
+
+    /// check_dns.c's reason for a failure.
+    static func dnsReason(_ failure: ProbeFailure) -> String {
+        switch failure {
+        case .replyTimeout: "read timeout from socket"
+        case .dnsRcode(let rcode): "read error occurred. (rcode = \(rcode))"
+        case .connectionRefused: "failed to read socket; errno 111 (Connection refused)"
+        case .receiveError(let errno, let message): "failed to read socket; errno \(errno) (\(message))"
+        case .connectionFailed(let why): "connection error. (\(why))"
+        default: failure.description
+        }
     }
 
     // MARK: - MISC_CHECK

@@ -40,6 +40,16 @@ public enum ProbeFailure: Error, Hashable, Sendable, CustomStringConvertible {
     /// The MISC script could not be started (missing, not executable, unknown user, unsafe permissions, ...);
     /// `errno` is 0 when no system call failed.
     case scriptSpawn(path: String, errno: Int32, message: String)
+    /// UDP_CHECK: the reply failed the `require_reply` pattern or its length bounds.
+    case replyMismatch(String)
+    /// UDP_CHECK (with `require_reply`), DNS_CHECK, PING_CHECK: no answer within `connect_timeout`.
+    case replyTimeout
+    /// DNS_CHECK: the reply's rcode is not NOERROR.
+    case dnsRcode(Int)
+    /// PING_CHECK: an ICMP message that is not an echo reply, or a short one.
+    case unexpectedICMP(String)
+    /// Receiving on a UDP or ICMP socket failed (an ICMP error other than port unreachable, ...): the errno.
+    case receiveError(errno: Int32, message: String)
 
     /// A sentence describing the failure.
     public var description: String {
@@ -65,6 +75,11 @@ public enum ProbeFailure: Error, Hashable, Sendable, CustomStringConvertible {
         case .scriptTimeout(let limit): "script timed out after \(limit) and was killed"
         case .scriptSpawn(let path, 0, let message): "cannot run \(path): \(message)"
         case .scriptSpawn(let path, let errno, let message): "cannot run \(path): \(message) (errno \(errno))"
+        case .replyMismatch(let why): "reply data mismatch: \(why)"
+        case .replyTimeout: "no reply within connect_timeout"
+        case .dnsRcode(let rcode): "DNS reply with rcode \(rcode)"
+        case .unexpectedICMP(let what): "unexpected reply: \(what)"
+        case .receiveError(let errno, let message): "receive failed: \(message) (errno \(errno))"
         }
     }
 
@@ -84,6 +99,11 @@ public enum ProbeFailure: Error, Hashable, Sendable, CustomStringConvertible {
         case .tls: "SSL handshake/communication error connecting to"
         case .ioError: "Read error with"
         case .scriptExit, .scriptSignal, .scriptTimeout, .scriptSpawn: "Misc check failed for"
+        case .replyMismatch: "Reply data mismatch from"
+        case .replyTimeout: "Timeout reading reply from"
+        case .dnsRcode: "DNS error reply from"
+        case .unexpectedICMP: "Unexpected ICMP reply from"
+        case .receiveError: "Read error with"
         }
     }
 }

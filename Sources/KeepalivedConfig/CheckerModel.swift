@@ -15,11 +15,11 @@ public struct Checker: Hashable, Sendable {
         case misc = "MISC_CHECK"
         /// `SMTP_CHECK` (not acted upon).
         case smtp = "SMTP_CHECK"
-        /// `DNS_CHECK` (not acted upon).
+        /// `DNS_CHECK`: a DNS query over UDP; a NOERROR reply is success.
         case dns = "DNS_CHECK"
-        /// `UDP_CHECK` (not acted upon).
+        /// `UDP_CHECK`: a datagram sent; an ICMP error (or no reply, with `require_reply`) is failure.
         case udp = "UDP_CHECK"
-        /// `PING_CHECK` (not acted upon).
+        /// `PING_CHECK`: an ICMP / ICMPv6 echo.
         case ping = "PING_CHECK"
         /// `FILE_CHECK` (not acted upon).
         case file = "FILE_CHECK"
@@ -27,7 +27,12 @@ public struct Checker: Hashable, Sendable {
         case bfd = "BFD_CHECK"
 
         /// Whether lvsd runs this kind of checker (the others are parsed and reported as not acted upon).
-        public var isActedUpon: Bool { self == .tcp || self == .http || self == .ssl || self == .misc }
+        public var isActedUpon: Bool {
+            switch self {
+            case .tcp, .http, .ssl, .misc, .udp, .dns, .ping: true
+            case .smtp, .file, .bfd: false
+            }
+        }
         /// Whether the connection keywords (`connect_ip`, `connect_port`, `bindto`, ...) apply.
         public var hasConnection: Bool { self != .misc && self != .file && self != .bfd }
     }
@@ -64,7 +69,11 @@ public struct Checker: Hashable, Sendable {
     public var http: HTTPCheckSettings?
     /// MISC_CHECK settings.
     public var misc: MiscCheckSettings?
-    /// Keywords of checker types lvsd does not run (SMTP, DNS, UDP, PING, FILE, BFD), as written.
+    /// UDP_CHECK settings.
+    public var udp: UDPCheckSettings?
+    /// DNS_CHECK settings.
+    public var dns: DNSCheckSettings?
+    /// Keywords of checker types lvsd does not run (SMTP, FILE, BFD), as written.
     public var otherSettings: [OtherSetting] = []
 
     // Values given in the block itself, before inheritance.
@@ -201,4 +210,32 @@ public struct MiscCheckSettings: Hashable, Sendable {
     public var timeout: ConfigDuration
     /// `misc_dynamic`: exit codes 2..255 set weight = code − 2.
     public var dynamic = false
+}
+
+/// UDP_CHECK settings.
+public struct UDPCheckSettings: Hashable, Sendable {
+    /// `payload`: the datagram's bytes (nil: keepalived's 32 bytes of `keepalived check - `).
+    public var payload: [UInt8]?
+    /// `require_reply` was given: a reply must arrive.
+    public var requireReply = false
+    /// The `require_reply` hex pattern, if any (only then are the length bounds checked).
+    public var replyPattern: [UInt8]?
+    /// Per pattern byte, the wildcard bits (`X` nibbles); empty without wildcards.
+    public var replyWildcards: [UInt8] = []
+    /// `min_reply_length` (default 0).
+    public var minReplyLength: UInt16 = 0
+    /// `max_reply_length` (default 255).
+    public var maxReplyLength: UInt16 = 255
+    /// Creates default settings.
+    public init() {}
+}
+
+/// DNS_CHECK settings.
+public struct DNSCheckSettings: Hashable, Sendable {
+    /// `type` (default SOA), upper-cased: A NS CNAME SOA MX TXT AAAA RRSIG DNSKEY.
+    public var type = "SOA"
+    /// `name` (default the root, `.`).
+    public var name = "."
+    /// Creates default settings.
+    public init() {}
 }

@@ -17,6 +17,8 @@ extension Parser {
         var miscScript: ScriptCommand?
         var miscTimeout: ConfigDuration?
         var miscDynamic = false
+        var udp = kind == .udp ? UDPCheckSettings() : nil
+        var dns = kind == .dns ? DNSCheckSettings() : nil
         for child in block {
             if parseCommonCheckerKeyword(child, into: &checker) { continue }
             switch (kind, child.name) {
@@ -47,15 +49,47 @@ extension Parser {
             case (.dns, "type"):
                 if let t = argument(child) {
                     let types = ["A", "NS", "CNAME", "SOA", "MX", "TXT", "AAAA", "RRSIG", "DNSKEY"]
-                    if !types.contains(t.text) { invalid(child, t, "expected one of \(types.joined(separator: " "))") }
+                    if types.contains(t.text.uppercased()) {
+                        dns?.type = t.text.uppercased()
+                    } else {
+                        invalid(child, t, "expected one of \(types.joined(separator: " "))")
+                    }
                 }
-                checker.otherSettings.append(other(child))
-            case (.dns, "name"), (.bfd, "name"), (.file, "track_file"), (.udp, "payload"), (.udp, "require_reply"):
+            case (.dns, "name"):
+                if let t = argument(child) {
+                    if let problem = ConfigValue.dnsNameProblem(t.text) { invalid(child, t, problem) } else { dns?.name = t.text }
+                }
+            case (.bfd, "name"), (.file, "track_file"):
                 _ = argument(child)
                 checker.otherSettings.append(other(child))
-            case (.udp, "min_reply_length"), (.udp, "max_reply_length"):
-                _ = unsigned(child, in: 0...65535)
-                checker.otherSettings.append(other(child))
+            case (.udp, "payload"):
+                rejectBlock(child)
+                let text = child.arguments.map(\.text).joined(separator: " ")
+                if child.arguments.isEmpty {
+                    log.error(.syntax, child.location, "'payload' needs a hex string")
+                } else if let (bytes, _) = ConfigValue.hexBytes(text, wildcards: false) {
+                    udp?.payload = bytes
+                } else {
+                    log.error(.invalidValue, child.location,
+                              "invalid value '\(text)' for 'payload': expected hex digits (pairs, blanks between bytes)")
+                }
+            case (.udp, "require_reply"):
+                rejectBlock(child)
+                udp?.requireReply = true
+                let text = child.arguments.map(\.text).joined(separator: " ")
+                if !child.arguments.isEmpty {
+                    if let (bytes, mask) = ConfigValue.hexBytes(text, wildcards: true) {
+                        udp?.replyPattern = bytes
+                        udp?.replyWildcards = mask
+                    } else {
+                        log.error(.invalidValue, child.location,
+                                  "invalid value '\(text)' for 'require_reply': expected hex digits or X wildcards")
+                    }
+                }
+            case (.udp, "min_reply_length"):
+                if let v = unsigned(child, in: 0...65535) { udp?.minReplyLength = UInt16(v) }
+            case (.udp, "max_reply_length"):
+                if let v = unsigned(child, in: 0...65535) { udp?.maxReplyLength = UInt16(v) }
             case (.file, "weight"):
                 rejectBlock(child)
                 if let w = child.arguments.first {
@@ -96,6 +130,14 @@ extension Parser {
             }
             checker.http = settings
         }
+        if let udp {
+            if udp.minReplyLength > udp.maxReplyLength {
+                log.warning(.adjusted, node.location,
+                            "UDP_CHECK min_reply_length \(udp.minReplyLength) > max_reply_length \(udp.maxReplyLength) - will always fail")
+            }
+            checker.udp = udp
+        }
+        checker.dns = dns
         if kind == .misc {
             guard let miscScript else {
                 log.warning(.adjusted, node.location, "MISC_CHECK has no misc_path - ignoring this checker")

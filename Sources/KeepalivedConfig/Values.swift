@@ -77,6 +77,57 @@ public enum ConfigValue {
         return UInt32(mask.nonzeroBitCount)
     }
 
+    /// keepalived's hex string (`payload`, `require_reply`): pairs of hex digits, blanks between bytes allowed; a
+    /// lone digit before a blank or the end is one byte (`1 2` is 01 02). With `wildcards`, `x`/`X` is a wildcard
+    /// nibble (its bits set in the mask). nil for any other character or an empty string.
+    public static func hexBytes(_ text: String, wildcards: Bool) -> (bytes: [UInt8], mask: [UInt8])? {
+        func nibble(_ c: UInt8) -> (value: UInt8, wild: Bool)? {
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): (c - UInt8(ascii: "0"), false)
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): (c - UInt8(ascii: "a") + 10, false)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): (c - UInt8(ascii: "A") + 10, false)
+            case UInt8(ascii: "x") where wildcards, UInt8(ascii: "X") where wildcards: (0, true)
+            default: nil
+            }
+        }
+        let chars = Array(text.utf8)
+        var bytes: [UInt8] = [], mask: [UInt8] = []
+        var i = 0
+        while i < chars.count {
+            if chars[i] == UInt8(ascii: " ") || chars[i] == UInt8(ascii: "\t") {
+                i += 1
+                continue
+            }
+            guard let high = nibble(chars[i]) else { return nil }
+            i += 1
+            var value = high.value, bits: UInt8 = high.wild ? 0x0F : 0
+            if i < chars.count, chars[i] != UInt8(ascii: " "), chars[i] != UInt8(ascii: "\t") {
+                guard let low = nibble(chars[i]) else { return nil }
+                i += 1
+                value = value << 4 | low.value
+                bits = bits << 4 | (low.wild ? 0x0F : 0)
+            }
+            bytes.append(value)
+            mask.append(bits)
+        }
+        guard !bytes.isEmpty else { return nil }
+        return (bytes, mask.contains { $0 != 0 } ? mask : [])
+    }
+
+    /// A DNS_CHECK `name`: `.` (the root) or dot-separated labels of 1 to 63 bytes with an optional trailing dot,
+    /// at most 253 bytes. nil with the reason otherwise.
+    public static func dnsNameProblem(_ name: String) -> String? {
+        if name == "." { return nil }
+        let body = name.hasSuffix(".") ? String(name.dropLast()) : name
+        if body.isEmpty { return "the name is empty" }
+        if body.utf8.count > 253 { return "the name is longer than 253 bytes" }
+        for label in body.split(separator: ".", omittingEmptySubsequences: false) {
+            if label.isEmpty { return "the name has an empty label" }
+            if label.utf8.count > 63 { return "the label '\(label)' is longer than 63 bytes" }
+        }
+        return nil
+    }
+
     /// A 32-hex-digit MD5 digest, lower-cased.
     public static func digest(_ text: String) -> String? {
         guard text.count == 32, text.allSatisfy({ $0.isHexDigit && $0.isASCII }) else { return nil }

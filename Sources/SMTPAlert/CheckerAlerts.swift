@@ -16,6 +16,18 @@ public enum CheckerAlert: Hashable, Sendable {
     case miscFailed
     /// MISC_CHECK's script was killed at `misc_timeout`: `=> MISC CHECK timed out on service <=`.
     case miscTimedOut
+    /// UDP_CHECK passes again: `=> UDP CHECK succeed on service <=`.
+    case udpSucceeded
+    /// UDP_CHECK failed: `=> UDP CHECK failed on service <=`.
+    case udpFailed
+    /// DNS_CHECK passes again: `=> DNS_CHECK: succeed on service <=`.
+    case dnsSucceeded
+    /// DNS_CHECK failed: `=> DNS_CHECK: failed on service <=`.
+    case dnsFailed
+    /// PING_CHECK passes again: `=> ICMP CHECK succeed on service <=`.
+    case pingSucceeded
+    /// PING_CHECK failed: `=> ICMP CHECK failed on service <=`.
+    case pingFailed
     /// The real server was alive and was removed by a reload: `=> Removing <=` (subject DOWN).
     case removed
     /// The real server was alive at shutdown (virtual server with `omega`): `=> Shutting down <=` (subject DOWN).
@@ -31,6 +43,12 @@ public enum CheckerAlert: Hashable, Sendable {
         case .miscSucceeded: "=> MISC CHECK succeeded on service <="
         case .miscFailed: "=> MISC CHECK failed on service <="
         case .miscTimedOut: "=> MISC CHECK timed out on service <="
+        case .udpSucceeded: "=> UDP CHECK succeed on service <="
+        case .udpFailed: "=> UDP CHECK failed on service <="
+        case .dnsSucceeded: "=> DNS_CHECK: succeed on service <="
+        case .dnsFailed: "=> DNS_CHECK: failed on service <="
+        case .pingSucceeded: "=> ICMP CHECK succeed on service <="
+        case .pingFailed: "=> ICMP CHECK failed on service <="
         case .removed: "=> Removing <="
         case .shuttingDown: "=> Shutting down <="
         }

@@ -81,4 +81,46 @@ struct KeepalivedSetupTests {
         #expect(a.checkerPlan().checkers == b.checkerPlan().checkers)
         #expect(a.virtualServers == b.virtualServers)
     }
+
+    @Test func udpDNSAndPingChecksArePlannedWithTheirSettings() throws {
+        let text = """
+            virtual_server 10.0.0.1 53 {
+                protocol UDP
+                lvs_method NAT
+                real_server 10.0.0.2 53 {
+                    UDP_CHECK {
+                        payload 01 02
+                        require_reply 0X
+                        connect_timeout 2
+                    }
+                    DNS_CHECK {
+                        type A
+                        name example.com
+                        connect_port 5353
+                    }
+                    PING_CHECK {
+                    }
+                    BFD_CHECK {
+                    }
+                }
+            }
+            """
+        let result = KeepalivedConfigParser.parse(text: text, file: "udp.conf")
+        #expect(!result.hasErrors, "\(result.diagnostics)")
+        let setup = KeepalivedSetup(configuration: result.configuration)
+        #expect(setup.notRun.count == 1 && setup.notRun.first?.contains("BFD_CHECK") == true)
+        let probes = setup.checks.map(\.spec.probe)
+        #expect(probes.map(\.kind) == [.udp, .dns, .ping])
+        guard probes.count == 3, case .udp(let udp) = probes[0], case .dns(let dns) = probes[1],
+              case .ping(let ping) = probes[2] else {
+            Issue.record("unexpected probes \(probes)")
+            return
+        }
+        #expect(udp.datagram == [1, 2] && udp.requireReply && udp.reply == ReplyPattern(bytes: [0], wildcards: [0x0F]))
+        #expect(udp.connectTimeout == .seconds(2) && udp.target == CheckTarget(host: "10.0.0.2", port: 53))
+        #expect(dns.type == .a && dns.name == "example.com" && dns.target.port == 5353)
+        #expect(ping.target.host == "10.0.0.2")
+        #expect(setup.checks[1].spec.timers.retry == 3)
+        #expect(setup.checkerPlan().checkers.map(\.id.realServer) == Array(repeating: "[10.0.0.2]:udp:53", count: 3))
+    }
 }

@@ -239,7 +239,7 @@ private func checkers(_ first: String, rs rsLines: String = "", _ second: String
         #expect(unterminated.errors.first?.location.line == 7)
     }
 
-    @Test func otherCheckersAreParsedAndReportedOnceAsNotActedUpon() throws {
+    @Test func checkersNotRunAreParsedAndReportedOnceAsNotActedUpon() throws {
         let vs = try #require(singleVS(vsConfig("", """
             real_server 10.0.0.2 80 {
                 SMTP_CHECK {
@@ -276,10 +276,10 @@ private func checkers(_ first: String, rs rsLines: String = "", _ second: String
             """)))
         let kinds = vs.realServers.first?.checkers.map(\.kind) ?? []
         #expect(kinds == [.smtp, .dns, .udp, .ping, .file, .bfd, .smtp])
-        #expect(kinds.allSatisfy { !$0.isActedUpon })
-        let result = parse(vsConfig("", "real_server 10.0.0.2 80 {\nPING_CHECK {\n}\nPING_CHECK {\n}\nDNS_CHECK {\n type BOGUS\n}\n}"))
+        #expect(kinds.map(\.isActedUpon) == [false, true, true, true, false, false, false])
+        let result = parse(vsConfig("", "real_server 10.0.0.2 80 {\nSMTP_CHECK {\n}\nSMTP_CHECK {\n}\nBFD_CHECK {\n}\nPING_CHECK {\n}\nDNS_CHECK {\n type BOGUS\n}\n}"))
         let reports = result.diagnostics.filter { $0.kind == .notActedUpon }
-        #expect(reports.count == 2)  // once per checker kind
+        #expect(reports.map(\.location.line) == [6, 10])  // once per checker kind, never for PING or DNS
         #expect(result.errors.first?.message.contains("BOGUS") == true)
     }
 
@@ -295,5 +295,60 @@ private func checkers(_ first: String, rs rsLines: String = "", _ second: String
         #expect(warning?.location.line == 7)
         #expect(warning?.message.contains("connect_prot") == true)
         #expect(warning?.severity == .warning)
+    }
+
+    @Test func udpCheckSettings() throws {
+        let udp = try #require(checkers("UDP_CHECK {\n payload 0a 0B1 c\n require_reply 0X 5x\n min_reply_length 2\n max_reply_length 9\n}").first)
+        #expect(udp.kind.isActedUpon)
+        #expect(udp.udp?.payload == [0x0A, 0x0B, 0x01, 0x0C])
+        #expect(udp.udp?.requireReply == true)
+        #expect(udp.udp?.replyPattern == [0x00, 0x50])
+        #expect(udp.udp?.replyWildcards == [0x0F, 0x0F])
+        #expect(udp.udp?.minReplyLength == 2 && udp.udp?.maxReplyLength == 9)
+        let plain = try #require(checkers("UDP_CHECK {\n require_reply\n}").first)
+        #expect(plain.udp?.payload == nil && plain.udp?.requireReply == true && plain.udp?.replyPattern == nil)
+        let bare = try #require(checkers("UDP_CHECK {\n}").first)
+        #expect(bare.udp == UDPCheckSettings())
+        #expect(bare.retry == 1 && bare.delayBeforeRetry == .seconds(1))
+    }
+
+    @Test func udpCheckBadHexIsAnErrorWithItsLine() {
+        let badPayload = parse(vsConfig("", "real_server 10.0.0.2 80 {\nUDP_CHECK {\npayload 0g\n}\n}"))
+        #expect(badPayload.errors.first?.location.line == 7)
+        #expect(badPayload.errors.first?.message.contains("'0g' for 'payload'") == true)
+        // Wildcards are for require_reply only.
+        #expect(parse(vsConfig("", "real_server 10.0.0.2 80 {\nUDP_CHECK {\npayload 0X\n}\n}")).hasErrors)
+        #expect(parse(vsConfig("", "real_server 10.0.0.2 80 {\nUDP_CHECK {\npayload\n}\n}")).hasErrors)
+        let badReply = parse(vsConfig("", "real_server 10.0.0.2 80 {\nUDP_CHECK {\nrequire_reply 01 zz\n}\n}"))
+        #expect(badReply.errors.first?.message.contains("require_reply") == true)
+        #expect(parse(vsConfig("", "real_server 10.0.0.2 80 {\nUDP_CHECK {\nmax_reply_length 70000\n}\n}")).hasErrors)
+        let inverted = parse(vsConfig("", "real_server 10.0.0.2 80 {\nUDP_CHECK {\nmin_reply_length 9\nmax_reply_length 2\n}\n}"))
+        #expect(!inverted.hasErrors)
+        #expect(!inverted.messages(containing: "will always fail").isEmpty)
+    }
+
+    @Test func hexStringsReadAsKeepalivedReadsThem() {
+        #expect(ConfigValue.hexBytes("0102", wildcards: false)?.bytes == [1, 2])
+        #expect(ConfigValue.hexBytes("1 2 ff", wildcards: false)?.bytes == [1, 2, 0xFF])
+        #expect(ConfigValue.hexBytes("abc", wildcards: false)?.bytes == [0xAB, 0x0C])
+        #expect(ConfigValue.hexBytes("", wildcards: false) == nil)
+        #expect(ConfigValue.hexBytes("   ", wildcards: false) == nil)
+        #expect(ConfigValue.hexBytes("0x10", wildcards: false) == nil)
+        #expect(ConfigValue.hexBytes("X1", wildcards: true).map { [$0.bytes, $0.mask] } == [[0x01], [0xF0]])
+        #expect(ConfigValue.hexBytes("11", wildcards: true)?.mask == [])
+    }
+
+    @Test func dnsCheckSettings() throws {
+        let dns = try #require(checkers("DNS_CHECK {\n type aaaa\n name example.com.\n}").first)
+        #expect(dns.kind.isActedUpon)
+        #expect(dns.dns?.type == "AAAA" && dns.dns?.name == "example.com.")
+        let defaults = try #require(checkers("DNS_CHECK {\n}").first)
+        #expect(defaults.dns == DNSCheckSettings())
+        #expect(defaults.dns?.type == "SOA" && defaults.dns?.name == ".")
+        for bad in ["a..b", ".a", String(repeating: "x", count: 64) + ".com"] {
+            let result = parse(vsConfig("", "real_server 10.0.0.2 80 {\nDNS_CHECK {\nname \(bad)\n}\n}"))
+            #expect(result.errors.first?.location.line == 7, "\(bad)")
+            #expect(result.errors.first?.message.contains("'name'") == true, "\(bad)")
+        }
     }
 }

@@ -13,6 +13,17 @@ enum {
     CS_STAGE_MARK = 2,
     CS_STAGE_BIND = 3,
     CS_STAGE_CONNECT = 4,
+    CS_STAGE_SEND = 5,
+};
+
+/// Which datagram socket cs_datagram_open makes.
+enum {
+    /// UDP (UDP_CHECK, DNS_CHECK).
+    CS_DATAGRAM_UDP = 1,
+    /// An unprivileged ICMP/ICMPv6 ping socket (SOCK_DGRAM; allowed by net.ipv4.ping_group_range).
+    CS_DATAGRAM_PING = 2,
+    /// A raw ICMP/ICMPv6 socket (needs CAP_NET_RAW).
+    CS_DATAGRAM_RAW_ICMP = 3,
 };
 
 /// Parses a numeric IPv4 or IPv6 address (no brackets) and a port into `out`. Returns 0, or -1 when `host` is
@@ -27,6 +38,18 @@ int cs_parse_address(const char *host, int port, struct sockaddr_storage *out, s
 int cs_connect_start(int reuse, const struct sockaddr_storage *target, socklen_t target_length,
                      const struct sockaddr_storage *local, socklen_t local_length,
                      int has_mark, uint32_t mark, int *error, int *stage);
+
+/// Opens a non-blocking, close-on-exec datagram socket of `kind` (CS_DATAGRAM_*) for `target`, asks for ICMP
+/// errors (IP_RECVERR / IPV6_RECVERR: a destination unreachable then fails the next recv), marks it (SO_MARK, when
+/// `has_mark`), binds it to `local` (when not NULL), connects it and sends `payload`. Returns the descriptor, or
+/// -1 with `*error` the errno and `*stage` the CS_STAGE_* that failed (the socket is closed then).
+int cs_datagram_open(int kind, const struct sockaddr_storage *target, socklen_t target_length,
+                     const struct sockaddr_storage *local, socklen_t local_length,
+                     int has_mark, uint32_t mark, const uint8_t *payload, size_t payload_length,
+                     int *error, int *stage);
+
+/// Receives one datagram without waiting: its length (cut to `capacity`), or -1 with errno (EAGAIN: none yet).
+long cs_datagram_recv(int fd, uint8_t *buffer, size_t capacity);
 
 /// Ends a connected check socket with a reset, as cs_close_reset does, but keeps the socket for the next connect
 /// (connect with AF_UNSPEC: the kernel's tcp_disconnect sends the RST and frees the port). The next check then

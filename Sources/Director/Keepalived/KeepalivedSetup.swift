@@ -14,9 +14,10 @@ import KeepalivedConfig
 public struct KeepalivedSetup: Sendable {
     /// One spec per `virtual_server`, in file order.
     public var virtualServers: [VirtualServerSpec]
-    /// Every check lvsd runs (TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK), in configuration order.
+    /// Every check lvsd runs (TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK, UDP_CHECK, DNS_CHECK, PING_CHECK), in
+    /// configuration order.
     public var checks: [PlannedCheck]
-    /// Checkers that are parsed but not run (SMTP, DNS, UDP, PING, FILE, BFD), as `file:line: text`.
+    /// Checkers that are parsed but not run (SMTP, FILE, BFD), as `file:line: text`.
     public var notRun: [String]
     /// The virtual and real servers keepalived would mail about (`smtp_alert` resolved).
     public var smtpAlerts: SMTPAlertTargets
@@ -173,7 +174,23 @@ public struct KeepalivedSetup: Sendable {
             guard let m = c.misc, let path = m.script.arguments.first else { return nil }
             return .misc(MiscCheck(path: path, arguments: Array(m.script.arguments.dropFirst()), timeout: m.timeout,
                                    dynamic: m.dynamic, user: m.script.user, group: m.script.group))
-        default:
+        case .udp:
+            guard let u = c.udp else { return nil }
+            let reply = u.replyPattern.map { ReplyPattern(bytes: $0, wildcards: u.replyWildcards) }
+            return .udp(UDPCheck(target: target, bindAddress: c.connection.bindAddress?.description,
+                                 bindPort: c.connection.bindPort.map(Int.init), connectTimeout: c.connectTimeout,
+                                 fwmark: c.connection.firewallMark, payload: u.payload, requireReply: u.requireReply,
+                                 reply: reply, minReplyLength: Int(u.minReplyLength),
+                                 maxReplyLength: Int(u.maxReplyLength)))
+        case .dns:
+            guard let d = c.dns, let type = DNSRecordType(name: d.type) else { return nil }
+            return .dns(DNSCheck(target: target, bindAddress: c.connection.bindAddress?.description,
+                                 bindPort: c.connection.bindPort.map(Int.init), connectTimeout: c.connectTimeout,
+                                 fwmark: c.connection.firewallMark, type: type, name: d.name))
+        case .ping:
+            return .ping(PingCheck(target: target, bindAddress: c.connection.bindAddress?.description,
+                                   connectTimeout: c.connectTimeout, fwmark: c.connection.firewallMark))
+        case .smtp, .file, .bfd:
             return nil
         }
     }

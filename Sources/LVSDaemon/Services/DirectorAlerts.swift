@@ -87,6 +87,9 @@ struct DirectorAlerts: Sendable {
             let up = report.checkerIsUp
             let alert: CheckerAlert = switch kind {
             case .tcp: up ? .tcpSucceeded : .tcpFailed
+            case .udp: up ? .udpSucceeded : .udpFailed
+            case .dns: up ? .dnsSucceeded : .dnsFailed
+            case .ping: up ? .pingSucceeded : .pingFailed
             case .http, .ssl: up ? .httpSucceeded : .httpFailed()
             case .misc:
                 if up { .miscSucceeded } else if case .scriptTimeout = transition.failure { .miscTimedOut } else { .miscFailed }
