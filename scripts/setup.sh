@@ -9,6 +9,7 @@ pkgs=(
     iproute2 curl openssl python3 procps bc                       # lab, end-to-end tests, benchmarks
     python3-aiosmtpd                                              # SMTP alerts: the kernel test's mail server
     nginx                                                         # the ha lab's web servers
+    dpkg-dev binutils file lintian man-db bash-completion systemd # the Debian package: build, check, test
 )
 missing=()
 for p in "${pkgs[@]}"; do
