@@ -23,6 +23,6 @@ bash examples/lab.sh all
 
 # The package ships release binaries (lvsctl fully static, lvsd with the static Swift runtime), which differ in
 # kind from the debug build tested above: they are built here (about 12-15 min on 2 cores, in .build-rel) and the
-# package is linted, installed, run against the kernel and removed in the VM (scripts/package-test.sh, about 4 min).
+# package is linted, installed, run against the kernel and removed in the VM (scripts/package-test.sh, about 2.5 min).
 echo "== the Debian package (scripts/package-test.sh: release build, lintian, dpkg -i / -r / --purge in the VM)"
 bash scripts/package-test.sh
