@@ -10,6 +10,7 @@ pkgs=(
     python3-aiosmtpd                                              # SMTP alerts: the kernel test's mail server
     dnsmasq-base                                                  # DNS_CHECK: the kernel test's DNS server
     nginx                                                         # the ha lab's web servers
+    dpkg-dev binutils file lintian man-db bash-completion systemd # the Debian package: build, check, test
 )
 missing=()
 for p in "${pkgs[@]}"; do

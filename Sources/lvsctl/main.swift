@@ -26,6 +26,13 @@ while i < words.count {
     }
 }
 
+// `lvsctl version`: this project's release version. `-v` / `--version` print ipvsadm's line byte for byte (scripts
+// parse it), so the release is a word of its own, like `apply`; it needs no IPVS.
+if words == ["version"] {
+    Output.out("lvsctl \(ProductVersion.string) (ipvsadm v1.31 compatible)\n")
+    Output.exit(0)
+}
+
 if let namespace {
     // Enter the namespace for the whole run, so /proc/net/ip_vs_conn is read there too.
     do throws(IPVSError) {

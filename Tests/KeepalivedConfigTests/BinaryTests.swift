@@ -1,4 +1,5 @@
 import Foundation
+import IPVSKit
 import Testing
 
 /// Runs the built `lvsd` (next to the test bundle) as `lvsd -t -f FILE` on the shared configurations.
@@ -78,6 +79,7 @@ import Testing
         let help = try await run(["-h"])
         #expect(help.status == 0 && help.stdout.contains("--config-test"))
         let version = try await run(["-v"])
-        #expect(version.status == 0 && version.stdout.hasPrefix("lvsd "))
+        // The one version (ProductVersion, which scripts/package.sh also reads for the package's version).
+        #expect(version.status == 0 && version.stdout == "lvsd \(ProductVersion.string) (keepalived.conf compatible)\n")
     }
 }

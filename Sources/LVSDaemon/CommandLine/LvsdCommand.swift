@@ -1,4 +1,5 @@
 import ArgumentParser
+import IPVSKit
 import KeepalivedConfig
 
 /// lvsd's command line: the one parser for everything lvsd accepts. Without a sub-command the arguments are the
@@ -8,7 +9,7 @@ import KeepalivedConfig
 /// ``DaemonCommand/options()``, a sub-command runs itself (``LvsdSubcommand``).
 public struct LvsdCommand: ParsableCommand {
     /// lvsd's version string.
-    public static let versionText = "lvsd 0.2.0 (keepalived.conf compatible)"
+    public static let versionText = "lvsd \(ProductVersion.string) (keepalived.conf compatible)"
 
     public static let configuration = CommandConfiguration(
         commandName: "lvsd",
