@@ -9,6 +9,8 @@
 #include <sys/epoll.h>
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 int cs_parse_address(const char *host, int port, struct sockaddr_storage *out, socklen_t *length) {
@@ -151,6 +153,26 @@ int cs_epoll_wait(int epoll_fd, uint64_t *tokens, int capacity, int timeout_ms) 
     if (n < 0) return errno == EINTR ? 0 : -1;
     for (int i = 0; i < n; i++) tokens[i] = events[i].data.u64;
     return n;
+}
+
+int cs_epoll_wait_ns(int epoll_fd, uint64_t *tokens, int capacity, int64_t timeout_ns) {
+    static _Atomic int no_pwait2;
+    if (timeout_ns < 0) return cs_epoll_wait(epoll_fd, tokens, capacity, -1);
+    if (!no_pwait2) {
+        struct epoll_event events[256];
+        if (capacity > 256) capacity = 256;
+        struct timespec ts = { .tv_sec = timeout_ns / 1000000000, .tv_nsec = timeout_ns % 1000000000 };
+        long n = syscall(SYS_epoll_pwait2, epoll_fd, events, capacity, &ts, NULL, 0);
+        if (n >= 0) {
+            for (long i = 0; i < n; i++) tokens[i] = events[i].data.u64;
+            return (int)n;
+        }
+        if (errno == EINTR) return 0;
+        if (errno != ENOSYS) return -1;
+        no_pwait2 = 1;
+    }
+    int64_t ms = (timeout_ns + 999999) / 1000000;
+    return cs_epoll_wait(epoll_fd, tokens, capacity, ms > 0x7fffffff ? 0x7fffffff : (int)ms);
 }
 
 int cs_eventfd(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }

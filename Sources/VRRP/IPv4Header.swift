@@ -37,11 +37,39 @@ public struct IPv4Header: Hashable, Sendable {
         self.source = source
         self.destination = destination
         self.headerLength = 20
-        self.checksum = InternetChecksum.compute(bytes(checksum: 0))
+        self.checksum = computedChecksum()
+    }
+
+    /// The header checksum over the 20 bytes with a zero checksum field, summed as words (no bytes built: an
+    /// advert is sent per instance and interval).
+    private func computedChecksum() -> UInt16 {
+        guard case .v4(let s) = source, case .v4(let d) = destination else {
+            return InternetChecksum.compute(bytes(checksum: 0))
+        }
+        var sum = 0x4500 | UInt32(tos)
+        sum += UInt32(totalLength) + UInt32(identification) + UInt32(flagsAndFragmentOffset)
+        sum += UInt32(ttl) << 8 | UInt32(proto)
+        sum += (s >> 16) + (s & 0xffff) + (d >> 16) + (d & 0xffff)
+        while sum > 0xffff { sum = (sum & 0xffff) + (sum >> 16) }
+        return ~UInt16(sum)
     }
 
     /// The 20 header bytes with the header checksum.
     public func encode() -> [UInt8] { bytes(checksum: checksum) }
+
+    /// Appends the 20 header bytes with the header checksum to `out`.
+    public func append(to out: inout [UInt8]) {
+        out.append(contentsOf: [0x45, tos, UInt8(totalLength >> 8), UInt8(totalLength & 0xff),
+                                UInt8(identification >> 8), UInt8(identification & 0xff),
+                                UInt8(flagsAndFragmentOffset >> 8), UInt8(flagsAndFragmentOffset & 0xff),
+                                ttl, proto, UInt8(checksum >> 8), UInt8(checksum & 0xff)])
+        for a in [source, destination] {
+            switch a {
+            case .v4(let v): out.append(contentsOf: [UInt8(v >> 24), UInt8((v >> 16) & 0xff), UInt8((v >> 8) & 0xff), UInt8(v & 0xff)])
+            case .v6: out.append(contentsOf: a.bytes)
+            }
+        }
+    }
 
     private func bytes(checksum: UInt16) -> [UInt8] {
         var out: [UInt8] = [0x45, tos, UInt8(totalLength >> 8), UInt8(totalLength & 0xff),

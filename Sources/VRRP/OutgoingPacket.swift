@@ -24,7 +24,11 @@ extension VRRPInstance {
             case .ipv4:
                 let header = IPv4Header(source: source, destination: destination, payloadLength: message.count,
                                         identification: identification)
-                out.append(OutgoingPacket(destination: destination, bytes: header.encode() + message))
+                var bytes: [UInt8] = []
+                bytes.reserveCapacity(header.headerLength + message.count)
+                header.append(to: &bytes)
+                bytes.append(contentsOf: message)
+                out.append(OutgoingPacket(destination: destination, bytes: bytes))
             case .ipv6:
                 out.append(OutgoingPacket(destination: destination, bytes: message))
             }

@@ -92,9 +92,11 @@ import Testing
 @Suite struct EngineTimerTests {
     @Test func timeoutsRoundUpAndAPassedDeadlineIsZeroNotForever() {
         let now = ContinuousClock.now
-        #expect(EngineExecutor.timeout(until: now + .milliseconds(100), now: now) == 100)
-        #expect(EngineExecutor.timeout(until: now + .microseconds(100_001), now: now) == 101)
-        #expect(EngineExecutor.timeout(until: now + .seconds(2), now: now) == 2000)
+        #expect(EngineExecutor.timeout(until: now + .milliseconds(100), now: now) == 100_000_000)
+        #expect(EngineExecutor.timeout(until: now + .microseconds(100_001), now: now) == 100_001_000)
+        #expect(EngineExecutor.timeout(until: now + .nanoseconds(1), now: now) == 1)
+        #expect(EngineExecutor.timeout(until: now + .seconds(2), now: now) == 2_000_000_000)
+        #expect(EngineExecutor.timeout(until: now + .seconds(Int64.max / 2), now: now) == Int64.max)
         // Overdue by less than a second: Duration's components are then (0, negative attoseconds).
         #expect(EngineExecutor.timeout(until: now - .milliseconds(5), now: now) == 0)
         #expect(EngineExecutor.timeout(until: now - .seconds(3), now: now) == 0)

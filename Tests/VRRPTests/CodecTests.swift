@@ -85,6 +85,19 @@ import Testing
         #expect(hexString(header.encode()) == "45c0002000010000ff7018e8c0a8010ae0000012")
         let back = try IPv4Header.decode(header.encode())
         #expect(back == header)
+        var appended: [UInt8] = [0xaa]
+        header.append(to: &appended)
+        #expect(appended == [0xaa] + header.encode())
+        // The checksum summed as words equals the one over the bytes, for headers of every shape.
+        for (i, (ttl, tos)) in [(UInt8(255), UInt8(0xc0)), (1, 0), (64, 0xff), (128, 0x10)].enumerated() {
+            let h = IPv4Header(source: .v4(0xffff_ff00 &+ UInt32(i)), destination: .v4(0x0000_00ff << UInt32(8 * i)),
+                               payloadLength: 12 + 977 * i, identification: UInt16(65535 - i), ttl: ttl, tos: tos)
+            var zeroed = h.encode()
+            zeroed[10] = 0
+            zeroed[11] = 0
+            #expect(h.checksum == InternetChecksum.compute(zeroed))
+            #expect(InternetChecksum.compute(h.encode()) == 0)
+        }
         var ids = IPv4IdentificationCounter(last: 65534)
         #expect(ids.next() == 65535)
         #expect(ids.next() == 1)

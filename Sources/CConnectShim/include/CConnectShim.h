@@ -81,6 +81,10 @@ int cs_epoll_unwatch(int epoll_fd, int fd);
 /// `tokens`. Returns their count, 0 on timeout or EINTR, -1 with errno on another error.
 int cs_epoll_wait(int epoll_fd, uint64_t *tokens, int capacity, int timeout_ms);
 
+/// `cs_epoll_wait` with a timeout in nanoseconds (negative: forever), through `epoll_pwait2`; on a kernel without
+/// it (before 5.11), `epoll_wait` with the timeout rounded up to whole milliseconds.
+int cs_epoll_wait_ns(int epoll_fd, uint64_t *tokens, int capacity, int64_t timeout_ns);
+
 /// A non-blocking, close-on-exec eventfd; -1 with errno on failure.
 int cs_eventfd(void);
 

@@ -65,25 +65,27 @@ final class EngineExecutor: SerialExecutor, @unchecked Sendable {
         _ = cs_epoll_unwatch(epoll, fd)
     }
 
-    /// `epoll_wait`'s timeout for a deadline: whole milliseconds, rounded up so the loop does not wake early and
-    /// spin, and 0 (never negative, which would mean forever) for a deadline already passed: a late loop must
-    /// fire at once.
-    static func timeout(until deadline: ContinuousClock.Instant, now: ContinuousClock.Instant) -> Int32 {
+    /// The loop's wait for a deadline, in nanoseconds (`epoll_pwait2`: a VRRP timer fires within microseconds of
+    /// its instant, as keepalived's timerfd does, not up to a millisecond late), rounded up so the loop does not
+    /// wake early and spin; 0 (never negative, which would mean forever) for a deadline already passed: a late
+    /// loop must fire at once.
+    static func timeout(until deadline: ContinuousClock.Instant, now: ContinuousClock.Instant) -> Int64 {
         let d = now.duration(to: deadline)
         guard d > .zero else { return 0 }
         let (s, a) = d.components
-        return Int32(clamping: s * 1000 + (a + 999_999_999_999_999) / 1_000_000_000_000_000)
+        return s.multipliedReportingOverflow(by: 1_000_000_000).overflow ? Int64.max
+            : s * 1_000_000_000 + (a + 999_999_999) / 1_000_000_000
     }
 
     private func loop() {
         thread.withLock { $0 = pthread_self() }
         var tokens = [UInt64](repeating: 0, count: 32)
         while true {
-            var timeout: Int32 = -1
+            var timeout: Int64 = -1
             if let next = timers.first {
                 timeout = Self.timeout(until: next, now: .now)
             }
-            let n = cs_epoll_wait(epoll, &tokens, 32, timeout)
+            let n = cs_epoll_wait_ns(epoll, &tokens, 32, timeout)
             if n < 0 && n != -EINTR { return }
             for i in 0..<max(Int(n), 0) {
                 let fd = Int32(truncatingIfNeeded: tokens[i])

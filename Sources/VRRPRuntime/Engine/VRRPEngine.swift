@@ -726,9 +726,16 @@ public actor VRRPEngine {
         let logger = self.logger, name = plan.name
         let targets = plan.addresses.map { ($0, $0.device ?? plan.interface) }
         let routes = plan.routes
-        netlink.enqueue { nl in
-            // One link lookup per device, not per address.
-            var links: [String: NetworkInterface] = [:]
+        // The links the link watcher keeps current: no lookup before the VIPs go on (a takeover's critical path).
+        var known: [String: NetworkInterface] = [:]
+        for (_, device) in targets where known[device] == nil {
+            if let iface = interfacesByName[device] ?? (device == plan.interface ? instances[plan.name]?.interface : nil) {
+                known[device] = iface
+            }
+        }
+        netlink.enqueue { [known] nl in
+            // One link lookup per device not known yet, not per address.
+            var links = known
             for (planned, device) in targets {
                 do throws(NetworkError) {
                     let iface: NetworkInterface
