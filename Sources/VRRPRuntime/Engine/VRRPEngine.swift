@@ -154,7 +154,7 @@ public actor VRRPEngine {
         await refreshInterfaces()
         openFifos()
         fileValues = await files.start { name, value in Task { [weak self] in await self?.fileChanged(name, value: value) } }
-        await addStaticAddresses()
+        addStatic(plan.staticAddresses, plan.staticRoutes)
         startSyncDaemon()
         for instancePlan in plan.instances { await startInstance(instancePlan) }
         scripts.start { [weak self] name, up in await self?.scriptChanged(name, up: up) }
@@ -180,7 +180,7 @@ public actor VRRPEngine {
         }
         stopScripts = []
         fifos = []
-        removeStaticAddresses()
+        removeStatic(plan.staticAddresses, plan.staticRoutes)
         stopSyncDaemons()
         for socket in sockets.values {
             executor.unwatch(socket.receiveDescriptor)
@@ -231,6 +231,10 @@ public actor VRRPEngine {
             fifos = []
             openFifos()
         }
+        removeStatic(old.staticAddresses.filter { !new.staticAddresses.contains($0) },
+                     old.staticRoutes.filter { !new.staticRoutes.contains($0) })
+        addStatic(new.staticAddresses.filter { !old.staticAddresses.contains($0) },
+                  new.staticRoutes.filter { !old.staticRoutes.contains($0) })
         let initial = scripts.initialStates
         for p in new.instances {
             if let r = instances[p.name] {
@@ -778,25 +782,56 @@ public actor VRRPEngine {
         }
     }
 
-    private func addStaticAddresses() async {
-        for planned in plan.staticAddresses {
-            guard let device = planned.device else {
-                logger.error("static_ipaddress \(planned.address): needs dev")
-                continue
-            }
-            let logger = self.logger
-            netlink.enqueue { nl in
-                do throws(NetworkError) { _ = try nl.addAddress(planned.address, to: try nl.interface(named: device)) } catch {
-                    logger.error("static_ipaddress: \(error)")
-                }
+    /// `static_ipaddress` and `static_routes`: added at start (and by a reload that adds them), whatever the state.
+    private func addStatic(_ addresses: [PlannedAddress], _ routes: [PlannedRoute]) {
+        changeStatic(addresses, routes, add: true)
+    }
+
+    /// Removes static addresses and routes (at stop, or those a reload dropped), as keepalived does.
+    private func removeStatic(_ addresses: [PlannedAddress], _ routes: [PlannedRoute]) {
+        changeStatic(addresses, routes, add: false)
+    }
+
+    private func changeStatic(_ addresses: [PlannedAddress], _ routes: [PlannedRoute], add: Bool) {
+        let logger = self.logger
+        for planned in addresses where planned.device == nil {
+            if add { logger.error("static_ipaddress \(planned.address.address): needs dev") }
+        }
+        let addresses = addresses.filter { $0.device != nil }
+        guard !addresses.isEmpty || !routes.isEmpty else { return }
+        netlink.enqueue { nl in
+            // keepalived's order: addresses before routes when adding, routes before addresses when removing.
+            if add {
+                Self.changeStaticAddresses(addresses, add: true, nl, logger)
+                Self.changeStaticRoutes(routes, add: true, nl, logger)
+            } else {
+                Self.changeStaticRoutes(routes, add: false, nl, logger)
+                Self.changeStaticAddresses(addresses, add: false, nl, logger)
             }
         }
     }
 
-    private func removeStaticAddresses() {
-        for planned in plan.staticAddresses {
+    private static func changeStaticAddresses(_ addresses: [PlannedAddress], add: Bool, _ nl: RouteNetlink, _ logger: Logger) {
+        for planned in addresses {
             guard let device = planned.device else { continue }
-            netlink.enqueue { nl in _ = try? nl.deleteAddress(planned.address, from: try nl.interface(named: device)) }
+            do throws(NetworkError) {
+                let iface = try nl.interface(named: device)
+                if add { _ = try nl.addAddress(planned.address, to: iface) } else { _ = try nl.deleteAddress(planned.address, from: iface) }
+            } catch {
+                if add { logger.error("static_ipaddress: \(error)") } else { logger.debug("static_ipaddress: \(error)") }
+            }
+        }
+    }
+
+    private static func changeStaticRoutes(_ routes: [PlannedRoute], add: Bool, _ nl: RouteNetlink, _ logger: Logger) {
+        for planned in routes {
+            do throws(NetworkError) {
+                var route = planned.route
+                if let dev = planned.device { route.interface = try nl.interface(named: dev) }
+                if add { _ = try nl.addRoute(route) } else { _ = try nl.deleteRoute(route) }
+            } catch {
+                if add { logger.error("static_routes: \(error)") } else { logger.debug("static_routes: \(error)") }
+            }
         }
     }
 

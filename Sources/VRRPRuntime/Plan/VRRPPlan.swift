@@ -15,6 +15,8 @@ public struct VRRPPlan: Hashable, Sendable {
     public var syncDaemon: SyncDaemonPlan?
     /// `static_ipaddress`: kept on the host whatever the state.
     public var staticAddresses: [PlannedAddress] = []
+    /// `static_routes`: kept on the host whatever the state.
+    public var staticRoutes: [PlannedRoute] = []
     /// `no_email_faults`: no alert mail for FAULT.
     public var noEmailFaults = false
     /// `notify_fifo` and `vrrp_notify_fifo`: FIFOs that get a line per VRRP event, with their reader scripts.
@@ -24,7 +26,7 @@ public struct VRRPPlan: Hashable, Sendable {
     public init() {}
 
     /// Whether there is nothing to run.
-    public var isEmpty: Bool { instances.isEmpty && staticAddresses.isEmpty }
+    public var isEmpty: Bool { instances.isEmpty && staticAddresses.isEmpty && staticRoutes.isEmpty }
 
     /// The instance called `name`.
     public func instance(named name: String) -> InstancePlan? { instances.first { $0.name == name } }
