@@ -33,7 +33,7 @@ public actor VRRPEngine {
         /// Per armed timer kind, the executor's timer token and the instant it is scheduled for. A re-arm to a
         /// later instant (a BACKUP hearing its master) changes nothing: when the token comes due the core's later
         /// deadline is found and the token scheduled again.
-        var timers: [TimerKind: (token: Int, until: ContinuousClock.Instant)] = [:]
+        var timers = TimerTable<TimerSlot>()
         var counters = InstanceCounters()
         var addressesPresent = false
         /// Another member of the instance's sync group is in FAULT.
@@ -61,6 +61,12 @@ public actor VRRPEngine {
         }
     }
 
+    /// The instances reading one socket, by VRID (a received advert finds its instance by index, without
+    /// hashing). @unchecked: touched only on the engine's thread (the actor and its socket callbacks).
+    private final class VRIDTable: @unchecked Sendable {
+        var slots = [Running?](repeating: nil, count: 256)
+    }
+
     private struct SocketKey: Hashable {
         var interfaceIndex: Int32
         var family: VRRP.AddressFamily
@@ -74,7 +80,7 @@ public actor VRRPEngine {
     /// The sockets' read buffer (one: every read happens on the engine's thread).
     private var receiveBuffer: [UInt8] = []
     /// Which instance takes an advert: by socket, then VRID.
-    private var byVRID: [SocketKey: [UInt8: Running]] = [:]
+    private var byVRID: [SocketKey: VRIDTable] = [:]
     private var interfacesByName: [String: NetworkInterface] = [:]
     private var watcherTask: Task<Void, Never>?
     private var scripts: ScriptTracker
@@ -131,9 +137,9 @@ public actor VRRPEngine {
     /// Runs `body` isolated to the engine, for the executor's callbacks (socket readable, timer due), which come
     /// only on the loop's own thread, the one the actor's jobs run on. `assumeIsolated` would check that on every
     /// packet; ``EngineExecutor/checkIsolated()`` still guards every other entry.
-    private nonisolated func onLoopThread(_ body: (isolated VRRPEngine) -> Void) {
+    private nonisolated func onLoopThread<T>(_ body: (isolated VRRPEngine) -> T) -> T {
         withoutActuallyEscaping(body) { body in
-            unsafeBitCast(body, to: ((VRRPEngine) -> Void).self)(self)
+            unsafeBitCast(body, to: ((VRRPEngine) -> T).self)(self)
         }
     }
 
@@ -146,6 +152,10 @@ public actor VRRPEngine {
         executor.setTimerHandler { [weak self] token in
             guard let self else { return }
             self.onLoopThread { $0.timerDue(token) }
+        }
+        executor.setTimerResolver { [weak self] token in
+            guard let self else { return nil }
+            return self.onLoopThread { $0.currentDeadline(token) }
         }
         let events = watcher.events
         watcherTask = Task { [weak self] in
@@ -352,11 +362,13 @@ public actor VRRPEngine {
                                                 source: settings.primaryAddress, networkNamespace: namespace,
                                                 receiveThread: false)
                     sockets[key] = socket
-                    // Read on this actor's own thread: no hand-over per packet.
+                    let table = VRIDTable()
+                    byVRID[key] = table
+                    // Read on this actor's own thread: no hand-over per packet, no lookup of the socket's instances.
                     executor.watch(socket.receiveDescriptor) { [weak self, socket] in
                         guard let self else { return }
                         self.onLoopThread { engine in
-                            socket.drain(buffer: &engine.receiveBuffer) { engine.receive($0, on: key) }
+                            socket.drain(buffer: &engine.receiveBuffer) { engine.receive($0, from: table) }
                         }
                     }
                 } catch {
@@ -367,7 +379,7 @@ public actor VRRPEngine {
         }
         instances[p.name] = running
         if !order.contains(p.name) { order.append(p.name) }
-        if let key = running.socket { byVRID[key, default: [:]][settings.vrid] = running }
+        if let key = running.socket { byVRID[key]?.slots[Int(settings.vrid)] = running }
         let faulted = tracking.isFaulted || running.socket == nil
         perform(p.name, event: .start(faulted: faulted))
         if !tracking.plan.scripts.isEmpty || !tracking.plan.interfaces.isEmpty || !tracking.plan.files.isEmpty {
@@ -379,8 +391,10 @@ public actor VRRPEngine {
         guard let r = instances[name] else { return }
         perform(name, event: .shutdown)
         for slot in r.timers.values { timerTokens[slot.token] = nil }
-        r.timers = [:]
-        if let key = r.socket, byVRID[key]?[r.core.settings.vrid] === r { byVRID[key]?[r.core.settings.vrid] = nil }
+        r.timers = TimerTable()
+        if let key = r.socket, let table = byVRID[key], table.slots[Int(r.core.settings.vrid)] === r {
+            table.slots[Int(r.core.settings.vrid)] = nil
+        }
     }
 
     /// keepalived's `clear_diff_vrrp` for an instance a reload removed: a MASTER sends priority 0 and drops its
@@ -412,8 +426,8 @@ public actor VRRPEngine {
 
     // MARK: - Events
 
-    private func receive(_ received: VRRPReceived, on key: SocketKey) {
-        guard !stopped, let vrid = ReceiveValidator.vrid(of: received.packet), let r = byVRID[key]?[vrid] else { return }
+    private func receive(_ received: VRRPReceived, from table: VRIDTable) {
+        guard !stopped, let vrid = ReceiveValidator.vrid(of: received.packet), let r = table.slots[Int(vrid)] else { return }
         let name = r.plan.name
         var check = true
         if r.skipsAddressCheck, let source = received.packet.source ?? Self.ipv4Source(received.packet.bytes) {
@@ -469,9 +483,26 @@ public actor VRRPEngine {
         }
     }
 
+    /// The instant `token` should fire at now: later than scheduled when the core re-armed that timer later (a
+    /// BACKUP's Master_Down pushed back by every advert); `nil` when it was cancelled or replaced.
+    private func currentDeadline(_ token: Int) -> ContinuousClock.Instant? {
+        guard let entry = timerTokens[token], !stopped, let r = instances[entry.name], ObjectIdentifier(r) == entry.instance,
+              let slot = r.timers[entry.kind], slot.token == token else {
+            timerTokens[token] = nil
+            return nil
+        }
+        guard let due = r.core.timers[entry.kind] else {
+            r.timers[entry.kind] = nil
+            timerTokens[token] = nil
+            return nil
+        }
+        if due != slot.until { r.timers[entry.kind] = TimerSlot(token: token, until: due) }
+        return due
+    }
+
     private func reschedule(_ r: Running, _ kind: TimerKind, token: Int,
                             entry: (instance: ObjectIdentifier, name: String, kind: TimerKind), at deadline: ContinuousClock.Instant) {
-        r.timers[kind] = (token, deadline)
+        r.timers[kind] = TimerSlot(token: token, until: deadline)
         timerTokens[token] = entry
         executor.schedule(token, at: deadline)
     }
@@ -609,7 +640,7 @@ public actor VRRPEngine {
             if let old = r.timers[kind] { timerTokens[old.token] = nil }
             nextTimerToken += 1
             let token = nextTimerToken
-            r.timers[kind] = (token, instant)
+            r.timers[kind] = TimerSlot(token: token, until: instant)
             timerTokens[token] = (ObjectIdentifier(r), name, kind)
             executor.schedule(token, at: instant)
         case .cancelTimer:
@@ -890,4 +921,10 @@ public actor VRRPEngine {
         let (s, a) = d.components
         return Double(s) + Double(a) / 1e18
     }
+}
+
+/// An armed timer of a running instance: the executor's token and the instant it is scheduled for.
+struct TimerSlot: Sendable {
+    var token: Int
+    var until: ContinuousClock.Instant
 }
