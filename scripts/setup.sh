@@ -10,6 +10,7 @@ pkgs=(
     python3-aiosmtpd                                              # SMTP alerts: the kernel test's mail server
     dnsmasq-base                                                  # DNS_CHECK: the kernel test's DNS server
     nginx                                                         # the ha lab's web servers
+    bird2 frr                                                     # the ecmp lab: the router (BIRD or FRR) and the directors' BIRD
     dpkg-dev binutils file lintian man-db bash-completion systemd # the Debian package: build, check, test
 )
 missing=()
@@ -24,6 +25,6 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 # keepalived's package starts a service on install on some systems; the tests start their own.
-systemctl disable --now keepalived >/dev/null 2>&1 || true
+systemctl disable --now keepalived bird frr >/dev/null 2>&1 || true
 command -v swift >/dev/null || { echo "setup: swift not found on PATH (expected /opt/swift/usr/bin)" >&2; exit 1; }
 echo "setup: ok"
