@@ -32,6 +32,9 @@ public struct CheckerStateMachine: Sendable {
     private let file: FileCheck?
     /// FILE_CHECK: the number read last (keepalived's `last_status`).
     public private(set) var fileValue: Int64 = 0
+    /// FILE_CHECK: the last out-of-range line logged (logged again only when it changes, as keepalived logs it
+    /// once per write of the file, where lvsd reads the file every second).
+    private var fileProblem: String?
 
     /// Current state (starts up unless `alpha`).
     public private(set) var state: CheckState
@@ -196,9 +199,11 @@ public struct CheckerStateMachine: Sendable {
         decision.messages = result.notes.map { CheckLogLine([.text($0)]) }
         guard let file else { return decision }
         if case .trackFileValue(let line) = result.failure {
-            decision.messages.append(CheckLogLine([.text(line)]))
+            if line != fileProblem { decision.messages.append(CheckLogLine([.text(line)])) }
+            fileProblem = line
             return decision
         }
+        fileProblem = nil
         let value = result.fileValue ?? 0
         let previousValue = fileValue
         fileValue = value

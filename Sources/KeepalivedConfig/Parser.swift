@@ -113,7 +113,7 @@ struct Parser {
             case "vrrp_sync_group":
                 if let group = parseSyncGroup(node) { pendingSyncGroups.append(group) }
             case "vrrp_track_file", "track_file":
-                reportVRRPSection(node)
+                // Acted upon: VRRP's track_file and FILE_CHECK read them.
                 if let definition = parseTrackFileDefinition(node) { vrrp.trackFiles.append(definition) }
             case "static_ipaddress":
                 parseStaticAddresses(node)
@@ -145,8 +145,8 @@ struct Parser {
         }
     }
 
-    /// VRRP sections lvsd reads into ``VRRPConfiguration`` but does not act on yet (`vrrp_track_file`,
-    /// `static_routes`), reported once per kind of section.
+    /// VRRP sections lvsd reads into ``VRRPConfiguration`` but does not act on yet (`static_routes`), reported once
+    /// per kind of section.
     mutating func reportVRRPSection(_ node: ConfigNode) {
         log.once("section:" + node.name, .notActedUpon, node.location,
                  "'\(node.name)' sections are parsed but not acted upon by lvsd")

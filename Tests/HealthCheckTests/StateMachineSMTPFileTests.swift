@@ -74,6 +74,10 @@ struct StateMachineSMTPFileTests {
         let big = t.probe(.failed(.trackFileValue("Invalid number 99999999999 read from /x - ignoring")))
         #expect(!big.weightChanged && big.messages.map { $0.rendered(for: t.id) } == ["Invalid number 99999999999 read from /x - ignoring"])
         #expect(t.machine.fileValue == -8)
+        // Read every second: the same problem is logged once, again after a good read.
+        #expect(t.probe(.failed(.trackFileValue("Invalid number 99999999999 read from /x - ignoring"))).messages.isEmpty)
+        t.probe(value(-8))
+        #expect(t.probe(.failed(.trackFileValue("Invalid number 99999999999 read from /x - ignoring"))).messages.count == 1)
     }
 
     @Test func fileWeightZeroFaultsOnNonZero() {

@@ -18,20 +18,18 @@ for d in "${daemons[@]}"; do
   ns=cc-$d; dir=$out/$d; mkdir -p $dir
   ip netns add $ns; ip -n $ns link set lo up
   for a in 1 2 3 4 5 6 7 8; do ip -n $ns addr add 10.20.0.$a/32 dev lo; done
-  ip netns exec $ns python3 $t/smtp.py ok 10.20.0.2 25 $dir/helo.log > $dir/smtp-ok.log 2>&1 & pids+=($!)
-  ip netns exec $ns python3 $t/smtp.py refuse 10.20.0.3 25 > $dir/smtp-refuse.log 2>&1 & pids+=($!)
-  ip netns exec $ns python3 $t/smtp.py silent 10.20.0.4 25 > $dir/smtp-silent.log 2>&1 & pids+=($!)
-  ip netns exec $ns python3 $t/smtp.py banner 10.20.0.8 25 > $dir/smtp-banner.log 2>&1 & pids+=($!)
+  ip netns exec $ns python3 $t/smtp.py $dir/helo.log ok:10.20.0.2:25 refuse:10.20.0.3:25 silent:10.20.0.4:25 \
+    banner:10.20.0.8:25 > $dir/smtp.log 2>&1 & pids+=($!)
   # The track files' first numbers (d is made by init_file).
   echo 3 > $dir/a; echo abc > $dir/b; echo 0 > $dir/c; echo 2 > $dir/e
   sed "s|@DIR@|$dir|g" $t/keepalived.conf.in > $dir/keepalived.conf
 done
 # The peers listen before the daemons start (python is slow to start in the emulated VM).
 for i in $(seq 1 120); do
-  n=$(cat $out/*/smtp-*.log 2>/dev/null | grep -c listening || true)
+  n=$(cat $out/*/smtp.log 2>/dev/null | grep -c listening || true)
   [ "$n" = 8 ] && break; sleep 0.5
 done
-[ "$n" = 8 ] || { fail "the SMTP peers did not start ($n of 8 listening)"; cat $out/*/smtp-*.log; }
+[ "$n" = 8 ] || { fail "the SMTP peers did not start ($n of 8 listening)"; cat $out/*/smtp.log; }
 say "peers listening"
 for d in "${daemons[@]}"; do
   ns=cc-$d; dir=$out/$d
@@ -43,14 +41,58 @@ for d in "${daemons[@]}"; do
   pids+=($!)
 done
 snap() { for d in "${daemons[@]}"; do ip netns exec cc-$d ipvsadm -Sn | sort > $out/$d/table$1; done; }
-sleep 24; snap 1; say "step 1: tables read"
+# What keepalived's semantics give at each step: +LINE must be in the table, -LINE must not (so that two empty
+# tables cannot agree by accident). Shell matching, not one grep per line: every process costs in the emulated VM.
+want1=("+-t 10.20.0.1:25 -r 10.20.0.2:25 -g -w 1" "+-t 10.20.0.1:25 -r 10.20.0.7:25 -g -w 1"
+       "--r 10.20.0.3:25 " "--r 10.20.0.4:25 " "--r 10.20.0.5:25 " "--r 10.20.0.6:25 " "--r 10.20.0.8:25 "
+       "+-r 10.20.1.1:80 -g -w 7" "+-r 10.20.1.2:80 -g -w 1" "+-r 10.20.1.3:80 -g -w 3" "+-r 10.20.1.4:80 -g -w 5"
+       "+-r 10.20.1.5:80 -g -w 12" "+-r 10.20.1.6:80 -g -w 1")
+want2=("+-r 10.20.1.1:80 -g -w 15" "+-r 10.20.1.2:80 -g -w 0" "--r 10.20.1.3:80 " "+-r 10.20.1.5:80 -g -w 12"
+       "+-r 10.20.1.6:80 -g -w 1")
+want3=("+-r 10.20.1.5:80 -g -w 10")
+# meets FILE [quiet] WANT...: whether the table in FILE has every + line and no - line.
+meets() {
+  local file=$1 quiet=$2 ok=0 table w; table=$(<$1); shift 2
+  local name=${file#$out/}
+  for w in "$@"; do
+    case $w in
+      +*) [[ $table == *"${w:1}"* ]] || { ok=1; [ $quiet = loud ] && fail "$name: expected '${w:1}'"; } ;;
+      -*) [[ $table != *"${w:1}"* ]] || { ok=1; [ $quiet = loud ] && fail "$name: did not expect '${w:1}'"; } ;;
+    esac
+  done
+  return $ok
+}
+# settle STEP SECONDS: reads both tables every second until both show the step's expected entries and agree (or
+# the time is up), then once more 2 s later: the step's tables, which must still agree.
+settle() {
+  local step=$1 n=$2 i; local -n want=want$step
+  for ((i = 0; i < n; i++)); do
+    snap $step
+    if meets $out/lvsd/table$step quiet "${want[@]}" && meets $out/keepalived/table$step quiet "${want[@]}" &&
+       cmp -s $out/lvsd/table$step $out/keepalived/table$step; then break; fi
+    sleep 1
+  done
+  sleep 2; snap $step
+  say "step $step: tables read ($i s to settle)"
+}
+# The daemons are ready once their checkers are activated (lvsd's debug build starts slowly in the emulated VM).
+for i in $(seq 1 120); do
+  l=$(<$out/lvsd/daemon.log); k=$(<$out/keepalived/daemon.log)
+  [[ $l == *"Starting lvsd:"* && $k == *"Activating healthchecker"* ]] && break; sleep 0.5
+done
+say "daemons started"
+settle 1 40
 for d in "${daemons[@]}"; do dir=$out/$d
   echo 7 > $dir/a; echo -5 > $dir/b; echo 1 > $dir/c; echo 99999999999 > $dir/e
 done
-sleep 8; snap 2; say "step 2: a=7 b=-5 c=1 e=99999999999; tables read"
+say "a=7 b=-5 c=1 e=99999999999"
+settle 2 20
 for d in "${daemons[@]}"; do echo 0 > $out/$d/e; done
-sleep 6; snap 3; say "step 3: e=0; tables read"
-kill ${pids[@]} 2>/dev/null; sleep 2; kill -9 ${pids[@]} 2>/dev/null; wait 2>/dev/null
+say "e=0"
+settle 3 20
+kill ${pids[@]} 2>/dev/null
+for i in $(seq 1 20); do kill -0 ${pids[@]} 2>/dev/null || break; sleep 0.5; done
+kill -9 ${pids[@]} 2>/dev/null; wait 2>/dev/null
 for d in "${daemons[@]}"; do ip netns del cc-$d; done
 
 # The verdict.
@@ -61,18 +103,12 @@ for s in 1 2 3; do
     fail "step $s: lvsd's table differs from keepalived's"; diff $out/lvsd/table$s $out/keepalived/table$s
   fi
 done
-# What keepalived's semantics give (so that two empty tables cannot agree by accident).
-expect() { grep -qF -- "$2" $out/lvsd/table$1 || fail "step $1: expected '$2' in the table"; }
-lacks() { ! grep -qF -- "$2" $out/lvsd/table$1 || fail "step $1: did not expect '$2' in the table"; }
-expect 1 "-t 10.20.0.1:25 -r 10.20.0.2:25 -g -w 1"; expect 1 "-t 10.20.0.1:25 -r 10.20.0.7:25 -g -w 1"
-for a in 3 4 5 6 8; do lacks 1 "-r 10.20.0.$a:25"; done
-expect 1 "-r 10.20.1.1:80 -g -w 7"; expect 1 "-r 10.20.1.2:80 -g -w 1"; expect 1 "-r 10.20.1.3:80 -g -w 3"
-expect 1 "-r 10.20.1.4:80 -g -w 5"; expect 1 "-r 10.20.1.5:80 -g -w 12"; expect 1 "-r 10.20.1.6:80 -g -w 1"
-expect 2 "-r 10.20.1.1:80 -g -w 15"; expect 2 "-r 10.20.1.2:80 -g -w 0"; lacks 2 "-r 10.20.1.3:80"
-expect 2 "-r 10.20.1.5:80 -g -w 12"; expect 2 "-r 10.20.1.6:80 -g -w 1"
-expect 3 "-r 10.20.1.5:80 -g -w 10"
+for s in 1 2 3; do
+  wanted=want$s[@]
+  for d in "${daemons[@]}"; do meets $out/$d/table$s loud "${!wanted}"; done
+done
 for d in "${daemons[@]}"; do
-  log=$out/$d/daemon.log
+  log=$(<$out/$d/daemon.log); helo=$(<$out/$d/helo.log)
   for l in "Remote SMTP server [10.20.0.2]:tcp:25 succeed on service." \
            "SMTP_CHECK Bad HELO response from server [10.20.0.3]:25" \
            "SMTP_CHECK Read timeout from server [10.20.0.4]:25" \
@@ -80,11 +116,11 @@ for d in "${daemons[@]}"; do
            "SMTP_CHECK Bad greeting banner from server [10.20.0.8]:25" \
            "([10.20.1.3]:tcp:80): tracked file tf_c now FAULT state" \
            "Invalid number 99999999999 read from $out/$d/e - ignoring"; do
-    grep -qF -- "$l" $log || fail "$d did not log: $l"
+    [[ $log == *"$l"* ]] || fail "$d did not log: $l"
   done
-  grep -qx "checker.lvsd.test" $out/$d/helo.log || fail "$d: the server did not receive HELO checker.lvsd.test"
-  grep -qx "smtpchecker.keepalived.org" $out/$d/helo.log || fail "$d: the server did not receive the default HELO name"
-  [ "$(cat $out/$d/d)" = 4 ] || fail "$d: init_file did not write 4 to d"
+  [[ $'\n'$helo$'\n' == *$'\n'checker.lvsd.test$'\n'* ]] || fail "$d: the server did not receive HELO checker.lvsd.test"
+  [[ $'\n'$helo$'\n' == *$'\n'smtpchecker.keepalived.org$'\n'* ]] || fail "$d: the server did not receive the default HELO name"
+  [ "$(<$out/$d/d)" = 4 ] || fail "$d: init_file did not write 4 to d"
 done
 if [ $rc != 0 ]; then
   for d in "${daemons[@]}"; do echo "--- $d log"; tail -60 $out/$d/daemon.log; done

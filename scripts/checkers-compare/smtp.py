@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""SMTP peers for the SMTP_CHECK comparison (scripts/checkers-compare).
+"""SMTP peers for the SMTP_CHECK comparison (scripts/checkers-compare), all in one process (python starts slowly
+in the emulated VM): smtp.py HELO_LOG MODE:ADDR:PORT...
 
-  smtp.py ok ADDR PORT HELO_LOG   aiosmtpd: 220 banner, HELO answered 250; each HELO name appended to HELO_LOG
-  smtp.py refuse ADDR PORT        aiosmtpd: 220 banner, HELO answered 550
-  smtp.py banner ADDR PORT        a 554 greeting, then silence
-  smtp.py silent ADDR PORT        accepts connections and never answers
+  ok       aiosmtpd: 220 banner, HELO answered 250; each HELO name appended to HELO_LOG
+  refuse   aiosmtpd: 220 banner, HELO answered 550
+  banner   a 554 greeting, then silence
+  silent   accepts connections and never answers
 """
 import asyncio
 import sys
@@ -28,25 +29,31 @@ class Refuse:
         return "550 HELO refused"
 
 
-async def main():
-    mode, addr, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+async def serve(mode, addr, port, log):
     loop = asyncio.get_running_loop()
     if mode == "ok":
-        handler = Ok(sys.argv[4])
-        server = await loop.create_server(lambda: SMTP(handler, hostname="mx.test"), addr, port)
-    elif mode == "refuse":
-        server = await loop.create_server(lambda: SMTP(Refuse(), hostname="mx.test"), addr, port)
-    else:
-        async def peer(reader, writer):
-            if mode == "banner":
-                writer.write(b"554 mx.test no service here\r\n")
-                await writer.drain()
-            await reader.read()  # until the checker closes
-            writer.close()
-        server = await asyncio.start_server(peer, addr, port)
-    print(f"smtp.py {mode} listening on {addr}:{port}", flush=True)
-    async with server:
-        await server.serve_forever()
+        handler = Ok(log)
+        return await loop.create_server(lambda: SMTP(handler, hostname="mx.test"), addr, port)
+    if mode == "refuse":
+        return await loop.create_server(lambda: SMTP(Refuse(), hostname="mx.test"), addr, port)
+
+    async def peer(reader, writer):
+        if mode == "banner":
+            writer.write(b"554 mx.test no service here\r\n")
+            await writer.drain()
+        await reader.read()  # until the checker closes
+        writer.close()
+    return await asyncio.start_server(peer, addr, port)
+
+
+async def main():
+    log = sys.argv[1]
+    servers = []
+    for spec in sys.argv[2:]:
+        mode, addr, port = spec.split(":")
+        servers.append(await serve(mode, addr, int(port), log))
+        print(f"smtp.py {mode} listening on {addr}:{port}", flush=True)
+    await asyncio.gather(*(s.serve_forever() for s in servers))
 
 
 asyncio.run(main())
