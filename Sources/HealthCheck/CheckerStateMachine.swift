@@ -11,6 +11,9 @@
 ///   `max(delay_before_retry, delay_loop)`; when it recovers, every URL is walked again, one per cycle or back
 ///   to back with `fast_recovery`.
 ///
+/// SMTP_CHECK counts as check_smtp.c (``recordSMTP``: every cycle starts at 0, retries even while down) and
+/// FILE_CHECK follows its file's number (``FileCheck``): see their sections below.
+///
 /// With the lvsd extension `rise`/`fall` set, `fall` consecutive failures (also at start-up) make it down and
 /// `rise` consecutive successes (full URL cycles for HTTP) make it up.
 ///
@@ -138,7 +141,11 @@ public struct CheckerStateMachine: Sendable {
         if let failure = result.failure {
             successes = 0
             let reason: String
-            if case .smtp(let smtp) = failure { reason = smtp.keepalivedMessage(server: smtpServer, realServer: smtpRealServer) } else { reason = "\(failure)" }
+            if case .smtp(let smtp) = failure {
+                reason = smtp.keepalivedMessage(server: smtpServer, realServer: smtpRealServer)
+            } else {
+                reason = "\(failure)"
+            }
             let line = CheckLogLine([.text("SMTP_CHECK \(reason)")])
             let counts = state == .up || !hasRun
             if timers.usesRiseFall {
