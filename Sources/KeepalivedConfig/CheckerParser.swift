@@ -23,7 +23,8 @@ extension Parser {
         var fileDefinition: VRRPTrackFileDefinition?
         var fileWeight: (weight: Int, reverse: Bool)?
         for child in block {
-            if parseCommonCheckerKeyword(child, into: &checker) { continue }
+            // keepalived's FILE_CHECK takes only track_file and weight.
+            if kind != .file, parseCommonCheckerKeyword(child, into: &checker) { continue }
             switch (kind, child.name) {
             case (.http, _), (.ssl, _):
                 if var settings = http {

@@ -114,6 +114,9 @@ import Testing
         #expect(r4.errors.first?.message == "FILE_CHECK has no track_file specified - ignoring")
         let (_, r5) = file("track_file tf\nconnect_port 80")
         #expect(r5.diagnostics.contains { $0.location.line == 16 })
+        // Only track_file and weight: keepalived knows no retry or delay_loop in FILE_CHECK.
+        let (_, r6) = file("track_file tf\nretry 3")
+        #expect(r6.diagnostics.contains { $0.kind == .unknownKeyword && $0.location.line == 16 })
         let badInit = parse("track_file t {\n file /x\n init_file seven\n}\n" + vsConfig("", "real_server 10.0.0.2 80 {\nFILE_CHECK {\ntrack_file t\n}\n}"))
         #expect(badInit.errors.first?.message == "Unknown track file init option seven")
         let badNumber = parse("track_file t {\n file /x\n init_file 12x\n}\n" + vsConfig("", "real_server 10.0.0.2 80 {\nFILE_CHECK {\ntrack_file t\n}\n}"))
