@@ -7,7 +7,7 @@ pkgs=(
     libnl-route-3-dev                                             # VRRPNetwork: addresses, routes, links
     ipvsadm keepalived                                            # reference behaviour
     iproute2 curl openssl python3 procps bc                       # lab, end-to-end tests, benchmarks
-    python3-aiosmtpd                                              # SMTP alerts: the kernel test's mail server
+    python3-aiosmtpd                                              # SMTP alerts' and SMTP_CHECK's mail servers
     dnsmasq-base                                                  # DNS_CHECK: the kernel test's DNS server
     nginx                                                         # the ha lab's web servers
     bird2 frr                                                     # the ecmp lab: the router (BIRD or FRR) and the directors' BIRD

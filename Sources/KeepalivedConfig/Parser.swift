@@ -113,6 +113,7 @@ struct Parser {
             case "vrrp_sync_group":
                 if let group = parseSyncGroup(node) { pendingSyncGroups.append(group) }
             case "vrrp_track_file", "track_file":
+                // Acted upon: VRRP's track_file and FILE_CHECK read them.
                 if let definition = parseTrackFileDefinition(node) { vrrp.trackFiles.append(definition) }
             case "static_ipaddress":
                 parseStaticAddresses(node)
@@ -143,8 +144,6 @@ struct Parser {
         }
     }
 
-    /// VRRP sections lvsd reads into ``VRRPConfiguration`` but does not act on yet (`vrrp_track_file`,
-    /// `static_routes`), reported once per kind of section.
     mutating func parseSSL(_ node: ConfigNode, _ block: [ConfigNode]) {
         var ssl = SSLContextSettings(location: node.location)
         for child in block {

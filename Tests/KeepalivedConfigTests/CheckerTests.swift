@@ -240,7 +240,7 @@ private func checkers(_ first: String, rs rsLines: String = "", _ second: String
     }
 
     @Test func checkersNotRunAreParsedAndReportedOnceAsNotActedUpon() throws {
-        let vs = try #require(singleVS(vsConfig("", """
+        let vs = try #require(singleVS("track_file f1 {\n file /tmp/f1\n}\n" + vsConfig("", """
             real_server 10.0.0.2 80 {
                 SMTP_CHECK {
                     helo_name me.example
@@ -276,10 +276,10 @@ private func checkers(_ first: String, rs rsLines: String = "", _ second: String
             """)))
         let kinds = vs.realServers.first?.checkers.map(\.kind) ?? []
         #expect(kinds == [.smtp, .dns, .udp, .ping, .file, .bfd, .smtp])
-        #expect(kinds.map(\.isActedUpon) == [false, true, true, true, false, false, false])
+        #expect(kinds.map(\.isActedUpon) == [true, true, true, true, true, false, true])
         let result = parse(vsConfig("", "real_server 10.0.0.2 80 {\nSMTP_CHECK {\n}\nSMTP_CHECK {\n}\nBFD_CHECK {\n}\nPING_CHECK {\n}\nDNS_CHECK {\n type BOGUS\n}\n}"))
         let reports = result.diagnostics.filter { $0.kind == .notActedUpon }
-        #expect(reports.map(\.location.line) == [6, 10])  // once per checker kind, never for PING or DNS
+        #expect(reports.map(\.location.line) == [10])  // BFD only: SMTP, PING and DNS run
         #expect(result.errors.first?.message.contains("BOGUS") == true)
     }
 
