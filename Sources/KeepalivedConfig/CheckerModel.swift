@@ -195,6 +195,10 @@ public struct HTTPCheckURL: Hashable, Sendable {
     public var regexMinOffset: UInt32?
     /// `regex_max_offset`.
     public var regexMaxOffset: UInt32?
+    /// `regex_stack START MAX` (JIT stack sizes in bytes).
+    public var regexStack: RegexStackSize?
+    /// Where `regex` was written (its compile errors are reported there).
+    @ExcludedFromEquality public var regexLocation: ConfigLocation?
     /// Where the block starts.
     @ExcludedFromEquality public var location: ConfigLocation
 
@@ -238,4 +242,17 @@ public struct DNSCheckSettings: Hashable, Sendable {
     public var name = "."
     /// Creates default settings.
     public init() {}
+}
+
+/// `regex_stack START MAX` of a `url { }` block: the PCRE2 JIT stack's initial and largest sizes, in bytes.
+public struct RegexStackSize: Hashable, Sendable {
+    /// The initial size.
+    public var start: UInt32
+    /// The largest size.
+    public var max: UInt32
+    /// Creates sizes.
+    public init(start: UInt32, max: UInt32) {
+        self.start = start
+        self.max = max
+    }
 }
