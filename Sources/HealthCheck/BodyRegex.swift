@@ -33,22 +33,9 @@ public struct BodyRegex: Hashable, Sendable {
     public let minOffset: Int
     /// `regex_max_offset`: a match must start at or before this byte offset of the body.
     public let maxOffset: Int?
-    /// `regex_stack START MAX`: the JIT stack's sizes in bytes (MAX capped at 64 MiB).
-    public let stack: Stack?
+    /// `regex_stack START MAX`: the JIT stack's initial and largest sizes in bytes (the largest capped at 64 MiB).
+    public let stack: ClosedRange<Int>?
     let compiled: CompiledPattern
-
-    /// `regex_stack`'s sizes.
-    public struct Stack: Hashable, Sendable {
-        /// The initial size in bytes.
-        public var start: Int
-        /// The largest size in bytes.
-        public var max: Int
-        /// Creates sizes.
-        public init(start: Int, max: Int) {
-            self.start = start
-            self.max = max
-        }
-    }
 
     /// Compiles the pattern; throws ``HTTPURLError/invalidRegex(_:message:offset:)`` with PCRE2's message and
     /// offset when it does not compile.
@@ -58,7 +45,7 @@ public struct BodyRegex: Hashable, Sendable {
         noMatch: Bool = false,
         minOffset: Int = 0,
         maxOffset: Int? = nil,
-        stack: Stack? = nil
+        stack: ClosedRange<Int>? = nil
     ) throws(HTTPURLError) {
         let bits = options.reduce(UInt32(0)) { $0 | (Self.optionBits[$1] ?? 0) }
         do throws(PCRE2Pattern.CompileError) {

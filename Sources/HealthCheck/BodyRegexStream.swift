@@ -29,7 +29,7 @@ public struct BodyRegexStream {
 
     init(_ regex: BodyRegex) {
         self.regex = regex
-        scratch = PCRE2MatchScratch(pattern: regex.compiled.code, stack: regex.stack.map { ($0.start, $0.max) })
+        scratch = PCRE2MatchScratch(pattern: regex.compiled.code, stack: regex.stack.map { ($0.lowerBound, $0.upperBound) })
         buffer.reserveCapacity(Self.bufferCapacity)
     }
 

@@ -195,8 +195,8 @@ public struct HTTPCheckURL: Hashable, Sendable {
     public var regexMinOffset: UInt32?
     /// `regex_max_offset`.
     public var regexMaxOffset: UInt32?
-    /// `regex_stack START MAX` (JIT stack sizes in bytes).
-    public var regexStack: RegexStackSize?
+    /// `regex_stack START MAX`: the JIT stack's initial and largest sizes in bytes.
+    public var regexStack: ClosedRange<UInt32>?
     /// Where `regex` was written (its compile errors are reported there).
     @ExcludedFromEquality public var regexLocation: ConfigLocation?
     /// Where the block starts.
@@ -242,17 +242,4 @@ public struct DNSCheckSettings: Hashable, Sendable {
     public var name = "."
     /// Creates default settings.
     public init() {}
-}
-
-/// `regex_stack START MAX` of a `url { }` block: the PCRE2 JIT stack's initial and largest sizes, in bytes.
-public struct RegexStackSize: Hashable, Sendable {
-    /// The initial size.
-    public var start: UInt32
-    /// The largest size.
-    public var max: UInt32
-    /// Creates sizes.
-    public init(start: UInt32, max: UInt32) {
-        self.start = start
-        self.max = max
-    }
 }

@@ -307,7 +307,7 @@ extension Parser {
                     if sizes[0] > sizes[1] {
                         log.warning(.adjusted, child.location, "regex stack start cannot exceed max value - ignoring")
                     } else {
-                        url.regexStack = RegexStackSize(start: UInt32(sizes[0]), max: UInt32(sizes[1]))
+                        url.regexStack = UInt32(sizes[0])...UInt32(sizes[1])
                     }
                 }
             case "tls_compliant" where kind == .ssl:

@@ -185,7 +185,7 @@ private func checkers(_ first: String, rs rsLines: String = "", _ second: String
         #expect(url.regexNoMatch)
         #expect(url.regexOptions == ["caseless", "multiline"])
         #expect(url.regexMinOffset == 2 && url.regexMaxOffset == 400)
-        #expect(url.regexStack == RegexStackSize(start: 1, max: 2))
+        #expect(url.regexStack == 1...2)
         #expect(url.regexLocation?.line == 10)
     }
 

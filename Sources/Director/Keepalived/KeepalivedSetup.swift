@@ -144,7 +144,7 @@ public struct KeepalivedSetup: Sendable {
         guard let pattern = u.regex else { return nil }
         return try BodyRegex(pattern: pattern, options: u.regexOptions, noMatch: u.regexNoMatch,
                              minOffset: Int(u.regexMinOffset ?? 0), maxOffset: u.regexMaxOffset.map { Int($0) },
-                             stack: u.regexStack.map { BodyRegex.Stack(start: Int($0.start), max: Int($0.max)) })
+                             stack: u.regexStack.map { Int($0.lowerBound)...Int($0.upperBound) })
     }
 
     static func script(_ s: KeepalivedConfig.ScriptCommand) -> ScriptCommand {
