@@ -135,7 +135,8 @@ struct CheckerFifoRegexKernelTests {
         let reference = try run(.keepalived)
         let ours = try run(.lvsd)
         let rs1 = "RS [10.0.0.2]:tcp:8080 [10.0.0.100]:tcp:80"
-        #expect(reference.lvsFifo.contains("\(rs1) DOWN") && reference.lvsFifo.contains("\(rs1) UP"),
+        let rs2 = "RS [10.0.0.2]:tcp:8081 [10.0.0.100]:tcp:80", vs = "VS [10.0.0.100]:tcp:80"
+        #expect(reference.lvsFifo == ["\(vs) UP", "\(rs2) DOWN", "\(rs1) DOWN", "\(vs) DOWN", "\(rs1) UP", "\(vs) UP"],
                 "keepalived: \(reference.lvsFifo)\n\(reference.log)")
         #expect(ours.lvsFifo == reference.lvsFifo, "lvsd \(ours.lvsFifo)\nkeepalived \(reference.lvsFifo)\n\(ours.log)")
         // The reader script gets the same lines through notify_fifo, up to the point each daemon stopped at.
