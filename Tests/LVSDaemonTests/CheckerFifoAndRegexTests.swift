@@ -78,4 +78,34 @@ struct CheckerFifoAndRegexTests {
         let lines = CheckerNotifyFifos.lines(for: actions) { "[\($0.destination.address)]:tcp:\($0.destination.port)" }
         #expect(lines == ["RS [10.0.0.2]:tcp:8080 [web]:0 DOWN", "VS [web]:0 DOWN"])
     }
+
+    @Test func aFifoThatCannotBeUsedIsLoggedNamingItAndItsScriptIsNotStarted() throws {
+        let dir = NSTemporaryDirectory() + "lvsd-fifo-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let regular = "\(dir)/regular", fifo = "\(dir)/lvs.fifo"
+        try "".write(toFile: regular, atomically: true, encoding: .utf8)
+        let log = LogLines(), launcher = RecordingLauncher()
+        var fifos = CheckerNotifyFifos()
+        fifos.open([NotifyFifoSpec(path: regular, script: ScriptCommand(["/bin/cat", regular])),
+                    NotifyFifoSpec(path: fifo, script: ScriptCommand(["/bin/cat", fifo]))],
+                   scripts: launcher, logger: log.logger)
+        #expect(log.all == ["error: notify FIFO \(regular) exists and is not a FIFO"])
+        #expect(launcher.commands == [ScriptCommand(["/bin/cat", fifo])])
+        // No reader: 10,000 lines, 230 KB (more than a pipe holds) are written or lost at once, never waited for.
+        let vs = VirtualServerID.group("web")
+        let rs = RealServerID(vs, try #require(IPAddress("10.0.0.2")), 80)
+        let start = ContinuousClock.now
+        for i in 0..<5000 {
+            fifos.write([.realServerChanged(rs, up: i % 2 == 0), .quorumChanged(vs, up: true)], name: { _ in "[10.0.0.2]:tcp:80" },
+                        logger: log.logger)
+        }
+        #expect(ContinuousClock.now - start < .seconds(10))
+        #expect(log.all.contains { $0.hasPrefix("debug: notify FIFO \(fifo) full: lost ") })
+        let reader = open(fifo, O_RDONLY | O_NONBLOCK)
+        defer { close(reader) }
+        var buffer = [UInt8](repeating: 0, count: 64)
+        let n = read(reader, &buffer, buffer.count)
+        #expect(String(decoding: buffer.prefix(max(0, n)), as: UTF8.self).hasPrefix("RS [10.0.0.2]:tcp:80 [web]:0 UP\nVS [web]:0 UP\n"))
+    }
 }
