@@ -122,6 +122,16 @@ struct BodyRegexStreamTests {
         #expect(stream.matched)
     }
 
+    @Test func aPartialMatchBeforeTheLongestLookbehindKeepsTheWholeBuffer() throws {
+        // keepalived 2.2.7 computes the bytes to drop as an unsigned difference that wraps here (a heap overflow,
+        // fixed upstream by a saturating subtraction, as lvsd does it).
+        let regex = try BodyRegex(pattern: "bar|(?<=12345)X")
+        var stream = regex.stream()
+        stream.feed(Array("ba".utf8))
+        stream.feed(Array("r.".utf8))
+        #expect(stream.matched)
+    }
+
     @Test func aPartialMatchFillingTheBufferIsDropped() throws {
         // A whole-body match would find a...z; keepalived's 4 KiB buffer gives up on the partial match.
         let body = Array(("a" + "b".repeated(5000) + "z.").utf8)
