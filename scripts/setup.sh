@@ -5,6 +5,7 @@ pkgs=(
     qemu-system-x86 linux-image-amd64 busybox-static kmod cpio   # the real-kernel test VM
     libnl-genl-3-dev libnl-3-dev pkg-config                       # IPVSKit's transport
     libnl-route-3-dev                                             # VRRPNetwork: addresses, routes, links
+    libpcre2-dev                                                  # HTTP_GET/SSL_GET regex (PCRE2, as keepalived)
     ipvsadm keepalived                                            # reference behaviour
     iproute2 curl openssl python3 procps bc                       # lab, end-to-end tests, benchmarks
     python3-aiosmtpd                                              # SMTP alerts' and SMTP_CHECK's mail servers

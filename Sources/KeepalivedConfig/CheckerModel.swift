@@ -199,6 +199,10 @@ public struct HTTPCheckURL: Hashable, Sendable {
     public var regexMinOffset: UInt32?
     /// `regex_max_offset`.
     public var regexMaxOffset: UInt32?
+    /// `regex_stack START MAX`: the JIT stack's initial and largest sizes in bytes.
+    public var regexStack: ClosedRange<UInt32>?
+    /// Where `regex` was written (its compile errors are reported there).
+    @ExcludedFromEquality public var regexLocation: ConfigLocation?
     /// Where the block starts.
     @ExcludedFromEquality public var location: ConfigLocation
 

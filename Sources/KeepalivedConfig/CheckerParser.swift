@@ -374,7 +374,12 @@ extension Parser {
                 rejectBlock(child)
                 do {
                     let words = try Lexer.shellWords(child.rest)
-                    if let first = words.first { url.regex = first } else {
+                    if words.count > 1 {
+                        log.error(.syntax, child.location, "'regex' takes one pattern (quote a pattern with spaces)")
+                    } else if let first = words.first {
+                        url.regex = first
+                        url.regexLocation = child.location
+                    } else {
                         log.error(.syntax, child.location, "'regex' needs a pattern")
                     }
                 } catch {
@@ -392,7 +397,16 @@ extension Parser {
                 if let v = unsigned(child, in: 0...UInt64(UInt32.max)) { url.regexMaxOffset = UInt32(v) }
             case "regex_stack":
                 rejectBlock(child)
-                for t in child.arguments { _ = unsigned(child, t, in: 0...UInt64(UInt32.max)) }
+                let sizes = child.arguments.compactMap { unsigned(child, $0, in: 0...UInt64(UInt32.max)) }
+                if child.arguments.count != 2 {
+                    log.error(.syntax, child.location, "'regex_stack' needs a start and a max size")
+                } else if sizes.count == 2 {
+                    if sizes[0] > sizes[1] {
+                        log.warning(.adjusted, child.location, "regex stack start cannot exceed max value - ignoring")
+                    } else {
+                        url.regexStack = UInt32(sizes[0])...UInt32(sizes[1])
+                    }
+                }
             case "tls_compliant" where kind == .ssl:
                 _ = optionalBool(child)
             default:
@@ -400,6 +414,7 @@ extension Parser {
             }
         }
         if !statusCodes.isEmpty { url.statusCodes = statusCodes }
+        checkRegexSettings(&url, at: node.location)
         guard hasPath, !url.path.isEmpty else {
             log.error(.syntax, node.location, "url block without 'path' - ignoring it")
             return nil

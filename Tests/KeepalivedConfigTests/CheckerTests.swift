@@ -185,6 +185,26 @@ private func checkers(_ first: String, rs rsLines: String = "", _ second: String
         #expect(url.regexNoMatch)
         #expect(url.regexOptions == ["caseless", "multiline"])
         #expect(url.regexMinOffset == 2 && url.regexMaxOffset == 400)
+        #expect(url.regexStack == 1...2)
+        #expect(url.regexLocation?.line == 10)
+    }
+
+    @Test func regexSettingsFollowKeepalivedsEndOfURLRules() throws {
+        func url(_ lines: String) -> (HTTPCheckURL?, ParseResult) {
+            let result = parse(vsConfig("", "real_server 10.0.0.2 80 {\nHTTP_GET {\nurl {\npath /\n\(lines)\n}\n}\n}"))
+            return (result.configuration.virtualServers.first?.realServers.first?.checkers.first?.http?.urls.first, result)
+        }
+        let (orphan, orphanResult) = url("regex_no_match\nregex_min_offset 3\nregex_options caseless")
+        #expect(orphan?.regexNoMatch == false && orphan?.regexMinOffset == nil && orphan?.regexOptions == [])
+        #expect(orphanResult.warnings.contains { $0.message.contains("regex parameters specified without regex") })
+        let (crossed, crossedResult) = url("regex x\nregex_min_offset 10\nregex_max_offset 9")
+        #expect(crossed?.regexMinOffset == nil && crossed?.regexMaxOffset == nil)
+        #expect(crossedResult.warnings.contains { $0.message == "regex min offset 10 > regex_max_offset 9 - ignoring" })
+        let (stack, stackResult) = url("regex x\nregex_stack 9 8")
+        #expect(stack?.regexStack == nil)
+        #expect(stackResult.warnings.contains { $0.message.contains("regex stack start cannot exceed max") })
+        let (_, twoPatterns) = url("regex a b")
+        #expect(twoPatterns.errors.first?.location.line == 9)
     }
 
     @Test func httpCheckerWithoutURLIsDroppedAndURLWithoutPathIsAnError() {

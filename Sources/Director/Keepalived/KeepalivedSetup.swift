@@ -21,6 +21,8 @@ public struct KeepalivedSetup: Sendable {
     public var notRun: [String]
     /// The virtual and real servers keepalived would mail about (`smtp_alert` resolved).
     public var smtpAlerts: SMTPAlertTargets
+    /// The FIFOs that get the checkers' `VS ...` and `RS ...` lines (`notify_fifo`, then `lvs_notify_fifo`).
+    public var notifyFifos: [NotifyFifoSpec] = []
 
     /// Where a checker's verdicts go.
     public struct Route: Hashable, Sendable {
@@ -66,6 +68,7 @@ public struct KeepalivedSetup: Sendable {
         var notRun: [String] = []
         var alerts = SMTPAlertTargets()
         let globals = config.globalDefinitions
+        notifyFifos = NotifyFifoSpec.checkerFifos(globals)
         alerts.noCheckerEmails = globals.noCheckerEmails
         alerts.realServerDefault = SMTPAlertTargets.realServerDefault(globals)
         specs.reserveCapacity(config.virtualServers.count)
@@ -143,6 +146,15 @@ public struct KeepalivedSetup: Sendable {
         return CheckerPlan(checkers: checkers, routes: routes)
     }
 
+    /// A URL's `regex` test, compiled by PCRE2 (nil when the URL has none).
+    /// - Throws: when the pattern does not compile, with PCRE2's message and offset.
+    public static func bodyRegex(_ u: HTTPCheckURL) throws(HTTPURLError) -> BodyRegex? {
+        guard let pattern = u.regex else { return nil }
+        return try BodyRegex(pattern: pattern, options: u.regexOptions, noMatch: u.regexNoMatch,
+                             minOffset: Int(u.regexMinOffset ?? 0), maxOffset: u.regexMaxOffset.map { Int($0) },
+                             stack: u.regexStack.map { Int($0.lowerBound)...Int($0.upperBound) })
+    }
+
     static func script(_ s: KeepalivedConfig.ScriptCommand) -> ScriptCommand {
         ScriptCommand(s.arguments, user: s.user, group: s.group)
     }
@@ -191,8 +203,11 @@ public struct KeepalivedSetup: Sendable {
             guard let h = c.http else { return nil }
             var urls: [HTTPURL] = []
             for u in h.urls {
+                let regex: BodyRegex?
+                do throws(HTTPURLError) { regex = try bodyRegex(u) } catch { return nil }
                 guard let codes = try? StatusCodeSet(u.statusCodes),
-                      let url = try? HTTPURL(path: u.path, digest: u.digest, statusCodes: codes, virtualHost: u.virtualhost)
+                      let url = try? HTTPURL(path: u.path, digest: u.digest, statusCodes: codes, virtualHost: u.virtualhost,
+                                             regex: regex)
                 else { return nil }
                 urls.append(url)
             }

@@ -45,7 +45,7 @@ struct DirectorAlerts: Sendable {
     private func wants(realServer id: RealServerID) -> Bool { targets.contains { $0.mails(realServer: id) } }
     private func wants(virtualServer id: VirtualServerID) -> Bool { targets.contains { $0.mails(virtualServer: id) } }
     private var noCheckerEmails: Bool { targets.last?.noCheckerEmails ?? false }
-    private func name(of id: RealServerID) -> String {
+    func name(of id: RealServerID) -> String {
         (targets.first { $0.protocolNames[id.virtualServer] != nil } ?? targets.last)?.name(of: id) ?? "\(id.destination)"
     }
 

@@ -1,4 +1,5 @@
 import IPVSKit
+import KeepalivedNotify
 import Logging
 import ProgramRunner
 import VRRP
@@ -539,7 +540,7 @@ public actor VRRPEngine {
     }
 
     private func writeFifos(kind: String, name: String, state: String, priority: UInt8) {
-        let line = NotifyFifo.vrrpLine(kind: kind, name: name, state: state, priority: priority)
+        let line = NotifyFifoLine.vrrp(kind: kind, name: name, state: state, priority: priority)
         for f in fifos where !f.write(line) { logger.debug("notify FIFO \(f.path) full: lost \(line)") }
     }
 
