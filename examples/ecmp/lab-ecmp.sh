@@ -66,7 +66,7 @@ start_router() {
         bird)
             ecmp_render bird-router.conf.in "$dir/bird.conf" ROUTER="$ECMP_ROUTER" LOG="$MODE_LOGS/bird-router.log" \
                 DIR1="${ECMP_ADDR[dir1]}" DIR2="${ECMP_ADDR[dir2]}" DIR3="${ECMP_ADDR[dir3]}"
-            in_ns router bird -f -c "$dir/bird.conf" -s "$dir/bird.ctl" -P "$dir/bird.pid" >>"$MODE_LOGS/bird-router.out" 2>&1 &
+            ip netns exec "$(namespace router)" bird -f -c "$dir/bird.conf" -s "$dir/bird.ctl" -P "$dir/bird.pid" >>"$MODE_LOGS/bird-router.out" 2>&1 &
             ECMP_PID[bird-router]=$!
             ;;
         frr)
@@ -74,11 +74,11 @@ start_router() {
             ecmp_render frr-router.conf.in "$dir/frr.conf" ROUTER="$ECMP_ROUTER" LOG="$MODE_LOGS/frr-router.log" \
                 DIR1="${ECMP_ADDR[dir1]}" DIR2="${ECMP_ADDR[dir2]}" DIR3="${ECMP_ADDR[dir3]}"
             : > "$dir/zebra.conf"
-            in_ns router /usr/lib/frr/zebra -u root -g root -N lab-ecmp --vty_socket "$dir" -z "$dir/zserv.api" \
+            ip netns exec "$(namespace router)" /usr/lib/frr/zebra -u root -g root -N lab-ecmp --vty_socket "$dir" -z "$dir/zserv.api" \
                 -i "$dir/zebra.pid" -f "$dir/zebra.conf" >>"$MODE_LOGS/frr-zebra.out" 2>&1 &
             ECMP_PID[zebra-router]=$!
             sleep 1
-            in_ns router /usr/lib/frr/bgpd -u root -g root -N lab-ecmp --vty_socket "$dir" -z "$dir/zserv.api" \
+            ip netns exec "$(namespace router)" /usr/lib/frr/bgpd -u root -g root -N lab-ecmp --vty_socket "$dir" -z "$dir/zserv.api" \
                 -i "$dir/bgpd.pid" -f "$dir/frr.conf" -p 179 >>"$MODE_LOGS/frr-bgpd.out" 2>&1 &
             ECMP_PID[bgpd-router]=$!
             ;;
@@ -103,12 +103,12 @@ render_director_configs() {
 start_director() {
     local node=$1 dir=$RUNDIR/$1
     mkdir -p "$dir"
-    in_ns "$node" "$DAEMON" -n -l -D -f "$dir/lvsd.conf" -p "$dir/lvsd.pid" --control-socket "$dir/lvsd.sock" \
+    ip netns exec "$(namespace "$node")" "$DAEMON" -n -l -D -f "$dir/lvsd.conf" -p "$dir/lvsd.pid" --control-socket "$dir/lvsd.sock" \
         >>"$MODE_LOGS/$node.log" 2>&1 &
     ECMP_PID[lvsd-$node]=$!
     ecmp_render bird-director.conf.in "$dir/bird.conf" ADDR="${ECMP_ADDR[$node]}" ASN="6500${node#dir}" \
         ROUTER="$ECMP_ROUTER" LOG="$MODE_LOGS/bird-$node.log"
-    in_ns "$node" bird -f -c "$dir/bird.conf" -s "$dir/bird.ctl" -P "$dir/bird.pid" >>"$MODE_LOGS/bird-$node.out" 2>&1 &
+    ip netns exec "$(namespace "$node")" bird -f -c "$dir/bird.conf" -s "$dir/bird.ctl" -P "$dir/bird.pid" >>"$MODE_LOGS/bird-$node.out" 2>&1 &
     ECMP_PID[bird-$node]=$!
 }
 
@@ -147,19 +147,23 @@ wait_next_hops() {
     TOOK=$(since "$t0")
 }
 
-# The client ports of the IPVS connections to the VIP on NODE, one per line (/proc/net/ip_vs_conn is in hex).
+# The client ports of the connections to the VIP that NODE forwarded in the last few seconds, one per line: IPVS
+# restarts an established entry's 900 s expiry with every packet, and the long-lived clients ask every 0.3 s, so
+# an entry with 898 s or more left is a flow this director carries now (a flow ECMP moved away leaves an entry
+# that only counts down). /proc/net/ip_vs_conn is in hex.
 director_ports() {
-    local vip proto from port to rest
+    local vip proto from port to tport dest dport state expires rest
     vip=$(printf '%02X' $(tr '.' ' ' <<<"$ECMP_VIP"))
-    in_ns "$1" cat /proc/net/ip_vs_conn 2>/dev/null | while read -r proto from port to rest; do
-        [ "$to" = "$vip" ] && echo $((16#$port))
-    done | sort -u
+    in_ns "$1" cat /proc/net/ip_vs_conn 2>/dev/null \
+        | while read -r proto from port to tport dest dport state expires rest; do
+            if [ "$to" = "$vip" ] && [ "$state" = ESTABLISHED ] && [ "$expires" -ge 898 ]; then echo $((16#$port)); fi
+        done | sort -u
 }
 
 start_flows() {
     FLOWS_STATUS=$MODE_LOGS/flows-$1.status
     rm -f "$FLOWS_STATUS"
-    in_ns client python3 "$EXAMPLES/ecmp/flows.py" "$ECMP_VIP" "$ECMP_FLOWS" "$FLOWS_STATUS" >>"$MODE_LOGS/flows.log" 2>&1 &
+    ip netns exec "$(namespace client)" python3 "$EXAMPLES/ecmp/flows.py" "$ECMP_VIP" "$ECMP_FLOWS" "$FLOWS_STATUS" >>"$MODE_LOGS/flows.log" 2>&1 &
     ECMP_FLOWS_PID=$!
     local deadline=$((SECONDS + 30))
     until [ -s "$FLOWS_STATUS" ] && [ "$(awk '$2 > 0' "$FLOWS_STATUS" | wc -l)" -eq "$ECMP_FLOWS" ]; do
@@ -264,7 +268,7 @@ print(",".join(sorted(str(d) for d in find(status))))')
 
     step "[$variant] drain dir1 (lvsd drain): its next hop goes; the long-lived connections go on"
     before=$(alive_flows)
-    moved=${ports[dir1]}
+    moved=$(director_ports dir1 | tr '\n' ' ')
     t0=$(now_us)
     local rc=0
     in_ns dir1 "$DAEMON" drain --no-wait --socket "$RUNDIR/dir1/lvsd.sock" >>"$MODE_LOGS/dir1.log" 2>&1 || rc=$?
