@@ -63,10 +63,13 @@ public enum LvsdDaemon {
             return 1
         }
         let announce: AnnounceService?
+        // The director holds its lock during kernel batches: its quorum is read on a thread of the announcer's own.
+        let quorumReader = WorkerThread(name: "lvsd-announce")
         do throws(AnnounceError) {
             let directorCore = programmed.director
             announce = AnnounceService(setup: programmed.candidate.setup, interface: g.announceInterface,
-                                       network: try NetlinkAnnounceNetwork(), quorum: { directorCore.quorumStates() },
+                                       network: try NetlinkAnnounceNetwork(),
+                                       quorum: { await quorumReader.run { directorCore.quorumStates() } },
                                        logger: logger)
         } catch {
             logger.error("announce: \(error); nothing is announced")
@@ -120,9 +123,11 @@ public enum LvsdDaemon {
         } catch {
             logger.error("lvsd stopped on an error: \(error)")
             await kernel.shutdown()
+            await quorumReader.shutdown()
             return 1
         }
         await kernel.shutdown()
+        await quorumReader.shutdown()
         return 0
     }
 

@@ -28,6 +28,7 @@ struct ExclusiveAnnounceKernelTests {
             lvsd_schedule_icmp on
             lvsd_expire_nodest_conn yes
             lvsd_conntrack yes
+            lvs_sync_daemon sync0 id 7
         }
         virtual_server \(Self.vip) 80 {
             delay_loop 1
@@ -55,6 +56,10 @@ struct ExclusiveAnnounceKernelTests {
         // A stale address from an earlier run: lvsd must remove it at start.
         try ns.exec("/sbin/ip", ["link", "add", "lvs0", "type", "dummy"])
         try ns.exec("/sbin/ip", ["addr", "add", "10.20.0.99/32", "dev", "lvs0"])
+        // The sync daemon's interface (multicast-capable): with no VRRP instance, master and backup run at once.
+        try ns.exec("/sbin/ip", ["link", "add", "sync0", "type", "veth", "peer", "name", "sync1"])
+        try ns.exec("/sbin/ip", ["link", "set", "sync0", "up"])
+        try ns.exec("/sbin/ip", ["link", "set", "sync1", "up"])
         let conf = "\(dir)/keepalived.conf"
         try config().write(toFile: conf, atomically: true, encoding: .utf8)
         var web: Background? = try Background(ns, "python3", ["-m", "http.server", "8080", "--bind", "10.20.0.2"], log: "\(dir)/web.log")
@@ -74,6 +79,11 @@ struct ExclusiveAnnounceKernelTests {
         for name in ["sloppy_tcp", "schedule_icmp", "expire_nodest_conn", "conntrack"] {
             #expect(sysctl(ns, name) == "1", "net.ipv4.vs.\(name)")
         }
+        // The sync daemon in both modes.
+        #expect(waitUntil(10) {
+            let d = (try? ns.ipvsadm("-L", "--daemon")) ?? ""
+            return d.contains("master sync daemon") && d.contains("backup sync daemon")
+        }, "\((try? ns.ipvsadm("-L", "--daemon")) ?? "")\n\(lvsd.log)")
         // Status and metrics-side digest.
         let status = try ns.exec(productPath("lvsd"), ["status", "--json", "--socket", socket])
         #expect(status.status == 0)

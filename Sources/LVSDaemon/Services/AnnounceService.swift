@@ -30,7 +30,7 @@ public actor AnnounceService: ServiceLifecycle.Service, ConfigurationParticipant
     private var planner: AnnouncePlanner
     private var interface: String
     private let network: any AnnounceNetwork
-    private let quorum: @Sendable () -> [VirtualServerID: Bool]
+    private let quorum: @Sendable () async -> [VirtualServerID: Bool]?
     private let logger: Logger
     private var applied: Set<IPAddress>?
     private var lastSync: ContinuousClock.Instant?
@@ -39,10 +39,11 @@ public actor AnnounceService: ServiceLifecycle.Service, ConfigurationParticipant
 
     /// Creates the service.
     /// - Parameters:
-    ///   - quorum: each virtual server's quorum now (``Director/quorumStates()``).
+    ///   - quorum: each virtual server's quorum now (``Director/quorumStates()``, read off the cooperative pool: the
+    ///     director holds its lock during kernel batches); `nil` when it cannot be read (nothing changes then).
     ///   - pollInterval: how often the quorum is read (250 ms; the announce latency is at most this).
     public init(setup: KeepalivedSetup, interface: String, network: any AnnounceNetwork,
-                quorum: @escaping @Sendable () -> [VirtualServerID: Bool], logger: Logger,
+                quorum: @escaping @Sendable () async -> [VirtualServerID: Bool]?, logger: Logger,
                 pollInterval: Duration = .milliseconds(250)) {
         planner = AnnouncePlanner(setup.announcements)
         self.interface = interface
@@ -73,8 +74,9 @@ public actor AnnounceService: ServiceLifecycle.Service, ConfigurationParticipant
     /// or the resync interval passed). Exposed for tests.
     func step(force: Bool) async {
         guard !stopping else { return }
+        guard let states = await quorum(), !stopping else { return }
         let now = ContinuousClock.now
-        planner.update(quorum: quorum(), now: now)
+        planner.update(quorum: states, now: now)
         let wanted = Set(planner.announced)
         let due = lastSync.map { now - $0 >= Self.resyncInterval } ?? true
         let retry = lastError != nil && (lastSync.map { now - $0 >= .seconds(5) } ?? true)
