@@ -101,8 +101,9 @@ public actor AnnounceService: ServiceLifecycle.Service, ConfigurationParticipant
         lastSync = now
     }
 
+    /// Empties the announce interface (whatever is on it, hand-added addresses too); a missing interface is left
+    /// missing.
     private func withdrawAll(reason: String) async {
-        guard applied.map({ !$0.isEmpty }) ?? true else { return }
         do throws(AnnounceError) {
             let result = try await network.sync(interface: interface, wanted: [], local: [])
             for a in result.removed { logger.notice("announce: \(a) withdrawn from \(interface) (\(reason))") }
