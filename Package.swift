@@ -41,9 +41,11 @@ let package = Package(
         // Runs external programs (MISC_CHECK, notify and VRRP scripts): no shell, own process group, script user,
         // script security, timeouts, reaping through pidfds on one epoll thread.
         .target(name: "ProgramRunner", dependencies: ["CSpawnShim", "CConnectShim"]),
+        // PCRE2's 8-bit library from Debian's -dev package: HTTP_GET/SSL_GET `regex`, matched as keepalived does.
+        .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
         // Health checkers: TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK, and their retry state machine.
         .target(name: "HealthCheck", dependencies: [
-            "CConnectShim", "ProgramRunner",
+            "CConnectShim", "ProgramRunner", "CPCRE2",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -62,10 +64,13 @@ let package = Package(
         .target(name: "CVRRPShim", dependencies: ["CLibNLRoute"]),
         // VRRP's I/O: VIPs and routes over rtnetlink, the link/address watcher, VRRP raw sockets, GARP and NA.
         .target(name: "VRRPNetwork", dependencies: ["VRRP", "CVRRPShim", "CLibNLRoute", "IPVSKit", "ProgramRunner"]),
+        // keepalived's notify FIFOs (notify_fifo, vrrp_notify_fifo, lvs_notify_fifo): the non-blocking writer and
+        // the lines VRRP and the checkers write, shared by VRRPRuntime and lvsd's director.
+        .target(name: "KeepalivedNotify"),
         // VRRP in lvsd: keepalived.conf's vrrp_* blocks planned, instances driven on real time, adverts sent and
         // received, VIPs and routes applied, GARP/NA bursts, vrrp_script and interface tracking, notifies.
         .target(name: "VRRPRuntime", dependencies: [
-            "VRRP", "VRRPNetwork", "KeepalivedConfig", "IPVSKit", "ProgramRunner", "CConnectShim",
+            "VRRP", "VRRPNetwork", "KeepalivedConfig", "IPVSKit", "ProgramRunner", "CConnectShim", "KeepalivedNotify",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // keepalived's SMTP alerts: its subjects and bodies, settings from global_defs, and a sender that queues
@@ -102,7 +107,7 @@ let package = Package(
         // director with its checkers, the control socket, the metrics endpoint, signals), run by one ServiceGroup.
         .target(name: "LVSDaemon", dependencies: [
             "IPVSKit", "KeepalivedConfig", "HealthCheck", "Director", "Observability", "ProgramRunner", "DaemonLogging",
-            "VRRPRuntime", "VRRPNetwork", "VRRP", "SMTPAlert",
+            "VRRPRuntime", "VRRPNetwork", "VRRP", "SMTPAlert", "KeepalivedNotify",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -151,6 +156,7 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .testTarget(name: "KeepalivedNotifyTests", dependencies: ["KeepalivedNotify"]),
         .testTarget(name: "DaemonLoggingTests", dependencies: [
             "DaemonLogging", .product(name: "Logging", package: "swift-log"),
         ]),

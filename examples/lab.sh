@@ -40,6 +40,7 @@ LAB_CTL=${LAB_CTL:-lvsctl}
 LAB_BIN=${LAB_BIN:-}
 LAB_VM=${LAB_VM:-auto}
 LAB_LOGDIR=${LAB_LOGDIR:-}
+LAB_ROUTER=${LAB_ROUTER:-bird}
 
 REQUESTS=20                # requests per round
 WAIT_SERVER=20             # seconds for a web server to start answering
@@ -47,7 +48,7 @@ WAIT_DAEMON=25             # seconds for the daemon to react to a real server go
 WAIT_STOP=10               # seconds for a process to exit after SIGTERM
 
 usage() {
-    echo "usage: examples/lab.sh [dr|nat|tun|ha|all]...   (LAB_DIRECTOR=lvsd|keepalived, LAB_CTL=lvsctl|ipvsadm)" >&2
+    echo "usage: examples/lab.sh [dr|nat|tun|ha|ecmp|all]...   (LAB_DIRECTOR=lvsd|keepalived, LAB_CTL=lvsctl|ipvsadm, LAB_ROUTER=bird|frr)" >&2
     exit 2
 }
 
@@ -84,7 +85,7 @@ kernel_has_ipvs() {
 
 run_in_vm() {
     say "this kernel has no IPVS (or we are not root): running the lab inside the test VM (scripts/vm.sh)"
-    local -a passed=(LAB_DIRECTOR="$LAB_DIRECTOR" LAB_CTL="$LAB_CTL" LAB_VM=no)
+    local -a passed=(LAB_DIRECTOR="$LAB_DIRECTOR" LAB_CTL="$LAB_CTL" LAB_ROUTER="$LAB_ROUTER" LAB_VM=no)
     [ -n "$LAB_BIN" ] && passed+=(LAB_BIN="$LAB_BIN")
     [ -n "$LAB_LOGDIR" ] && passed+=(LAB_LOGDIR="$LAB_LOGDIR")
     local rc=0
@@ -172,6 +173,7 @@ mode_nodes() {
     case "$MODE" in
         tun) echo switch router client director rs1 rs2 ;;
         ha) echo switch client dir1 dir2 rs1 rs2 svc1 svc2 ;;
+        ecmp) echo switch client router dir1 dir2 dir3 rs1 rs2 rs3 ;;
         *) echo switch client director rs1 rs2 ;;
     esac
 }
@@ -235,6 +237,12 @@ configure_mode() {
             # The DR pair's VIP and real servers (examples/ha/dr-director*.conf) and the web pair's address
             # (examples/ha/web-node*.conf).
             VIP=10.40.0.100; RS1=10.40.0.11; RS2=10.40.0.12; FORWARD=Route; WEB_VIP=10.40.0.200
+            DIRECTOR_ENV=()
+            RS_ENV=(VIP="$VIP" IFACE=eth0)
+            ;;
+        ecmp)
+            # examples/ecmp/lab-ecmp.sh has its own addresses (ECMP_ADDR); these only keep the shared code whole.
+            VIP=10.80.9.10; RS1=10.80.0.21; RS2=10.80.0.22; FORWARD=Route
             DIRECTOR_ENV=()
             RS_ENV=(VIP="$VIP" IFACE=eth0)
             ;;
@@ -330,6 +338,7 @@ cleanup_mode() {
     [ -n "$DAEMON_PID" ] && stop_process "$DAEMON_PID"
     for name in "${!WEB_PID[@]}"; do stop_process "${WEB_PID[$name]}"; done
     [ "$MODE" != ha ] || cleanup_ha
+    [ "$MODE" != ecmp ] || cleanup_ecmp
     if [ -e "/run/netns/$(namespace director)" ]; then
         in_ns director env "${DIRECTOR_ENV[@]}" "$EXAMPLES/$MODE/director.sh" stop >/dev/null 2>&1
         for name in rs1 rs2; do
@@ -543,6 +552,7 @@ run_mode() {
     trap 'fail "command failed with status $?: $BASH_COMMAND"' ERR
     MODE_STARTED=$SECONDS
     if [ "$MODE" = ha ]; then run_ha; return; fi
+    if [ "$MODE" = ecmp ]; then HA_NODES="dir1 dir2 dir3"; run_ecmp; return; fi
 
     step "build namespaces: $(mode_nodes | sed 's/ /, /g')"
     remove_namespaces
@@ -1133,13 +1143,14 @@ main() {
     local arg
     for arg in "$@"; do
         case "$arg" in
-            dr|nat|tun|ha) modes+=("$arg") ;;
-            all) modes+=(dr nat tun ha) ;;
+            dr|nat|tun|ha|ecmp) modes+=("$arg") ;;
+            # ecmp needs lvsd's announce: with keepalived, all is the other four.
+            all) modes+=(dr nat tun ha); [ "$LAB_DIRECTOR" != lvsd ] || modes+=(ecmp) ;;
             -h|--help) usage ;;
             *) echo "lab.sh: unknown mode '$arg'" >&2; usage ;;
         esac
     done
-    [ ${#modes[@]} -gt 0 ] || modes=(dr nat tun ha)
+    if [ ${#modes[@]} -eq 0 ]; then modes=(dr nat tun ha); [ "$LAB_DIRECTOR" != lvsd ] || modes+=(ecmp); fi
     case "$LAB_DIRECTOR" in lvsd|keepalived) ;; *) die "LAB_DIRECTOR must be lvsd or keepalived, not '$LAB_DIRECTOR'" ;; esac
     case "$LAB_CTL" in lvsctl|ipvsadm) ;; *) die "LAB_CTL must be lvsctl or ipvsadm, not '$LAB_CTL'" ;; esac
 
@@ -1161,7 +1172,7 @@ main() {
 
     resolve_tools
     local module
-    for module in veth bridge ipip; do modprobe "$module" 2>/dev/null || true; done
+    for module in veth bridge ipip dummy; do modprobe "$module" 2>/dev/null || true; done
     LOGDIR=${LAB_LOGDIR:-$(mktemp -d /tmp/lvs-lab.XXXXXX)}
     mkdir -p "$LOGDIR"
     say "director daemon: $LAB_DIRECTOR ($DAEMON); CLI: $LAB_CTL ($CTL); kernel $(uname -r); logs: $LOGDIR"
@@ -1190,5 +1201,8 @@ main() {
         exit 1
     fi
 }
+
+# The ecmp mode: a tier of three directors behind a BIRD (or FRR) router.
+source "$EXAMPLES/ecmp/lab-ecmp.sh"
 
 main "$@"

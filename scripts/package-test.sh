@@ -223,7 +223,7 @@ done
 ! awk '{print $2}' <<<"$contents" | grep -v '^root/root$' | grep -q . || fail "files not owned by root/root in the package"
 [ "$(dpkg-deb -f "$deb" Version)" = "$version" ] || fail "the package's version is $(dpkg-deb -f "$deb" Version), not $version"
 depends=$(dpkg-deb -f "$deb" Depends)
-for lib in libnl-3-200 libnl-genl-3-200 libnl-route-3-200 libc6; do
+for lib in libnl-3-200 libnl-genl-3-200 libnl-route-3-200 libpcre2-8-0 libc6; do
     [[ $depends == *"$lib"* ]] || fail "Depends lacks $lib: $depends"
 done
 ok "contents, version $version, Depends: $depends"
@@ -231,11 +231,11 @@ ok "contents, version $version, Depends: $depends"
 x=$(mktemp -d /tmp/lvs-package-x.XXXXXX)
 trap 'rm -rf "$x" "$out_dir"' EXIT
 dpkg-deb -x "$deb" "$x"
-# lvsd: only libnl, libstdc++, libm, libc and friends are loaded from the system; lvsctl: nothing.
+# lvsd: only libnl, libpcre2-8, libstdc++, libm, libc and friends are loaded from the system; lvsctl: nothing.
 needed=$(objdump -p "$x/usr/sbin/lvsd" | awk '$1=="NEEDED"{print $2}' | sort | tr '\n' ' ')
 for lib in $needed; do
     case "$lib" in
-        libnl-3.so.200|libnl-genl-3.so.200|libnl-route-3.so.200|libc.so.6|libm.so.6|libstdc++.so.6|libgcc_s.so.1|ld-linux-x86-64.so.2) ;;
+        libnl-3.so.200|libnl-genl-3.so.200|libnl-route-3.so.200|libpcre2-8.so.0|libc.so.6|libm.so.6|libstdc++.so.6|libgcc_s.so.1|ld-linux-x86-64.so.2) ;;
         *) fail "lvsd needs $lib, which the package does not depend on knowingly" ;;
     esac
 done

@@ -107,14 +107,14 @@ chmod 0644 "$doc"/*.gz "$pkg"/usr/share/man/man8/*.gz
 # --- control files ---
 install -m 0755 packaging/postinst packaging/prerm packaging/postrm "$pkg/DEBIAN/"
 echo /etc/default/lvsd > "$pkg/DEBIAN/conffiles"
-# The shared libraries the binaries really load (lvsd: libnl, libstdc++, libc; lvsctl: none), as Debian packages.
+# The shared libraries the binaries really load (lvsd: libnl, libpcre2-8, libstdc++, libc; lvsctl: none), as Debian packages.
 mkdir -p "$work/src/debian"
 printf 'Source: lvs-director\n\nPackage: lvs-director\nArchitecture: amd64\n' > "$work/src/debian/control"
 shlibs=$(cd "$work/src" && dpkg-shlibdeps -O -e"$pkg/usr/sbin/lvsd" -e"$pkg/usr/sbin/lvsctl" 2>"$work/shlibdeps.err") ||
     { cat "$work/shlibdeps.err" >&2; die "dpkg-shlibdeps failed"; }
 depends=${shlibs#shlibs:Depends=}
 [ -n "$depends" ] && [ "$depends" != "$shlibs" ] || die "dpkg-shlibdeps gave no dependencies ('$shlibs')"
-for lib in libnl-3-200 libnl-genl-3-200 libnl-route-3-200; do
+for lib in libnl-3-200 libnl-genl-3-200 libnl-route-3-200 libpcre2-8-0; do
     [[ $depends == *"$lib "* || $depends == *"$lib," || $depends == *"$lib" ]] ||
         die "dpkg-shlibdeps did not find $lib among lvsd's libraries ($depends)"
 done

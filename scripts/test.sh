@@ -18,6 +18,12 @@ echo "== unit tests (host, no kernel)"
 echo "== kernel suite (VM)"
 bash scripts/kernel-suite.sh "$@"
 
+# The checkers side by side with keepalived 2.2.7 against real peers, in one VM boot: UDP/DNS/PING, then
+# SMTP/FILE (scripts/checkers-compare/all.sh). A comparison that cannot run (a missing peer program, no VM) fails;
+# none is skipped.
+echo "== checkers side by side with keepalived 2.2.7 (VM): datagram-checkers, checkers-compare"
+bash scripts/checkers-compare/all.sh
+
 echo "== the lab (examples/lab.sh all: DR, NAT, TUN end to end with lvsd and lvsctl)"
 bash examples/lab.sh all
 

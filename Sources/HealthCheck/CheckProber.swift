@@ -76,6 +76,8 @@ public struct NIOCheckProber: CheckProber {
         case .udp(let check): datagrams.probe(check, on: eventLoop)
         case .dns(let check): datagrams.probe(check, on: eventLoop)
         case .ping(let check): datagrams.probe(check, on: eventLoop)
+        case .smtp(let check): runSMTPProbe(check, on: eventLoop)
+        case .file(let check): readTrackFile(check, on: eventLoop)
         }
     }
 

@@ -12,6 +12,10 @@ public enum CheckProbe: Hashable, Sendable {
     case dns(DNSCheck)
     /// `PING_CHECK`
     case ping(PingCheck)
+    /// `SMTP_CHECK` (one server: keepalived makes one checker per `host` block)
+    case smtp(SMTPCheck)
+    /// `FILE_CHECK`
+    case file(FileCheck)
 
     /// The keepalived checker type.
     public var kind: CheckKind {
@@ -22,6 +26,8 @@ public enum CheckProbe: Hashable, Sendable {
         case .udp: .udp
         case .dns: .dns
         case .ping: .ping
+        case .smtp: .smtp
+        case .file: .file
         }
     }
 

@@ -52,7 +52,8 @@ public struct CheckTimers: Hashable, Sendable {
         case .tcp: CheckTimers(delayLoop: delayLoop, delayBeforeRetry: .seconds(1), retry: 1)
         case .http, .ssl: CheckTimers(delayLoop: delayLoop, delayBeforeRetry: .seconds(3), retry: 1)
         case .misc: CheckTimers(delayLoop: delayLoop, delayBeforeRetry: .seconds(1), retry: 0)
-        case .udp, .ping: CheckTimers(delayLoop: delayLoop, delayBeforeRetry: .seconds(1), retry: 1)
+        case .udp, .ping, .smtp: CheckTimers(delayLoop: delayLoop, delayBeforeRetry: .seconds(1), retry: 1)
+        case .file: CheckTimers(delayLoop: FileCheck.pollInterval, delayBeforeRetry: FileCheck.pollInterval, retry: 0, warmup: .zero)
         case .dns: CheckTimers(delayLoop: delayLoop, delayBeforeRetry: delayLoop, retry: 3)
         }
     }
@@ -77,4 +78,8 @@ public enum CheckKind: String, Hashable, Sendable {
     case dns = "DNS_CHECK"
     /// `PING_CHECK`
     case ping = "PING_CHECK"
+    /// `SMTP_CHECK`
+    case smtp = "SMTP_CHECK"
+    /// `FILE_CHECK`
+    case file = "FILE_CHECK"
 }

@@ -11,6 +11,9 @@
 ///   `max(delay_before_retry, delay_loop)`; when it recovers, every URL is walked again, one per cycle or back
 ///   to back with `fast_recovery`.
 ///
+/// SMTP_CHECK counts as check_smtp.c (``recordSMTP``: every cycle starts at 0, retries even while down) and
+/// FILE_CHECK follows its file's number (``FileCheck``): see their sections below.
+///
 /// With the lvsd extension `rise`/`fall` set, `fall` consecutive failures (also at start-up) make it down and
 /// `rise` consecutive successes (full URL cycles for HTTP) make it up.
 ///
@@ -27,6 +30,14 @@ public struct CheckerStateMachine: Sendable {
     private let fastRecovery: Bool
     private let miscDynamic: Bool
     private let miscPath: String
+    private let smtpServer: String
+    private let smtpRealServer: String
+    private let file: FileCheck?
+    /// FILE_CHECK: the number read last (keepalived's `last_status`).
+    public private(set) var fileValue: Int64 = 0
+    /// FILE_CHECK: the last out-of-range line logged (logged again only when it changes, as keepalived logs it
+    /// once per write of the file, where lvsd reads the file every second).
+    private var fileProblem: String?
 
     /// Current state (starts up unless `alpha`).
     public private(set) var state: CheckState
@@ -75,15 +86,24 @@ public struct CheckerStateMachine: Sendable {
             self.fastRecovery = false
             self.miscDynamic = check.dynamic
             self.miscPath = check.path
-        case .tcp, .udp, .dns, .ping:
+        case .tcp, .udp, .dns, .ping, .smtp, .file:
             self.urls = []
             self.fastRecovery = false
             self.miscDynamic = false
             self.miscPath = ""
         }
+        if case .smtp(let check) = spec.probe {
+            self.smtpServer = check.serverName
+            self.smtpRealServer = check.realServerName
+        } else {
+            self.smtpServer = ""
+            self.smtpRealServer = ""
+        }
+        if case .file(let check) = spec.probe { self.file = check } else { self.file = nil }
         self.state = spec.timers.alpha ? .down : .up
-        // keepalived sets retry_it = retry at start-up, so the first failure is final. rise/fall starts at 0.
-        self.failures = spec.timers.usesRiseFall ? 0 : spec.timers.retry
+        // keepalived sets retry_it = retry at start-up, so the first failure is final (but SMTP_CHECK starts each
+        // cycle at 0, at start-up too). rise/fall starts at 0.
+        self.failures = spec.timers.usesRiseFall || spec.probe.kind == .smtp ? 0 : spec.timers.retry
     }
 
     /// Delay before the first probe: 1 s + `warmup` × `random` (`random` in 0...1; keepalived uses
@@ -104,7 +124,130 @@ public struct CheckerStateMachine: Sendable {
         case .dns: recordDNS(result)
         case .http, .ssl: recordHTTP(result)
         case .misc: recordMisc(result)
+        case .smtp: recordSMTP(result)
+        case .file: recordFile(result)
         }
+    }
+
+    // MARK: - SMTP_CHECK
+
+    /// check_smtp.c's `smtp_final`: every cycle starts with the retry count at 0 (at start-up too); a failure is
+    /// retried after `delay_before_retry` while retries are left, even while down; the line `SMTP_CHECK <reason>`
+    /// is logged when up or not yet run and the retries are used up (every failure with `log_all_failures`); the
+    /// last failure makes an up (or not yet run) checker DOWN. A success resets the count, and makes a down (or not
+    /// yet run) checker UP with `Remote SMTP server [rs] succeed on service.`
+    private mutating func recordSMTP(_ result: ProbeResult) -> CheckDecision {
+        var decision = makeDecision(delay: delayLoop)
+        if let failure = result.failure {
+            successes = 0
+            let reason: String
+            if case .smtp(let smtp) = failure {
+                reason = smtp.keepalivedMessage(server: smtpServer, realServer: smtpRealServer)
+            } else {
+                reason = "\(failure)"
+            }
+            let line = CheckLogLine([.text("SMTP_CHECK \(reason)")])
+            let counts = state == .up || !hasRun
+            if timers.usesRiseFall {
+                if counts {
+                    failures += 1
+                    if failures >= fallThreshold {
+                        decision.messages.append(line)
+                        failures = 0
+                        becomeDown(&decision)
+                        hasRun = true
+                    } else {
+                        decision.failureMessage = line
+                        decision.delay = delayBeforeRetry
+                    }
+                }
+                return decision
+            }
+            if counts {
+                if failures >= timers.retry { decision.messages.append(line) } else { decision.failureMessage = line }
+            }
+            failures += 1
+            if failures <= timers.retry {
+                decision.delay = delayBeforeRetry
+                return decision
+            }
+            failures = 0
+            if counts {
+                becomeDown(&decision)
+                hasRun = true
+            }
+        } else {
+            failures = 0
+            if state == .down {
+                successes += 1
+                if successes < riseThreshold {
+                    decision.delay = delayBeforeRetry
+                    return decision
+                }
+            }
+            if state == .down || !hasRun {
+                decision.messages.append(CheckLogLine([.text("Remote SMTP server "), .realServer, .text(" succeed on service.")]))
+                becomeUp(&decision)
+            }
+            hasRun = true
+        }
+        return decision
+    }
+
+    // MARK: - FILE_CHECK
+
+    /// track_file.c's `process_update_checker_track_file_status`: the first read is the start-up state (down when
+    /// the product is a fault, or with weight 0 any non-zero number); afterwards a change of the file's
+    /// contribution to a fault makes the checker DOWN (the weight back to the configured one), out of a fault UP,
+    /// and otherwise moves the weight (configured weight + contribution). A number out of range is logged and
+    /// ignored.
+    private mutating func recordFile(_ result: ProbeResult) -> CheckDecision {
+        var decision = makeDecision(delay: delayLoop)
+        decision.messages = result.notes.map { CheckLogLine([.text($0)]) }
+        guard let file else { return decision }
+        if case .trackFileValue(let line) = result.failure {
+            if line != fileProblem { decision.messages.append(CheckLogLine([.text(line)])) }
+            fileProblem = line
+            return decision
+        }
+        fileProblem = nil
+        let value = result.fileValue ?? 0
+        let previousValue = fileValue
+        fileValue = value
+        if !hasRun {
+            hasRun = true
+            if file.startsDown(with: value) {
+                becomeDown(&decision)
+            } else if file.weight != 0 && value != 0 {
+                setFileWeight(file.baseWeight + file.status(of: value), &decision)
+            }
+            return decision
+        }
+        guard value != previousValue else { return decision }
+        let previous = file.status(of: previousValue), next = file.status(of: value)
+        guard previous != next else { return decision }
+        let name: [CheckLogLine.Segment] = [.text("("), .realServer, .text("): tracked file \(file.name) ")]
+        if next == FileCheck.fault {
+            decision.messages.append(CheckLogLine(name + [.text("now FAULT state")]))
+            setFileWeight(file.baseWeight, &decision)
+            becomeDown(&decision)
+        } else {
+            if previous == FileCheck.fault {
+                decision.messages.append(CheckLogLine(name + [.text("leaving FAULT state")]))
+            }
+            setFileWeight(file.baseWeight + next, &decision)
+            becomeUp(&decision)
+        }
+        return decision
+    }
+
+    private mutating func setFileWeight(_ newWeight: Int64, _ decision: inout CheckDecision) {
+        let value = Int(newWeight)
+        if weight != value {
+            weight = value
+            decision.weightChanged = true
+        }
+        decision.weight = weight
     }
 
     // MARK: - TCP_CHECK, UDP_CHECK, PING_CHECK

@@ -36,8 +36,8 @@ public struct HTTPURL: Hashable, Sendable {
 public enum HTTPURLError: Error, Hashable, Sendable {
     /// `digest` is not exactly 32 hexadecimal digits.
     case invalidDigest(String)
-    /// `regex` does not compile.
-    case invalidRegex(String)
+    /// `regex` does not compile: the pattern, PCRE2's message and the byte offset in the pattern it points at.
+    case invalidRegex(String, message: String, offset: Int)
 }
 
 extension UInt8 {

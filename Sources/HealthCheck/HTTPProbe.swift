@@ -52,7 +52,7 @@ func fetchHTTP(_ check: HTTPCheck, url: HTTPURL, tls: TLSContexts, on eventLoop:
     let request = check.request(for: url)
     let ioTimeout = TimeAmount(check.connectTimeout)
     let maxBody = check.maxBodyBytes
-    let keepsBody = url.regex != nil
+    let regex = url.regex
     let bootstrap = ClientBootstrap(group: eventLoop)
         .connectTimeout(ioTimeout)
         .channelInitializer { [sslContext] channel in
@@ -67,7 +67,7 @@ func fetchHTTP(_ check: HTTPCheck, url: HTTPURL, tls: TLSContexts, on eventLoop:
                         tls: sslContext != nil,
                         ioTimeout: ioTimeout,
                         maxBodyBytes: maxBody,
-                        keepsBody: keepsBody,
+                        regex: regex,
                         start: start,
                         completion: completion
                     )
@@ -116,7 +116,7 @@ final class HTTPProbeHandler: ChannelInboundHandler {
         tls: Bool,
         ioTimeout: TimeAmount,
         maxBodyBytes: Int,
-        keepsBody: Bool,
+        regex: BodyRegex?,
         start: NIODeadline,
         completion: ProbeCompletion<HTTPFetchOutcome>
     ) {
@@ -126,7 +126,7 @@ final class HTTPProbeHandler: ChannelInboundHandler {
         self.start = start
         self.completion = completion
         self.parser = HTTPResponseParser(maxBodyBytes: maxBodyBytes)
-        self.parser.keepsBody = keepsBody
+        self.parser.regex = regex?.stream()
     }
 
     func channelActive(context: ChannelHandlerContext) {

@@ -26,10 +26,8 @@ public struct HTTPResponseParser {
     /// Raw body bytes received so far.
     public private(set) var bodyBytes: Int = 0
     private var md5 = Insecure.MD5()
-    /// Keep the body bytes (for a `regex` test); bounded by `maxBodyBytes`.
-    public var keepsBody = false
-    /// The body bytes kept (capped at Content-Length), when ``keepsBody``.
-    public private(set) var body: [UInt8] = []
+    /// The URL's `regex` test, fed the body (capped at Content-Length) as it arrives; nil when there is none.
+    public var regex: BodyRegexStream?
 
     /// Creates a parser with bounds (64 KiB header, 1 MiB body by default).
     public init(maxHeaderBytes: Int = 64 * 1024, maxBodyBytes: Int = 1 << 20) {
@@ -39,7 +37,7 @@ public struct HTTPResponseParser {
 
     /// The summary of what was read so far.
     public var summary: HTTPResponseSummary {
-        HTTPResponseSummary(head: head, bodyBytes: bodyBytes, digest: digest, body: keepsBody ? body : nil)
+        HTTPResponseSummary(head: head, bodyBytes: bodyBytes, digest: digest, regexPasses: regex?.passes)
     }
 
     /// True once the body is complete by Content-Length (the caller may stop reading early).
@@ -76,12 +74,12 @@ public struct HTTPResponseParser {
             if remaining > 0 {
                 let kept = Array(bytes.prefix(remaining))
                 md5.update(data: kept)
-                if keepsBody { body += kept }
+                regex?.feed(kept)
             }
         } else {
             let all = Array(bytes)
             md5.update(data: all)
-            if keepsBody { body += all }
+            regex?.feed(all)
         }
         if bodyBytes > maxBodyBytes { throw .bodyTooLarge(limit: maxBodyBytes) }
     }
@@ -155,8 +153,8 @@ public struct HTTPResponseSummary: Hashable, Sendable {
     public var bodyBytes: Int
     /// MD5 of the body (capped at Content-Length), 32 lowercase hex digits.
     public var digest: String
-    /// The body (capped at Content-Length), kept only for a `regex` test.
-    public var body: [UInt8]?
+    /// Whether the body passed the URL's `regex` test (nil: no test was run).
+    public var regexPasses: Bool?
 
     /// Judges the response against a URL in keepalived's order: no header → status → digest.
     public func evaluate(against url: HTTPURL) -> ProbeFailure? {
@@ -167,7 +165,7 @@ public struct HTTPResponseSummary: Hashable, Sendable {
             let actual = digest
             if actual != expected { return .digestMismatch(expected: expected, actual: actual) }
         }
-        if let regex = url.regex, !regex.passes(body ?? []) {
+        if let regex = url.regex, regexPasses != true {
             return .regexMismatch(pattern: regex.pattern, noMatch: regex.noMatch)
         }
         return nil

@@ -50,6 +50,10 @@ public enum ProbeFailure: Error, Hashable, Sendable, CustomStringConvertible {
     case unexpectedICMP(String)
     /// Receiving on a UDP or ICMP socket failed (an ICMP error other than port unreachable, ...): the errno.
     case receiveError(errno: Int32, message: String)
+    /// SMTP_CHECK: the dialogue failed (keepalived's wording in ``SMTPFailure/keepalivedMessage(server:)``).
+    case smtp(SMTPFailure)
+    /// FILE_CHECK: the file holds a number out of range; keepalived's line, and the value is ignored.
+    case trackFileValue(String)
 
     /// A sentence describing the failure.
     public var description: String {
@@ -80,6 +84,8 @@ public enum ProbeFailure: Error, Hashable, Sendable, CustomStringConvertible {
         case .dnsRcode(let rcode): "DNS reply with rcode \(rcode)"
         case .unexpectedICMP(let what): "unexpected reply: \(what)"
         case .receiveError(let errno, let message): "receive failed: \(message) (errno \(errno))"
+        case .smtp(let failure): "SMTP: \(failure)"
+        case .trackFileValue(let line): line
         }
     }
 
@@ -104,6 +110,8 @@ public enum ProbeFailure: Error, Hashable, Sendable, CustomStringConvertible {
         case .dnsRcode: "DNS error reply from"
         case .unexpectedICMP: "Unexpected ICMP reply from"
         case .receiveError: "Read error with"
+        case .smtp: "SMTP_CHECK"
+        case .trackFileValue: "Invalid number read from"
         }
     }
 }
@@ -120,6 +128,10 @@ public struct ProbeResult: Hashable, Sendable {
     public var statusCode: Int?
     /// HTTP: the MD5 hex digest of the body, if computed.
     public var digest: String?
+    /// FILE_CHECK: the number read from the file (0 when missing, empty or not a number).
+    public var fileValue: Int64?
+    /// Lines to log that are not about the verdict (FILE_CHECK's `init_file` problems).
+    public var notes: [String] = []
 
     /// Creates a result.
     public init(

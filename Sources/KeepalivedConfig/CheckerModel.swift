@@ -13,7 +13,7 @@ public struct Checker: Hashable, Sendable {
         case ssl = "SSL_GET"
         /// `MISC_CHECK`: runs a program; exit 0 is success.
         case misc = "MISC_CHECK"
-        /// `SMTP_CHECK` (not acted upon).
+        /// `SMTP_CHECK`: banner 220, `HELO`, 250, `QUIT`.
         case smtp = "SMTP_CHECK"
         /// `DNS_CHECK`: a DNS query over UDP; a NOERROR reply is success.
         case dns = "DNS_CHECK"
@@ -21,7 +21,7 @@ public struct Checker: Hashable, Sendable {
         case udp = "UDP_CHECK"
         /// `PING_CHECK`: an ICMP / ICMPv6 echo.
         case ping = "PING_CHECK"
-        /// `FILE_CHECK` (not acted upon).
+        /// `FILE_CHECK`: a `track_file`'s number as a weight offset.
         case file = "FILE_CHECK"
         /// `BFD_CHECK` (not acted upon).
         case bfd = "BFD_CHECK"
@@ -29,8 +29,8 @@ public struct Checker: Hashable, Sendable {
         /// Whether lvsd runs this kind of checker (the others are parsed and reported as not acted upon).
         public var isActedUpon: Bool {
             switch self {
-            case .tcp, .http, .ssl, .misc, .udp, .dns, .ping: true
-            case .smtp, .file, .bfd: false
+            case .tcp, .http, .ssl, .misc, .udp, .dns, .ping, .smtp, .file: true
+            case .bfd: false
             }
         }
         /// Whether the connection keywords (`connect_ip`, `connect_port`, `bindto`, ...) apply.
@@ -73,7 +73,11 @@ public struct Checker: Hashable, Sendable {
     public var udp: UDPCheckSettings?
     /// DNS_CHECK settings.
     public var dns: DNSCheckSettings?
-    /// Keywords of checker types lvsd does not run (SMTP, FILE, BFD), as written.
+    /// SMTP_CHECK settings.
+    public var smtp: SMTPCheckSettings?
+    /// FILE_CHECK settings.
+    public var file: FileCheckSettings?
+    /// Keywords of checker types lvsd does not run (BFD) and MISC_CHECK's `user`, as written.
     public var otherSettings: [OtherSetting] = []
 
     // Values given in the block itself, before inheritance.
@@ -195,6 +199,10 @@ public struct HTTPCheckURL: Hashable, Sendable {
     public var regexMinOffset: UInt32?
     /// `regex_max_offset`.
     public var regexMaxOffset: UInt32?
+    /// `regex_stack START MAX`: the JIT stack's initial and largest sizes in bytes.
+    public var regexStack: ClosedRange<UInt32>?
+    /// Where `regex` was written (its compile errors are reported there).
+    @ExcludedFromEquality public var regexLocation: ConfigLocation?
     /// Where the block starts.
     @ExcludedFromEquality public var location: ConfigLocation
 
@@ -238,4 +246,70 @@ public struct DNSCheckSettings: Hashable, Sendable {
     public var name = "."
     /// Creates default settings.
     public init() {}
+}
+
+/// SMTP_CHECK settings.
+public struct SMTPCheckSettings: Hashable, Sendable {
+    /// keepalived's `helo_name` default.
+    public static let defaultHeloName = "smtpchecker.keepalived.org"
+    /// `helo_name` (default `smtpchecker.keepalived.org`).
+    public var heloName = SMTPCheckSettings.defaultHeloName
+    /// The deprecated `host { }` sub-blocks, in order.
+    public var hosts: [SMTPCheckHost] = []
+    /// Whether the checker block itself set a connection keyword (`connect_ip`, `connect_port`, `bindto`,
+    /// `bind_port`, `bind_if`, `fwmark` or `connect_timeout`): then it is checked as well as every host;
+    /// otherwise the first host takes its place (keepalived's `smtp_check_end_handler`).
+    public var blockHasConnection = false
+    /// Creates default settings.
+    public init() {}
+}
+
+/// A `host { }` block of SMTP_CHECK: its own connection (default: the real server's address and port).
+public struct SMTPCheckHost: Hashable, Sendable {
+    /// `connect_ip`, `connect_port`, `bindto`, `bind_port`, `bind_if`, `fwmark` of the block.
+    public var connection = CheckerConnection()
+    /// `connect_timeout` of the block (default: the real server's, else the virtual server's).
+    public var connectTimeout: ConfigDuration?
+    /// Where the block starts.
+    @ExcludedFromEquality public var location: ConfigLocation
+}
+
+/// One SMTP server an SMTP_CHECK block makes a checker of (keepalived makes one checker per `host` block).
+public struct SMTPCheckTarget: Hashable, Sendable {
+    /// The connection settings.
+    public var connection: CheckerConnection
+    /// The effective `connect_timeout`.
+    public var connectTimeout: ConfigDuration
+}
+
+extension Checker {
+    /// The SMTP servers this SMTP_CHECK checks, one checker each, as keepalived 2.2 expands the block: the block's
+    /// own connection first when it set one or has no `host`, then every `host` (else the first `host` replaces
+    /// the block's). Empty for other kinds.
+    public var smtpTargets: [SMTPCheckTarget] {
+        guard let smtp else { return [] }
+        let own = SMTPCheckTarget(connection: connection, connectTimeout: connectTimeout)
+        let hosts = smtp.hosts.map {
+            SMTPCheckTarget(connection: $0.connection, connectTimeout: $0.connectTimeout ?? connectTimeout)
+        }
+        if smtp.blockHasConnection || hosts.isEmpty { return [own] + hosts }
+        return hosts
+    }
+}
+
+/// FILE_CHECK settings, resolved against the `track_file` they name.
+public struct FileCheckSettings: Hashable, Sendable {
+    /// The `track_file` name.
+    public var name: String
+    /// The file read.
+    public var path: String
+    /// The multiplier of the file's number (the FILE_CHECK's `weight`, else the track_file's; 0: a non-zero
+    /// number is a failure).
+    public var weight: Int
+    /// `reverse`: the product is negated (with weight 0: a zero number is a failure).
+    public var reverse: Bool
+    /// `init_file`'s value, when the track_file has `init_file`.
+    public var initValue: Int?
+    /// `init_file ... overwrite`: write the value even when the file exists.
+    public var initOverwrite: Bool
 }

@@ -19,8 +19,12 @@ extension Parser {
         var miscDynamic = false
         var udp = kind == .udp ? UDPCheckSettings() : nil
         var dns = kind == .dns ? DNSCheckSettings() : nil
+        var smtp = kind == .smtp ? SMTPCheckSettings() : nil
+        var fileDefinition: VRRPTrackFileDefinition?
+        var fileWeight: (weight: Int, reverse: Bool)?
         for child in block {
-            if parseCommonCheckerKeyword(child, into: &checker) { continue }
+            // keepalived's FILE_CHECK takes only track_file and weight.
+            if kind != .file, parseCommonCheckerKeyword(child, into: &checker) { continue }
             switch (kind, child.name) {
             case (.http, _), (.ssl, _):
                 if var settings = http {
@@ -39,13 +43,15 @@ extension Parser {
                 if child.arguments.isEmpty { log.error(.syntax, child.location, "'user' needs a user name") }
                 checker.otherSettings.append(other(child))
             case (.smtp, "helo_name"):
-                _ = string(child)
-                checker.otherSettings.append(other(child))
-            case (.smtp, "host"):
-                log.warning(.deprecated, child.location, "'host' blocks in SMTP_CHECK are deprecated")
-                for hostChild in child.block ?? [] where !parseCommonCheckerKeyword(hostChild, into: &checker) {
-                    unknown(hostChild, in: "SMTP_CHECK host")
+                rejectBlock(child)
+                if child.arguments.isEmpty {
+                    log.error(.syntax, child.location, "SMTP_CHECK helo name missing")
+                } else {
+                    smtp?.heloName = child.arguments.map(\.text).joined(separator: " ")
                 }
+            case (.smtp, "host"):
+                guard let hostBlock = requireBlock(child) else { continue }
+                if let host = parseSMTPHost(child, hostBlock, into: &checker) { smtp?.hosts.append(host) }
             case (.dns, "type"):
                 if let t = argument(child) {
                     let types = ["A", "NS", "CNAME", "SOA", "MX", "TXT", "AAAA", "RRSIG", "DNSKEY"]
@@ -59,9 +65,17 @@ extension Parser {
                 if let t = argument(child) {
                     if let problem = ConfigValue.dnsNameProblem(t.text) { invalid(child, t, problem) } else { dns?.name = t.text }
                 }
-            case (.bfd, "name"), (.file, "track_file"):
+            case (.bfd, "name"):
                 _ = argument(child)
                 checker.otherSettings.append(other(child))
+            case (.file, "track_file"):
+                if let t = argument(child) {
+                    if let definition = vrrp.trackFiles.first(where: { $0.name == t.text }) {
+                        fileDefinition = definition
+                    } else {
+                        log.error(.invalidValue, child.location, "track_file \(t.text) not found")
+                    }
+                }
             case (.udp, "payload"):
                 rejectBlock(child)
                 let text = child.arguments.map(\.text).joined(separator: " ")
@@ -92,17 +106,26 @@ extension Parser {
                 if let v = unsigned(child, in: 0...65535) { udp?.maxReplyLength = UInt16(v) }
             case (.file, "weight"):
                 rejectBlock(child)
-                if let w = child.arguments.first {
-                    if ConfigValue.unsigned(w.text, in: 0...254) == nil && Int(w.text).map({ (-254...254).contains($0) }) != true {
-                        invalid(child, w, "expected a weight from -254 to 254")
-                    }
-                    if child.arguments.count > 1 && child.arguments[1].text != "reverse" {
-                        invalid(child, child.arguments[1], "expected 'reverse'")
-                    }
-                } else {
-                    log.error(.syntax, child.location, "'weight' needs a value")
+                guard let w = child.arguments.first else {
+                    log.error(.syntax, child.location, "track file weight missing")
+                    continue
                 }
-                checker.otherSettings.append(other(child))
+                // keepalived: -IPVS_WEIGHT_LIMIT...IPVS_WEIGHT_LIMIT, then optional reverse / noreverse.
+                guard let value = ConfigValue.signed(w.text, in: -Int(Int32.max)...Int(Int32.max)) else {
+                    invalid(child, w, "weight for track file must be in [\(-Int(Int32.max))..\(Int32.max)] inclusive")
+                    continue
+                }
+                var reverse = false
+                if child.arguments.count > 1 {
+                    switch child.arguments[1].text {
+                    case "reverse": reverse = true
+                    case "noreverse": reverse = false
+                    default:
+                        invalid(child, child.arguments[1], "unknown track file weight option (expected reverse or noreverse)")
+                        continue
+                    }
+                }
+                fileWeight = (value, reverse)
             default:
                 unknown(child, in: kind.rawValue)
             }
@@ -138,6 +161,34 @@ extension Parser {
             checker.udp = udp
         }
         checker.dns = dns
+        if var smtp {
+            let c = checker.connection
+            smtp.blockHasConnection = c.ip != nil || c.port != nil || c.bindAddress != nil || c.bindPort != nil
+                || c.bindInterface != nil || c.firewallMark != nil || checker.givenConnectTimeout != nil
+            if !smtp.hosts.isEmpty {
+                log.warning(.deprecated, node.location,
+                            "The SMTP_CHECK host block is deprecated. Please define additional checkers.")
+            }
+            for i in smtp.hosts.indices where smtp.hosts[i].connectTimeout == nil {
+                smtp.hosts[i].connectTimeout = rs.connectTimeout ?? vs.connectTimeout
+            }
+            checker.smtp = smtp
+        }
+        if kind == .file {
+            guard let fileDefinition, let path = fileDefinition.path else {
+                if fileDefinition == nil {
+                    log.error(.syntax, node.location, "FILE_CHECK has no track_file specified - ignoring")
+                }
+                return nil
+            }
+            let initial = fileDefinition.initFile.map { parseInitFile($0, definition: fileDefinition) }
+            checker.file = FileCheckSettings(
+                name: fileDefinition.name, path: path, weight: fileWeight?.weight ?? fileDefinition.weight,
+                reverse: fileWeight?.reverse ?? fileDefinition.reverse, initValue: initial?.value,
+                initOverwrite: initial?.overwrite ?? false)
+            // keepalived: a file checker has no concept of running; it is never in alpha mode.
+            checker.alpha = false
+        }
         if kind == .misc {
             guard let miscScript else {
                 log.warning(.adjusted, node.location, "MISC_CHECK has no misc_path - ignoring this checker")
@@ -152,6 +203,52 @@ extension Parser {
             }
         }
         return checker
+    }
+
+    /// A `host { }` block of SMTP_CHECK: connection keywords are the host's; the other common keywords (`retry`,
+    /// `delay_loop`, ...) are the checker's, as in keepalived.
+    private mutating func parseSMTPHost(_ node: ConfigNode, _ block: [ConfigNode], into checker: inout Checker) -> SMTPCheckHost? {
+        if !node.arguments.isEmpty {
+            log.warning(.syntax, node.location, "'host': extra words ignored: \(node.arguments.map(\.raw).joined(separator: " "))")
+        }
+        var scratch = checker
+        scratch.connection = CheckerConnection()
+        scratch.givenConnectTimeout = nil
+        for child in block where !parseCommonCheckerKeyword(child, into: &scratch) {
+            unknown(child, in: "SMTP_CHECK host")
+        }
+        let host = SMTPCheckHost(connection: scratch.connection, connectTimeout: scratch.givenConnectTimeout,
+                                 location: node.location)
+        scratch.connection = checker.connection
+        scratch.givenConnectTimeout = checker.givenConnectTimeout
+        checker = scratch
+        return host
+    }
+
+    /// `init_file [VALUE] [overwrite]` as keepalived's `track_file_init_handler` reads it: an integer (default 0;
+    /// an invalid one is an error and 0), `overwrite`; anything else is an error.
+    private mutating func parseInitFile(_ words: [String], definition: VRRPTrackFileDefinition) -> (value: Int, overwrite: Bool) {
+        var value = 0
+        var overwrite = false
+        for word in words {
+            if let first = word.first, first.isASCII && first.isNumber || first == "-" {
+                if let v = ConfigValue.signed(word, in: Int(Int32.min)...Int(Int32.max)) {
+                    if !(-254...254).contains(v) {
+                        log.warning(.adjusted, definition.location,
+                                    "Track file \(definition.name) init value \(v) is outside sensible range [-254, 254]")
+                    }
+                    value = v
+                } else {
+                    log.error(.invalidValue, definition.location, "Track file \(definition.name) init value \(word) is invalid")
+                    value = 0
+                }
+            } else if word == "overwrite" {
+                overwrite = true
+            } else {
+                log.error(.invalidValue, definition.location, "Unknown track file init option \(word)")
+            }
+        }
+        return (value, overwrite)
     }
 
     private func other(_ node: ConfigNode) -> OtherSetting {
@@ -277,7 +374,12 @@ extension Parser {
                 rejectBlock(child)
                 do {
                     let words = try Lexer.shellWords(child.rest)
-                    if let first = words.first { url.regex = first } else {
+                    if words.count > 1 {
+                        log.error(.syntax, child.location, "'regex' takes one pattern (quote a pattern with spaces)")
+                    } else if let first = words.first {
+                        url.regex = first
+                        url.regexLocation = child.location
+                    } else {
                         log.error(.syntax, child.location, "'regex' needs a pattern")
                     }
                 } catch {
@@ -295,7 +397,16 @@ extension Parser {
                 if let v = unsigned(child, in: 0...UInt64(UInt32.max)) { url.regexMaxOffset = UInt32(v) }
             case "regex_stack":
                 rejectBlock(child)
-                for t in child.arguments { _ = unsigned(child, t, in: 0...UInt64(UInt32.max)) }
+                let sizes = child.arguments.compactMap { unsigned(child, $0, in: 0...UInt64(UInt32.max)) }
+                if child.arguments.count != 2 {
+                    log.error(.syntax, child.location, "'regex_stack' needs a start and a max size")
+                } else if sizes.count == 2 {
+                    if sizes[0] > sizes[1] {
+                        log.warning(.adjusted, child.location, "regex stack start cannot exceed max value - ignoring")
+                    } else {
+                        url.regexStack = UInt32(sizes[0])...UInt32(sizes[1])
+                    }
+                }
             case "tls_compliant" where kind == .ssl:
                 _ = optionalBool(child)
             default:
@@ -303,6 +414,7 @@ extension Parser {
             }
         }
         if !statusCodes.isEmpty { url.statusCodes = statusCodes }
+        checkRegexSettings(&url, at: node.location)
         guard hasPath, !url.path.isEmpty else {
             log.error(.syntax, node.location, "url block without 'path' - ignoring it")
             return nil

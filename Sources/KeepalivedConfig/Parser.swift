@@ -113,12 +113,11 @@ struct Parser {
             case "vrrp_sync_group":
                 if let group = parseSyncGroup(node) { pendingSyncGroups.append(group) }
             case "vrrp_track_file", "track_file":
-                reportVRRPSection(node)
+                // Acted upon: VRRP's track_file and FILE_CHECK read them.
                 if let definition = parseTrackFileDefinition(node) { vrrp.trackFiles.append(definition) }
             case "static_ipaddress":
                 parseStaticAddresses(node)
             case "static_routes":
-                reportVRRPSection(node)
                 parseStaticRoutes(node)
             case "local_address_group", "laddr_group_name", "deny_address_group", "tunnel_group":
                 log.error(.unknownKeyword, node.location,
@@ -143,13 +142,6 @@ struct Parser {
                 unknown(child, in: node.name)
             }
         }
-    }
-
-    /// VRRP sections lvsd reads into ``VRRPConfiguration`` but does not act on yet (`vrrp_track_file`,
-    /// `static_routes`), reported once per kind of section.
-    mutating func reportVRRPSection(_ node: ConfigNode) {
-        log.once("section:" + node.name, .notActedUpon, node.location,
-                 "'\(node.name)' sections are parsed but not acted upon by lvsd")
     }
 
     mutating func parseSSL(_ node: ConfigNode, _ block: [ConfigNode]) {

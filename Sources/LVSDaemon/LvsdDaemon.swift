@@ -82,7 +82,7 @@ public enum LvsdDaemon {
         let configurationService = ConfigurationService(current: programmed.candidate, participants: participants,
                                                         requests: reloads, logger: logger,
                                                         read: { file in
-                                                            var result = KeepalivedConfigParser.parse(file: file)
+                                                            var result = ConfigurationReader.parse(file: file)
                                                             result.configuration = options.subsystems.restrict(result.configuration)
                                                             return result
                                                         },

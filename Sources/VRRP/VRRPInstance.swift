@@ -37,7 +37,7 @@ public struct VRRPInstance: Sendable {
     /// When the running `preempt_delay` ends, if one runs.
     public private(set) var preemptDeadline: ContinuousClock.Instant?
     /// Timers armed now, and when they fire.
-    public private(set) var timers: [TimerKind: ContinuousClock.Instant] = [:]
+    public private(set) var timers = TimerTable<ContinuousClock.Instant>()
     /// keepalived's `wantstate == MASTER` for a BACKUP sync-group member: its master-down timer ran out, but the
     /// group holds it in BACKUP until every member wants MASTER (``InstanceAction/wantsMaster``). Cleared by an
     /// advert it accepts, and on any state change.

@@ -253,7 +253,11 @@ public final class VRRPSocket: Sendable {
 
     /// Reads until EAGAIN (or `body` says stop), decoding each packet's ancillary data.
     private static func drain(fd: Int32, family: AddressFamily, buffer: inout [UInt8], _ body: (VRRPReceived) -> Bool) {
-        var src = [UInt8](repeating: 0, count: 16), dst = [UInt8](repeating: 0, count: 16)
+        // IPv6's ancillary addresses (no allocation for IPv4), and one packet array reused for every packet of this
+        // drain: `body` lets go of its packet before the next read, so the copy below allocates nothing.
+        let addressBytes = family == .ipv6 ? 16 : 0
+        var src = [UInt8](repeating: 0, count: addressBytes), dst = [UInt8](repeating: 0, count: addressBytes)
+        var bytes: [UInt8] = []
         while true {
             var ifindex: Int32 = 0, hasDst: Int32 = 0, hopLimit: Int32 = -1
             let n: Int = buffer.withUnsafeMutableBytes { b in
@@ -270,7 +274,8 @@ public final class VRRPSocket: Sendable {
                 }
             }
             guard n >= 0 else { break }   // EAGAIN: drained
-            let bytes = Array(buffer[0..<n])
+            bytes.removeAll(keepingCapacity: true)
+            bytes.append(contentsOf: buffer[0..<n])
             let packet: ReceivedPacket
             switch family {
             case .ipv4:

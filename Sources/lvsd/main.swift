@@ -30,8 +30,8 @@ guard let root = parsed as? DaemonCommand else {
         if let command = parsed as? any LvsdSubcommand {
             try await command.execute()
         } else {
-            // -h: the sub-commands, then the daemon's options (what keepalived's -h lists).
-            StandardStreams.out(LvsdCommand.helpMessage() + "\n\n" + LvsdCommand.helpMessage(for: DaemonCommand.self) + "\n")
+            // A help request: the sub-command's help, or at the top the sub-commands and the daemon's options.
+            StandardStreams.out(LvsdCommand.helpText(forArguments: Array(CommandLine.arguments.dropFirst())) + "\n")
         }
     } catch let code as ExitCode {
         exit(code.rawValue)

@@ -21,7 +21,7 @@ struct KeepalivedSetupTests {
                 }
             }
             real_server 10.0.0.3 8080 {
-                SMTP_CHECK {
+                BFD_CHECK {
                 }
                 TCP_CHECK {
                 }
@@ -122,5 +122,55 @@ struct KeepalivedSetupTests {
         #expect(ping.target.host == "10.0.0.2")
         #expect(setup.checks[1].spec.timers.retry == 3)
         #expect(setup.checkerPlan().checkers.map(\.id.realServer) == Array(repeating: "[10.0.0.2]:udp:53", count: 3))
+    }
+
+    @Test func smtpHostsAreCheckersOfTheirOwnAndFileChecksAddToTheWeight() throws {
+        let text = """
+            track_file tf {
+                file /run/tf
+                weight 2
+            }
+            virtual_server 10.0.0.1 25 {
+                protocol TCP
+                lvs_method DR
+                real_server 10.0.0.2 25 {
+                    weight 5
+                    SMTP_CHECK {
+                        helo_name me.test
+                        host {
+                            connect_ip 10.0.0.3
+                        }
+                        host {
+                            connect_ip 10.0.0.4
+                            connect_port 2525
+                        }
+                    }
+                    FILE_CHECK {
+                        track_file tf
+                    }
+                    TCP_CHECK {
+                    }
+                }
+            }
+            """
+        let result = KeepalivedConfigParser.parse(text: text, file: "smtp.conf")
+        #expect(!result.hasErrors, "\(result.diagnostics)")
+        let setup = KeepalivedSetup(configuration: result.configuration)
+        #expect(setup.notRun.isEmpty)
+        let plan = setup.checkerPlan()
+        #expect(plan.checkers.map(\.id.index) == [0, 1, 2, 3])
+        #expect(plan.checkers.map(\.spec.probe.kind) == [.smtp, .smtp, .file, .tcp])
+        guard plan.checkers.count == 4, case .smtp(let first) = plan.checkers[0].spec.probe,
+              case .smtp(let second) = plan.checkers[1].spec.probe, case .file(let file) = plan.checkers[2].spec.probe
+        else {
+            Issue.record("unexpected probes")
+            return
+        }
+        #expect(first.target == CheckTarget(host: "10.0.0.3", port: 25) && first.heloName == "me.test")
+        #expect(second.target == CheckTarget(host: "10.0.0.4", port: 2525) && second.serverName == "[10.0.0.4]:2525")
+        #expect(file.path == "/run/tf" && file.weight == 2 && file.baseWeight == 5)
+        #expect(plan.checkers[2].spec.timers.delayLoop == .seconds(1))
+        // Four checkers of one real server: all must be up for it to be alive.
+        #expect(setup.virtualServers.first?.realServers.first?.checkers.count == 4)
     }
 }

@@ -185,6 +185,26 @@ private func checkers(_ first: String, rs rsLines: String = "", _ second: String
         #expect(url.regexNoMatch)
         #expect(url.regexOptions == ["caseless", "multiline"])
         #expect(url.regexMinOffset == 2 && url.regexMaxOffset == 400)
+        #expect(url.regexStack == 1...2)
+        #expect(url.regexLocation?.line == 10)
+    }
+
+    @Test func regexSettingsFollowKeepalivedsEndOfURLRules() throws {
+        func url(_ lines: String) -> (HTTPCheckURL?, ParseResult) {
+            let result = parse(vsConfig("", "real_server 10.0.0.2 80 {\nHTTP_GET {\nurl {\npath /\n\(lines)\n}\n}\n}"))
+            return (result.configuration.virtualServers.first?.realServers.first?.checkers.first?.http?.urls.first, result)
+        }
+        let (orphan, orphanResult) = url("regex_no_match\nregex_min_offset 3\nregex_options caseless")
+        #expect(orphan?.regexNoMatch == false && orphan?.regexMinOffset == nil && orphan?.regexOptions == [])
+        #expect(orphanResult.warnings.contains { $0.message.contains("regex parameters specified without regex") })
+        let (crossed, crossedResult) = url("regex x\nregex_min_offset 10\nregex_max_offset 9")
+        #expect(crossed?.regexMinOffset == nil && crossed?.regexMaxOffset == nil)
+        #expect(crossedResult.warnings.contains { $0.message == "regex min offset 10 > regex_max_offset 9 - ignoring" })
+        let (stack, stackResult) = url("regex x\nregex_stack 9 8")
+        #expect(stack?.regexStack == nil)
+        #expect(stackResult.warnings.contains { $0.message.contains("regex stack start cannot exceed max") })
+        let (_, twoPatterns) = url("regex a b")
+        #expect(twoPatterns.errors.first?.location.line == 9)
     }
 
     @Test func httpCheckerWithoutURLIsDroppedAndURLWithoutPathIsAnError() {
@@ -240,7 +260,7 @@ private func checkers(_ first: String, rs rsLines: String = "", _ second: String
     }
 
     @Test func checkersNotRunAreParsedAndReportedOnceAsNotActedUpon() throws {
-        let vs = try #require(singleVS(vsConfig("", """
+        let vs = try #require(singleVS("track_file f1 {\n file /tmp/f1\n}\n" + vsConfig("", """
             real_server 10.0.0.2 80 {
                 SMTP_CHECK {
                     helo_name me.example
@@ -276,10 +296,10 @@ private func checkers(_ first: String, rs rsLines: String = "", _ second: String
             """)))
         let kinds = vs.realServers.first?.checkers.map(\.kind) ?? []
         #expect(kinds == [.smtp, .dns, .udp, .ping, .file, .bfd, .smtp])
-        #expect(kinds.map(\.isActedUpon) == [false, true, true, true, false, false, false])
+        #expect(kinds.map(\.isActedUpon) == [true, true, true, true, true, false, true])
         let result = parse(vsConfig("", "real_server 10.0.0.2 80 {\nSMTP_CHECK {\n}\nSMTP_CHECK {\n}\nBFD_CHECK {\n}\nPING_CHECK {\n}\nDNS_CHECK {\n type BOGUS\n}\n}"))
         let reports = result.diagnostics.filter { $0.kind == .notActedUpon }
-        #expect(reports.map(\.location.line) == [6, 10])  // once per checker kind, never for PING or DNS
+        #expect(reports.map(\.location.line) == [10])  // BFD only: SMTP, PING and DNS run
         #expect(result.errors.first?.message.contains("BOGUS") == true)
     }
 

@@ -212,6 +212,59 @@ import Testing
     }
 }
 
+/// `static_ipaddress` and `static_routes`: on the host whatever the VRRP state, diffed by a reload, gone at stop.
+@Suite struct VRRPStaticEntriesKernelTests {
+    static func config(routes: [String]) -> String {
+        """
+        static_ipaddress {
+            10.9.0.1/24 dev eth0
+        }
+        static_routes {
+        \(routes.map { "    \($0)\n" }.joined())}
+        vrrp_instance VI_1 {
+            state BACKUP
+            interface eth0
+            virtual_router_id 51
+            priority 100
+            advert_int 1
+            virtual_ipaddress {
+                10.0.0.100/24
+            }
+        }
+
+        """
+    }
+
+    /// lvsd and keepalived alike: the static address and routes (tagged with keepalived's protocol 18) are there
+    /// while the instance is still BACKUP; a reload that drops one route removes only it; SIGTERM removes the rest.
+    @Test(arguments: VRRPNode.Kind.allCases) func staticAddressesAndRoutesFollowTheConfiguration(_ kind: VRRPNode.Kind) throws {
+        let pair = try VethPair("vs\(kind.rawValue.prefix(1))")
+        let node = try VRRPNode(kind, in: pair.a, label: "static")
+        func routes() throws -> String {
+            try pair.a.exec("/sbin/ip", ["route", "show", "table", "all", "proto", "18"]).stdout
+        }
+        try node.start(Self.config(routes: ["10.77.0.0/16 via 10.0.0.254 dev eth0", "blackhole 10.88.0.0/16 table 100"]),
+                       extra: kind == .lvsd ? ["-P"] : [])
+        #expect(try waitUntil(20) { try node.holds("10.9.0.1") }, "\(node.diagnostics)")
+        #expect(try waitUntil(10) {
+            let r = try routes()
+            return r.contains("10.77.0.0/16 via 10.0.0.254 dev eth0") && r.contains("blackhole 10.88.0.0/16 table 100")
+        }, "\((try? routes()) ?? "")\n\(node.diagnostics)")
+        #expect(try !node.holds("10.0.0.100"), "static entries do not wait for MASTER")
+
+        let file = "\(node.dir)/\(kind.rawValue).conf"
+        try Self.config(routes: ["10.77.0.0/16 via 10.0.0.254 dev eth0"]).write(toFile: file, atomically: true, encoding: .utf8)
+        node.process?.signal(SIGHUP)
+        #expect(try waitUntil(20) { try !routes().contains("10.88.0.0/16") }, "\((try? routes()) ?? "")\n\(node.diagnostics)")
+        #expect(try routes().contains("10.77.0.0/16 via 10.0.0.254 dev eth0"))
+        #expect(try node.holds("10.9.0.1"))
+
+        #expect(node.stop(), "\(node.diagnostics)")
+        #expect(try routes().trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "left behind: \((try? routes()) ?? "")")
+        #expect(try !node.holds("10.9.0.1"), "static address left behind")
+    }
+}
+
 /// The notify FIFO, track_file and keepalived's -P / -C split, on one lvsd each.
 @Suite struct VRRPFifoFileAndFlagsKernelTests {
     /// `vrrp_notify_fifo` gets keepalived's lines; a `vrrp_track_file` number moves the effective priority, which

@@ -85,6 +85,14 @@ import Testing
         // -h is help, as in keepalived.
         #expect(!(try LvsdCommand.parseAsRoot(["-h"]) is DaemonCommand))
         #expect(LvsdCommand.helpMessage().contains("status"))
+        // A sub-command's help is its own (it used to print the top-level help).
+        for arguments in [["status", "--help"], ["status", "-h"], ["help", "status"]] {
+            let text = LvsdCommand.helpText(forArguments: arguments)
+            #expect(text.contains("--json") && !text.contains("--use-file"), "\(arguments): \(text)")
+        }
+        #expect(LvsdCommand.helpText(forArguments: ["genhash", "-h"]).contains("--fwmark"))
+        let top = LvsdCommand.helpText(forArguments: ["-h"])
+        #expect(top.contains("reload") && top.contains("--use-file"))
     }
 
     @Test func genhashOptions() throws {

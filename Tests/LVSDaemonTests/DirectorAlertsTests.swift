@@ -71,6 +71,17 @@ import Testing
     static let rs2Down = "[lb1] Realserver [10.10.0.2]:tcp:80 of virtual server [10.10.0.1]:tcp:80 - DOWN"
     static let rs2Up = "[lb1] Realserver [10.10.0.2]:tcp:80 of virtual server [10.10.0.1]:tcp:80 - UP"
 
+    /// SMTP_CHECK mails as keepalived's smtp_final (its failure reason in the body); FILE_CHECK sends none.
+    @Test func smtpCheckMailsItsReasonAndFileCheckNone() throws {
+        let rig = try Rig("track_file tf {\n file /nonexistent/tf\n}\n"
+                          + Self.config(checkers1: "SMTP_CHECK {\n connect_port 25\n}\nFILE_CHECK {\n track_file tf\n}"))
+        #expect(rig.report(0, up: false, failure: .smtp(.badHelo("550")))
+                == [AlertMail(subject: Self.rs2Down,
+                              body: "=> CHECK failed on service : Bad HELO response from server [10.10.0.2]:25 <=")])
+        #expect(rig.report(0, up: true) == [AlertMail(subject: Self.rs2Up, body: "=> CHECK succeed on service <=")])
+        #expect(rig.report(1, up: false).isEmpty)
+    }
+
     @Test func realServerMailsAreOnByDefaultAndQuorumMailsOff() throws {
         let rig = try Rig(Self.config())
         #expect(rig.alerts.mails(for: rig.started.actions, routerID: "lb1").isEmpty)

@@ -113,4 +113,35 @@ import Testing
         #expect(popped == offsets.sorted())
         #expect(heap.first == nil)
     }
+
+    /// Settling before a sleep: entries re-armed later move back (no wake-up for them), cancelled ones go, and the
+    /// earliest current deadline ends on top; a deadline moved earlier comes first.
+    @Test func settlingMovesReArmedTimersAndDropsCancelledOnes() {
+        let now = ContinuousClock.now
+        var heap = TimerHeap()
+        for token in 0..<6 { heap.push(now + .milliseconds(10 * token), token) }
+        // 0 and 1 re-armed 500 ms later, 2 cancelled, 3 current, 4 moved earlier than everything, 5 current.
+        var current: [Int: ContinuousClock.Instant] = [0: now + .milliseconds(500), 1: now + .milliseconds(510),
+                                                       3: now + .milliseconds(30), 4: now - .milliseconds(1),
+                                                       5: now + .milliseconds(50)]
+        var asked = 0
+        heap.settle(before: now + .seconds(1)) { asked += 1; return current[$0] }
+        #expect(heap.first == now + .milliseconds(30), "the first current deadline is on top")
+        #expect(asked == 4, "0, 1 moved, 2 dropped, 3 current: \(asked)")
+        current[3] = nil
+        heap.settle(before: now + .seconds(1)) { current[$0] }
+        #expect(heap.first == now - .milliseconds(1), "4 moved earlier than everything")
+        var popped: [Int] = []
+        while heap.first != nil {
+            heap.settle(before: now + .seconds(1)) { current[$0] }
+            if let t = heap.pop() { popped.append(t) }
+        }
+        #expect(popped == [4, 5, 0, 1])
+
+        // Entries beyond the limit are not looked at.
+        heap.push(now + .milliseconds(20), 7)
+        var looked = 0
+        heap.settle(before: now + .milliseconds(10)) { _ in looked += 1; return nil }
+        #expect(looked == 0 && heap.first == now + .milliseconds(20))
+    }
 }

@@ -13,6 +13,25 @@ import VRRPNetwork
         return VRRPPlanBuilder.plan(result.configuration)
     }
 
+    @Test func staticAddressesAndRoutesArePlannedWithoutAnyInstance() throws {
+        let p = try plan("""
+            static_ipaddress {
+                192.168.1.1/24 dev eth0 scope global
+            }
+            static_routes {
+                192.168.2.0/24 via 192.168.1.254 dev eth0
+                blackhole 10.66.0.0/16 table 100 metric 5
+            }
+            """).get()
+        #expect(!p.isEmpty && p.instances.isEmpty)
+        #expect(p.staticAddresses.map(\.address.address) == [VRRPAddress("192.168.1.1")!])
+        #expect(p.staticRoutes.count == 2)
+        #expect(p.staticRoutes[0].device == "eth0" && p.staticRoutes[0].route.gateway == VRRPAddress("192.168.1.254"))
+        #expect(p.staticRoutes[0].route.prefixLength == 24 && p.staticRoutes[0].route.type == .unicast)
+        #expect(p.staticRoutes[1].device == nil && p.staticRoutes[1].route.type == .blackhole)
+        #expect(p.staticRoutes[1].route.table == 100 && p.staticRoutes[1].route.metric == 5)
+    }
+
     @Test func instanceSettingsInTheCoresUnits() throws {
         let p = try plan("""
             vrrp_script chk {

@@ -1,7 +1,10 @@
 set -u
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."; t=$PWD/scripts/datagram-checkers
 out=$PWD/.build/vm-tmp/datagram-checkers; rm -rf $out; mkdir -p $out
-for d in lvsd lvsdping keepalived; do
+# The dummy device that drops ICMP: its module is not loaded on demand in the VM.
+modprobe dummy || { echo "datagram-checkers: cannot load the dummy module"; exit 1; }
+# keepalived first: its table is the reference each lvsd run is waited for (at most 30 s), then held 5 s.
+for d in keepalived lvsd lvsdping; do
   ns=dg-$d; ip netns add $ns; ip -n $ns link set lo up
   for a in 1 2 3 4 5 6 7; do ip -n $ns addr add 10.10.0.$a/32 dev lo; done
   ip -n $ns -6 addr add fd00::1/128 dev lo nodad; ip -n $ns -6 addr add fd00::2/128 dev lo nodad
@@ -17,8 +20,18 @@ for d in lvsd lvsdping keepalived; do
   else
     ip netns exec $ns $PWD/.build/debug/lvsd -n -l -f $t/keepalived.conf -p /tmp/l-$d.pid --control-socket /tmp/l-$d.sock > $out/$d.log 2>&1 & k=$!
   fi
-  sleep 25
-  ip netns exec $ns ipvsadm -Sn | sort > $out/$d.table
+  # Ready once the checkers are activated (lvsd's debug build starts slowly in the emulated VM).
+  for i in $(seq 1 120); do
+    log=$(<$out/$d.log); [[ $log == *"Starting lvsd:"* || $log == *"Activating healthchecker"* ]] && break; sleep 0.5
+  done
+  if [ $d = keepalived ]; then
+    sleep 20; ip netns exec $ns ipvsadm -Sn | sort > $out/$d.table
+  else
+    for i in $(seq 1 30); do
+      ip netns exec $ns ipvsadm -Sn | sort > $out/$d.table
+      cmp -s $out/$d.table $out/keepalived.table && break; sleep 1
+    done
+  fi
   sleep 5
   ip netns exec $ns ipvsadm -Sn | sort > $out/$d.table2
   kill $k; sleep 2; kill $e $s $n 2>/dev/null; wait 2>/dev/null

@@ -14,15 +14,17 @@ import KeepalivedConfig
 public struct KeepalivedSetup: Sendable {
     /// One spec per `virtual_server`, in file order.
     public var virtualServers: [VirtualServerSpec]
-    /// Every check lvsd runs (TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK, UDP_CHECK, DNS_CHECK, PING_CHECK), in
-    /// configuration order.
+    /// Every check lvsd runs (TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK, UDP_CHECK, DNS_CHECK, PING_CHECK,
+    /// SMTP_CHECK, one per server, and FILE_CHECK), in configuration order.
     public var checks: [PlannedCheck]
-    /// Checkers that are parsed but not run (SMTP, FILE, BFD), as `file:line: text`.
+    /// Checkers that are parsed but not run (BFD), as `file:line: text`.
     public var notRun: [String]
     /// The virtual and real servers keepalived would mail about (`smtp_alert` resolved).
     public var smtpAlerts: SMTPAlertTargets
     /// The `announce` virtual servers (lvsd extension), in file order.
     public var announcements: [AnnouncementSpec] = []
+    /// The FIFOs that get the checkers' `VS ...` and `RS ...` lines (`notify_fifo`, then `lvs_notify_fifo`).
+    public var notifyFifos: [NotifyFifoSpec] = []
 
     /// Where a checker's verdicts go.
     public struct Route: Hashable, Sendable {
@@ -68,6 +70,7 @@ public struct KeepalivedSetup: Sendable {
         var notRun: [String] = []
         var alerts = SMTPAlertTargets()
         let globals = config.globalDefinitions
+        notifyFifos = NotifyFifoSpec.checkerFifos(globals)
         alerts.noCheckerEmails = globals.noCheckerEmails
         alerts.realServerDefault = SMTPAlertTargets.realServerDefault(globals)
         specs.reserveCapacity(config.virtualServers.count)
@@ -96,16 +99,24 @@ public struct KeepalivedSetup: Sendable {
                 let rsID = RealServerID(vsID, dest.address, dest.port)
                 if let own = rs.smtpAlert, own != alerts.realServerDefault { alerts.realServerOverrides[rsID] = own }
                 var checkerSpecs: [CheckerSpec] = []
-                for (index, checker) in rs.checkers.enumerated() {
-                    guard checker.kind.isActedUpon, let probe = KeepalivedSetup.probe(for: checker, of: rs, in: vs) else {
+                var index = 0
+                for checker in rs.checkers {
+                    let probes = checker.kind.isActedUpon
+                        ? KeepalivedSetup.probes(for: checker, of: rs, in: vs, weight: Int64(dest.weight)) : []
+                    if probes.isEmpty {
                         notRun.append("\(checker.location): \(checker.kind.rawValue) is parsed but not run by lvsd")
+                        index += 1
                         continue
                     }
-                    let spec = CheckSpec(probe: probe, timers: KeepalivedSetup.timers(for: checker, kind: probe.kind))
-                    let directorID = CheckerID("\(probe.kind.rawValue)#\(index)-\(KeepalivedSetup.fingerprint(spec))")
-                    checks.append(PlannedCheck(spec: spec, route: Route(realServer: rsID, checker: directorID),
-                                               virtualServerName: vsName, protocolName: protocolName, index: index))
-                    checkerSpecs.append(CheckerSpec(id: directorID, alpha: checker.alpha))
+                    // keepalived makes one checker of each SMTP_CHECK host block: each has its own index.
+                    for probe in probes {
+                        let spec = CheckSpec(probe: probe, timers: KeepalivedSetup.timers(for: checker, kind: probe.kind))
+                        let directorID = CheckerID("\(probe.kind.rawValue)#\(index)-\(KeepalivedSetup.fingerprint(spec))")
+                        checks.append(PlannedCheck(spec: spec, route: Route(realServer: rsID, checker: directorID),
+                                                   virtualServerName: vsName, protocolName: protocolName, index: index))
+                        checkerSpecs.append(CheckerSpec(id: directorID, alpha: checker.alpha))
+                        index += 1
+                    }
                 }
                 realServers.append(RealServerSpec(
                     address: dest.address, port: dest.port, forwarding: dest.forwarding, tunnel: dest.tunnel,
@@ -146,15 +157,49 @@ public struct KeepalivedSetup: Sendable {
         return CheckerPlan(checkers: checkers, routes: routes)
     }
 
+    /// A URL's `regex` test, compiled by PCRE2 (nil when the URL has none).
+    /// - Throws: when the pattern does not compile, with PCRE2's message and offset.
+    public static func bodyRegex(_ u: HTTPCheckURL) throws(HTTPURLError) -> BodyRegex? {
+        guard let pattern = u.regex else { return nil }
+        return try BodyRegex(pattern: pattern, options: u.regexOptions, noMatch: u.regexNoMatch,
+                             minOffset: Int(u.regexMinOffset ?? 0), maxOffset: u.regexMaxOffset.map { Int($0) },
+                             stack: u.regexStack.map { Int($0.lowerBound)...Int($0.upperBound) })
+    }
+
     static func script(_ s: KeepalivedConfig.ScriptCommand) -> ScriptCommand {
         ScriptCommand(s.arguments, user: s.user, group: s.group)
     }
 
     static func timers(for c: Checker, kind: CheckKind) -> CheckTimers {
-        CheckTimers(delayLoop: c.delayLoop, delayBeforeRetry: c.delayBeforeRetry, retry: Int(c.retry),
+        // A FILE_CHECK has no timers of its own: its file is read every second from the start.
+        if kind == .file { return CheckTimers.defaults(for: .file) }
+        return CheckTimers(delayLoop: c.delayLoop, delayBeforeRetry: c.delayBeforeRetry, retry: Int(c.retry),
                     warmup: c.warmup, alpha: c.alpha,
                     rise: c.riseWasGiven ? Int(c.rise) : nil, fall: c.fallWasGiven ? Int(c.fall) : nil,
                     logAllFailures: c.logAllFailures ?? false)
+    }
+
+    /// The probes of one checker block: one, or for SMTP_CHECK one per server (`host` blocks); none when the
+    /// block cannot run. `weight` is the real server's configured weight (FILE_CHECK adds to it).
+    static func probes(for c: Checker, of rs: RealServer, in vs: VirtualServer, weight: Int64) -> [CheckProbe] {
+        switch c.kind {
+        case .smtp:
+            guard let smtp = c.smtp else { return [] }
+            return c.smtpTargets.map { t in
+                let target = CheckTarget(host: (t.connection.ip ?? rs.address).description,
+                                         port: Int(t.connection.port ?? rs.port))
+                return .smtp(SMTPCheck(target: target, bindAddress: t.connection.bindAddress?.description,
+                                       bindPort: t.connection.bindPort.map(Int.init), connectTimeout: t.connectTimeout,
+                                       fwmark: t.connection.firewallMark, heloName: smtp.heloName,
+                                       realServerName: "[\(rs.address)]:\(rs.port)"))
+            }
+        case .file:
+            guard let f = c.file else { return [] }
+            return [.file(FileCheck(name: f.name, path: f.path, weight: f.weight, reverse: f.reverse, baseWeight: weight,
+                                    initValue: f.initValue, initOverwrite: f.initOverwrite))]
+        default:
+            return probe(for: c, of: rs, in: vs).map { [$0] } ?? []
+        }
     }
 
     static func probe(for c: Checker, of rs: RealServer, in vs: VirtualServer) -> CheckProbe? {
@@ -169,8 +214,11 @@ public struct KeepalivedSetup: Sendable {
             guard let h = c.http else { return nil }
             var urls: [HTTPURL] = []
             for u in h.urls {
+                let regex: BodyRegex?
+                do throws(HTTPURLError) { regex = try bodyRegex(u) } catch { return nil }
                 guard let codes = try? StatusCodeSet(u.statusCodes),
-                      let url = try? HTTPURL(path: u.path, digest: u.digest, statusCodes: codes, virtualHost: u.virtualhost)
+                      let url = try? HTTPURL(path: u.path, digest: u.digest, statusCodes: codes, virtualHost: u.virtualhost,
+                                             regex: regex)
                 else { return nil }
                 urls.append(url)
             }
@@ -202,7 +250,7 @@ public struct KeepalivedSetup: Sendable {
             return .ping(PingCheck(target: target, bindAddress: c.connection.bindAddress?.description,
                                    connectTimeout: c.connectTimeout, fwmark: c.connection.firewallMark))
         case .smtp, .file, .bfd:
-            return nil
+            return nil  // SMTP and FILE: probes(for:of:in:weight:)
         }
     }
 

@@ -14,7 +14,7 @@ public enum ConfigTest {
 
     /// Checks the configuration at `path` as `lvsd -t -f path` does.
     public static func run(path: String, program: String = "lvsd") -> Outcome {
-        let result = KeepalivedConfigParser.parse(file: path, options: ParseOptions(strict: true))
+        let result = ConfigurationReader.parse(file: path, options: ParseOptions(strict: true))
         let messages = result.diagnostics.map { $0.formatted(program: program) }
         return Outcome(messages: messages, exitStatus: result.hasErrors ? 1 : 0, result: result)
     }

@@ -25,6 +25,18 @@ public struct LvsdCommand: ParsableCommand {
         helpNames: [.short, .long])
 
     public init() {}
+
+    /// The help a help request (`-h`, `--help`, `help [SUB]`) prints: for `lvsd status --help` or
+    /// `lvsd help status`, that sub-command's; at the top, the sub-commands and then the daemon's options (what
+    /// keepalived's -h lists).
+    public static func helpText(forArguments arguments: [String]) -> String {
+        let subcommands: [any ParsableCommand.Type] = [DaemonCommand.self, StatusCommand.self, ReloadCommand.self,
+                                                       GenhashCommand.self]
+        for argument in arguments where !argument.hasPrefix("-") {
+            if let sub = subcommands.first(where: { $0._commandName == argument }) { return helpMessage(for: sub) }
+        }
+        return helpMessage() + "\n\n" + helpMessage(for: DaemonCommand.self)
+    }
 }
 
 /// The daemon's options, keepalived's spellings exactly (`-f FILE`, `-fFILE`, `--use-file=FILE`, `-nlD`, ...):

@@ -30,7 +30,7 @@ public actor ConfigurationService: ServiceLifecycle.Service {
     ///     should be logged but does not refuse it (lvsd: ``ScriptAudit``).
     public init(current: ConfigurationCandidate, participants: [any ConfigurationParticipant], requests: ReloadRequests,
                 logger: Logger, notifier: SystemdNotifier = SystemdNotifier(),
-                read: @escaping @Sendable (String) -> ParseResult = { KeepalivedConfigParser.parse(file: $0) },
+                read: @escaping @Sendable (String) -> ParseResult = { ConfigurationReader.parse(file: $0) },
                 audit: @escaping @Sendable (KeepalivedConfiguration) -> Void = { _ in }) {
         self.current = current
         self.participants = participants

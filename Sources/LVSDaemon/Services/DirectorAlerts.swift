@@ -16,13 +16,20 @@ struct DirectorAlerts: Sendable {
     private var targets: [SMTPAlertTargets]
     /// The kind of each checker (its mail's wording).
     private var kinds: [HealthCheck.CheckerID: CheckKind]
+    /// The server of each SMTP_CHECK (`[ip]:port`, named in its failure mail).
+    private var smtpServers: [HealthCheck.CheckerID: (server: String, realServer: String)] = [:]
 
     /// The alerts of `setup`, with the checkers of its `plan`.
     init(setup: KeepalivedSetup, plan: KeepalivedSetup.CheckerPlan) {
         targets = [setup.smtpAlerts]
         var kinds: [HealthCheck.CheckerID: CheckKind] = [:]
         kinds.reserveCapacity(plan.checkers.count)
-        for checker in plan.checkers { kinds[checker.id] = checker.spec.probe.kind }
+        for checker in plan.checkers {
+            kinds[checker.id] = checker.spec.probe.kind
+            if case .smtp(let check) = checker.spec.probe {
+                smtpServers[checker.id] = (check.serverName, check.realServerName)
+            }
+        }
         self.kinds = kinds
     }
 
@@ -31,13 +38,14 @@ struct DirectorAlerts: Sendable {
         var both = self
         both.targets += other.targets
         both.kinds.merge(other.kinds) { mine, _ in mine }
+        both.smtpServers.merge(other.smtpServers) { mine, _ in mine }
         return both
     }
 
     private func wants(realServer id: RealServerID) -> Bool { targets.contains { $0.mails(realServer: id) } }
     private func wants(virtualServer id: VirtualServerID) -> Bool { targets.contains { $0.mails(virtualServer: id) } }
     private var noCheckerEmails: Bool { targets.last?.noCheckerEmails ?? false }
-    private func name(of id: RealServerID) -> String {
+    func name(of id: RealServerID) -> String {
         (targets.first { $0.protocolNames[id.virtualServer] != nil } ?? targets.last)?.name(of: id) ?? "\(id.destination)"
     }
 
@@ -85,15 +93,23 @@ struct DirectorAlerts: Sendable {
                   report.realServerWasAlive != report.realServerIsAlive || !noCheckerEmails,
                   let kind = kinds[transition.checker] else { continue }
             let up = report.checkerIsUp
-            let alert: CheckerAlert = switch kind {
+            // keepalived's FILE_CHECK sends no mail.
+            let alert: CheckerAlert? = switch kind {
             case .tcp: up ? .tcpSucceeded : .tcpFailed
             case .udp: up ? .udpSucceeded : .udpFailed
             case .dns: up ? .dnsSucceeded : .dnsFailed
             case .ping: up ? .pingSucceeded : .pingFailed
+            case .smtp:
+                if up { .httpSucceeded } else if case .smtp(let failure) = transition.failure,
+                                                  let server = smtpServers[transition.checker] {
+                    .httpFailed(reason: failure.keepalivedMessage(server: server.server, realServer: server.realServer))
+                } else { .httpFailed(reason: "SMTP check failed") }
+            case .file: nil
             case .http, .ssl: up ? .httpSucceeded : .httpFailed()
             case .misc:
                 if up { .miscSucceeded } else if case .scriptTimeout = transition.failure { .miscTimedOut } else { .miscFailed }
             }
+            guard let alert else { continue }
             mails.append(.realServer(transition.checker.realServer, of: transition.checker.virtualServer,
                                      alive: report.realServerIsAlive, alert, routerID: routerID))
         }

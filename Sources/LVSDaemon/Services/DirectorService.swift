@@ -44,6 +44,7 @@ public actor DirectorService: ServiceLifecycle.Service, ConfigurationParticipant
     private var pending: [CheckTransition] = []
     private let alerter: MailAlerter?
     private var alerts: DirectorAlerts
+    private var fifos = CheckerNotifyFifos()
     private let work: AsyncStream<Void>
     private let workAvailable: AsyncStream<Void>.Continuation
     private var ticks = 0
@@ -100,6 +101,7 @@ public actor DirectorService: ServiceLifecycle.Service, ConfigurationParticipant
 
     private func start() async {
         for line in setup.notRun { logger.warning("\(line)") }
+        fifos.open(setup.notifyFifos, scripts: scripts, logger: logger)
         if let update = startUpdate { process(update) }
         startUpdate = nil
         await engine.apply(plan.checkers)
@@ -231,6 +233,7 @@ public actor DirectorService: ServiceLifecycle.Service, ConfigurationParticipant
             configLoadedAt = Date()
             lastReload = ReloadStatus(at: Date(), result: .ok)
             metrics?.metrics.recordReload(.ok)
+            if next.notifyFifos != fifos.specs { fifos.open(next.notifyFifos, scripts: scripts, logger: logger) }
             process(update)
             alerts = nextAlerts
             let summary = await engine.apply(plan.checkers)
@@ -276,6 +279,8 @@ public actor DirectorService: ServiceLifecycle.Service, ConfigurationParticipant
                 break
             }
         }
+        let alerts = self.alerts
+        fifos.write(update.actions, name: { alerts.name(of: $0) }, logger: logger)
         if let alerter {
             for mail in alerts.mails(for: update.actions, routerID: alerter.routerID) { alerter.send(mail) }
         }

@@ -81,7 +81,7 @@ extension StartupSequence {
         // In the foreground (or the detached child), signals and the netlink socket are set up on another core
         // while this thread reads the configuration.
         let prepared = options.dontFork ? StartupPreparation() : nil
-        let result = KeepalivedConfigParser.parse(file: options.configFile)
+        let result = ConfigurationReader.parse(file: options.configFile)
         let configReadAt = StartupClock.milliseconds()
         for diagnostic in result.diagnostics { StandardStreams.errorLine(diagnostic.formatted()) }
         if result.hasErrors {

@@ -20,6 +20,9 @@ final class EngineExecutor: SerialExecutor, @unchecked Sendable {
     private var timers = TimerHeap()
     /// Called on the loop's thread with each timer token that came due (set once by the engine).
     private var onTimer: ((Int) -> Void)?
+    /// Called on the loop's thread, before it sleeps, with the earliest token: that timer's current deadline, or
+    /// `nil` when it was cancelled (set once by the engine).
+    private var resolveTimer: ((Int) -> ContinuousClock.Instant?)?
     private let thread = Mutex<pthread_t?>(nil)
 
     /// Starts the loop's thread.
@@ -55,6 +58,12 @@ final class EngineExecutor: SerialExecutor, @unchecked Sendable {
     /// Sets what runs when a timer comes due. Call on the loop's thread.
     func setTimerHandler(_ handler: @escaping (Int) -> Void) { onTimer = handler }
 
+    /// Sets how the loop finds a token's current deadline before sleeping on it: a timer re-armed later (a BACKUP
+    /// hearing its master pushes Master_Down back on every advert) or cancelled costs no wake-up of its own when
+    /// it falls within ``settleWindow`` of a wake-up the loop has anyway (a packet), as keepalived's timer tree
+    /// re-sorted on every advert costs none. Call on the loop's thread.
+    func setTimerResolver(_ resolver: @escaping (Int) -> ContinuousClock.Instant?) { resolveTimer = resolver }
+
     /// Calls the timer handler with `token` at `deadline` (or as soon after as the loop gets to it). Call on the
     /// loop's thread.
     func schedule(_ token: Int, at deadline: ContinuousClock.Instant) { timers.push(deadline, token) }
@@ -64,6 +73,11 @@ final class EngineExecutor: SerialExecutor, @unchecked Sendable {
         handlers[fd] = nil
         _ = cs_epoll_unwatch(epoll, fd)
     }
+
+    /// How far ahead of now the loop checks its earliest timers for a later deadline before sleeping. Entries
+    /// further out are left alone: a BACKUP's Master_Down moves on every advert, so checking it early only means
+    /// checking it again.
+    static let settleWindow = Duration.milliseconds(10)
 
     /// The loop's wait for a deadline, in nanoseconds (`epoll_pwait2`: a VRRP timer fires within microseconds of
     /// its instant, as keepalived's timerfd does, not up to a millisecond late), rounded up so the loop does not
@@ -82,8 +96,10 @@ final class EngineExecutor: SerialExecutor, @unchecked Sendable {
         var tokens = [UInt64](repeating: 0, count: 32)
         while true {
             var timeout: Int64 = -1
+            let now = ContinuousClock.now
+            if let resolveTimer { timers.settle(before: now + Self.settleWindow, resolveTimer) }
             if let next = timers.first {
-                timeout = Self.timeout(until: next, now: .now)
+                timeout = Self.timeout(until: next, now: now)
             }
             let n = cs_epoll_wait_ns(epoll, &tokens, 32, timeout)
             if n < 0 && n != -EINTR { return }
@@ -98,8 +114,8 @@ final class EngineExecutor: SerialExecutor, @unchecked Sendable {
             while let job = jobs.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) {
                 job.runSynchronously(on: asUnownedSerialExecutor())
             }
-            let now = ContinuousClock.now
-            while let next = timers.first, next <= now, let token = timers.pop() { onTimer?(token) }
+            let after = ContinuousClock.now
+            while let next = timers.first, next <= after, let token = timers.pop() { onTimer?(token) }
         }
     }
 }
@@ -122,6 +138,21 @@ struct TimerHeap {
         }
     }
 
+    /// Moves or drops the earliest entries due before `limit` until the earliest is current: `current(token)`
+    /// gives a token's deadline now (`nil`: cancelled). Ends because an entry moved is never moved again until
+    /// re-armed.
+    mutating func settle(before limit: ContinuousClock.Instant, _ current: (Int) -> ContinuousClock.Instant?) {
+        while let top = items.first, top.deadline <= limit {
+            guard let deadline = current(top.token) else {
+                _ = pop()
+                continue
+            }
+            guard deadline != top.deadline else { return }
+            items[0].deadline = deadline
+            siftDown(0)
+        }
+    }
+
     /// Removes the earliest entry and returns its token.
     mutating func pop() -> Int? {
         guard !items.isEmpty else { return nil }
@@ -129,18 +160,22 @@ struct TimerHeap {
         let last = items.removeLast()
         if !items.isEmpty {
             items[0] = last
-            var i = 0
-            while true {
-                let l = 2 * i + 1, r = l + 1
-                var smallest = i
-                if l < items.count && items[l].deadline < items[smallest].deadline { smallest = l }
-                if r < items.count && items[r].deadline < items[smallest].deadline { smallest = r }
-                guard smallest != i else { break }
-                items.swapAt(i, smallest)
-                i = smallest
-            }
+            siftDown(0)
         }
         return token
+    }
+
+    private mutating func siftDown(_ start: Int) {
+        var i = start
+        while true {
+            let l = 2 * i + 1, r = l + 1
+            var smallest = i
+            if l < items.count && items[l].deadline < items[smallest].deadline { smallest = l }
+            if r < items.count && items[r].deadline < items[smallest].deadline { smallest = r }
+            guard smallest != i else { return }
+            items.swapAt(i, smallest)
+            i = smallest
+        }
     }
 }
 

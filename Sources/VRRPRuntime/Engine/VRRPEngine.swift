@@ -1,4 +1,5 @@
 import IPVSKit
+import KeepalivedNotify
 import Logging
 import ProgramRunner
 import VRRP
@@ -33,7 +34,7 @@ public actor VRRPEngine {
         /// Per armed timer kind, the executor's timer token and the instant it is scheduled for. A re-arm to a
         /// later instant (a BACKUP hearing its master) changes nothing: when the token comes due the core's later
         /// deadline is found and the token scheduled again.
-        var timers: [TimerKind: (token: Int, until: ContinuousClock.Instant)] = [:]
+        var timers = TimerTable<TimerSlot>()
         var counters = InstanceCounters()
         var addressesPresent = false
         /// Another member of the instance's sync group is in FAULT.
@@ -61,6 +62,12 @@ public actor VRRPEngine {
         }
     }
 
+    /// The instances reading one socket, by VRID (a received advert finds its instance by index, without
+    /// hashing). @unchecked: touched only on the engine's thread (the actor and its socket callbacks).
+    private final class VRIDTable: @unchecked Sendable {
+        var slots = [Running?](repeating: nil, count: 256)
+    }
+
     private struct SocketKey: Hashable {
         var interfaceIndex: Int32
         var family: VRRP.AddressFamily
@@ -74,7 +81,7 @@ public actor VRRPEngine {
     /// The sockets' read buffer (one: every read happens on the engine's thread).
     private var receiveBuffer: [UInt8] = []
     /// Which instance takes an advert: by socket, then VRID.
-    private var byVRID: [SocketKey: [UInt8: Running]] = [:]
+    private var byVRID: [SocketKey: VRIDTable] = [:]
     private var interfacesByName: [String: NetworkInterface] = [:]
     private var watcherTask: Task<Void, Never>?
     private var scripts: ScriptTracker
@@ -131,9 +138,9 @@ public actor VRRPEngine {
     /// Runs `body` isolated to the engine, for the executor's callbacks (socket readable, timer due), which come
     /// only on the loop's own thread, the one the actor's jobs run on. `assumeIsolated` would check that on every
     /// packet; ``EngineExecutor/checkIsolated()`` still guards every other entry.
-    private nonisolated func onLoopThread(_ body: (isolated VRRPEngine) -> Void) {
+    private nonisolated func onLoopThread<T>(_ body: (isolated VRRPEngine) -> T) -> T {
         withoutActuallyEscaping(body) { body in
-            unsafeBitCast(body, to: ((VRRPEngine) -> Void).self)(self)
+            unsafeBitCast(body, to: ((VRRPEngine) -> T).self)(self)
         }
     }
 
@@ -147,6 +154,10 @@ public actor VRRPEngine {
             guard let self else { return }
             self.onLoopThread { $0.timerDue(token) }
         }
+        executor.setTimerResolver { [weak self] token in
+            guard let self else { return nil }
+            return self.onLoopThread { $0.currentDeadline(token) }
+        }
         let events = watcher.events
         watcherTask = Task { [weak self] in
             for await event in events { await self?.handle(event) }
@@ -154,7 +165,7 @@ public actor VRRPEngine {
         await refreshInterfaces()
         openFifos()
         fileValues = await files.start { name, value in Task { [weak self] in await self?.fileChanged(name, value: value) } }
-        await addStaticAddresses()
+        addStatic(plan.staticAddresses, plan.staticRoutes)
         startSyncDaemon()
         for instancePlan in plan.instances { await startInstance(instancePlan) }
         scripts.start { [weak self] name, up in await self?.scriptChanged(name, up: up) }
@@ -180,7 +191,7 @@ public actor VRRPEngine {
         }
         stopScripts = []
         fifos = []
-        removeStaticAddresses()
+        removeStatic(plan.staticAddresses, plan.staticRoutes)
         stopSyncDaemons()
         for socket in sockets.values {
             executor.unwatch(socket.receiveDescriptor)
@@ -231,6 +242,10 @@ public actor VRRPEngine {
             fifos = []
             openFifos()
         }
+        removeStatic(old.staticAddresses.filter { !new.staticAddresses.contains($0) },
+                     old.staticRoutes.filter { !new.staticRoutes.contains($0) })
+        addStatic(new.staticAddresses.filter { !old.staticAddresses.contains($0) },
+                  new.staticRoutes.filter { !old.staticRoutes.contains($0) })
         let initial = scripts.initialStates
         for p in new.instances {
             if let r = instances[p.name] {
@@ -348,11 +363,13 @@ public actor VRRPEngine {
                                                 source: settings.primaryAddress, networkNamespace: namespace,
                                                 receiveThread: false)
                     sockets[key] = socket
-                    // Read on this actor's own thread: no hand-over per packet.
+                    let table = VRIDTable()
+                    byVRID[key] = table
+                    // Read on this actor's own thread: no hand-over per packet, no lookup of the socket's instances.
                     executor.watch(socket.receiveDescriptor) { [weak self, socket] in
                         guard let self else { return }
                         self.onLoopThread { engine in
-                            socket.drain(buffer: &engine.receiveBuffer) { engine.receive($0, on: key) }
+                            socket.drain(buffer: &engine.receiveBuffer) { engine.receive($0, from: table) }
                         }
                     }
                 } catch {
@@ -363,7 +380,7 @@ public actor VRRPEngine {
         }
         instances[p.name] = running
         if !order.contains(p.name) { order.append(p.name) }
-        if let key = running.socket { byVRID[key, default: [:]][settings.vrid] = running }
+        if let key = running.socket { byVRID[key]?.slots[Int(settings.vrid)] = running }
         let faulted = tracking.isFaulted || running.socket == nil
         perform(p.name, event: .start(faulted: faulted))
         if !tracking.plan.scripts.isEmpty || !tracking.plan.interfaces.isEmpty || !tracking.plan.files.isEmpty {
@@ -375,8 +392,10 @@ public actor VRRPEngine {
         guard let r = instances[name] else { return }
         perform(name, event: .shutdown)
         for slot in r.timers.values { timerTokens[slot.token] = nil }
-        r.timers = [:]
-        if let key = r.socket, byVRID[key]?[r.core.settings.vrid] === r { byVRID[key]?[r.core.settings.vrid] = nil }
+        r.timers = TimerTable()
+        if let key = r.socket, let table = byVRID[key], table.slots[Int(r.core.settings.vrid)] === r {
+            table.slots[Int(r.core.settings.vrid)] = nil
+        }
     }
 
     /// keepalived's `clear_diff_vrrp` for an instance a reload removed: a MASTER sends priority 0 and drops its
@@ -408,8 +427,8 @@ public actor VRRPEngine {
 
     // MARK: - Events
 
-    private func receive(_ received: VRRPReceived, on key: SocketKey) {
-        guard !stopped, let vrid = ReceiveValidator.vrid(of: received.packet), let r = byVRID[key]?[vrid] else { return }
+    private func receive(_ received: VRRPReceived, from table: VRIDTable) {
+        guard !stopped, let vrid = ReceiveValidator.vrid(of: received.packet), let r = table.slots[Int(vrid)] else { return }
         let name = r.plan.name
         var check = true
         if r.skipsAddressCheck, let source = received.packet.source ?? Self.ipv4Source(received.packet.bytes) {
@@ -465,9 +484,26 @@ public actor VRRPEngine {
         }
     }
 
+    /// The instant `token` should fire at now: later than scheduled when the core re-armed that timer later (a
+    /// BACKUP's Master_Down pushed back by every advert); `nil` when it was cancelled or replaced.
+    private func currentDeadline(_ token: Int) -> ContinuousClock.Instant? {
+        guard let entry = timerTokens[token], !stopped, let r = instances[entry.name], ObjectIdentifier(r) == entry.instance,
+              let slot = r.timers[entry.kind], slot.token == token else {
+            timerTokens[token] = nil
+            return nil
+        }
+        guard let due = r.core.timers[entry.kind] else {
+            r.timers[entry.kind] = nil
+            timerTokens[token] = nil
+            return nil
+        }
+        if due != slot.until { r.timers[entry.kind] = TimerSlot(token: token, until: due) }
+        return due
+    }
+
     private func reschedule(_ r: Running, _ kind: TimerKind, token: Int,
                             entry: (instance: ObjectIdentifier, name: String, kind: TimerKind), at deadline: ContinuousClock.Instant) {
-        r.timers[kind] = (token, deadline)
+        r.timers[kind] = TimerSlot(token: token, until: deadline)
         timerTokens[token] = entry
         executor.schedule(token, at: deadline)
     }
@@ -504,7 +540,7 @@ public actor VRRPEngine {
     }
 
     private func writeFifos(kind: String, name: String, state: String, priority: UInt8) {
-        let line = NotifyFifo.vrrpLine(kind: kind, name: name, state: state, priority: priority)
+        let line = NotifyFifoLine.vrrp(kind: kind, name: name, state: state, priority: priority)
         for f in fifos where !f.write(line) { logger.debug("notify FIFO \(f.path) full: lost \(line)") }
     }
 
@@ -605,7 +641,7 @@ public actor VRRPEngine {
             if let old = r.timers[kind] { timerTokens[old.token] = nil }
             nextTimerToken += 1
             let token = nextTimerToken
-            r.timers[kind] = (token, instant)
+            r.timers[kind] = TimerSlot(token: token, until: instant)
             timerTokens[token] = (ObjectIdentifier(r), name, kind)
             executor.schedule(token, at: instant)
         case .cancelTimer:
@@ -778,25 +814,56 @@ public actor VRRPEngine {
         }
     }
 
-    private func addStaticAddresses() async {
-        for planned in plan.staticAddresses {
-            guard let device = planned.device else {
-                logger.error("static_ipaddress \(planned.address): needs dev")
-                continue
-            }
-            let logger = self.logger
-            netlink.enqueue { nl in
-                do throws(NetworkError) { _ = try nl.addAddress(planned.address, to: try nl.interface(named: device)) } catch {
-                    logger.error("static_ipaddress: \(error)")
-                }
+    /// `static_ipaddress` and `static_routes`: added at start (and by a reload that adds them), whatever the state.
+    private func addStatic(_ addresses: [PlannedAddress], _ routes: [PlannedRoute]) {
+        changeStatic(addresses, routes, add: true)
+    }
+
+    /// Removes static addresses and routes (at stop, or those a reload dropped), as keepalived does.
+    private func removeStatic(_ addresses: [PlannedAddress], _ routes: [PlannedRoute]) {
+        changeStatic(addresses, routes, add: false)
+    }
+
+    private func changeStatic(_ addresses: [PlannedAddress], _ routes: [PlannedRoute], add: Bool) {
+        let logger = self.logger
+        for planned in addresses where planned.device == nil {
+            if add { logger.error("static_ipaddress \(planned.address.address): needs dev") }
+        }
+        let addresses = addresses.filter { $0.device != nil }
+        guard !addresses.isEmpty || !routes.isEmpty else { return }
+        netlink.enqueue { nl in
+            // keepalived's order: addresses before routes when adding, routes before addresses when removing.
+            if add {
+                Self.changeStaticAddresses(addresses, add: true, nl, logger)
+                Self.changeStaticRoutes(routes, add: true, nl, logger)
+            } else {
+                Self.changeStaticRoutes(routes, add: false, nl, logger)
+                Self.changeStaticAddresses(addresses, add: false, nl, logger)
             }
         }
     }
 
-    private func removeStaticAddresses() {
-        for planned in plan.staticAddresses {
+    private static func changeStaticAddresses(_ addresses: [PlannedAddress], add: Bool, _ nl: RouteNetlink, _ logger: Logger) {
+        for planned in addresses {
             guard let device = planned.device else { continue }
-            netlink.enqueue { nl in _ = try? nl.deleteAddress(planned.address, from: try nl.interface(named: device)) }
+            do throws(NetworkError) {
+                let iface = try nl.interface(named: device)
+                if add { _ = try nl.addAddress(planned.address, to: iface) } else { _ = try nl.deleteAddress(planned.address, from: iface) }
+            } catch {
+                if add { logger.error("static_ipaddress: \(error)") } else { logger.debug("static_ipaddress: \(error)") }
+            }
+        }
+    }
+
+    private static func changeStaticRoutes(_ routes: [PlannedRoute], add: Bool, _ nl: RouteNetlink, _ logger: Logger) {
+        for planned in routes {
+            do throws(NetworkError) {
+                var route = planned.route
+                if let dev = planned.device { route.interface = try nl.interface(named: dev) }
+                if add { _ = try nl.addRoute(route) } else { _ = try nl.deleteRoute(route) }
+            } catch {
+                if add { logger.error("static_routes: \(error)") } else { logger.debug("static_routes: \(error)") }
+            }
         }
     }
 
@@ -855,4 +922,10 @@ public actor VRRPEngine {
         let (s, a) = d.components
         return Double(s) + Double(a) / 1e18
     }
+}
+
+/// An armed timer of a running instance: the executor's token and the instant it is scheduled for.
+struct TimerSlot: Sendable {
+    var token: Int
+    var until: ContinuousClock.Instant
 }

@@ -15,6 +15,8 @@ public struct VRRPPlan: Hashable, Sendable {
     public var syncDaemon: SyncDaemonPlan?
     /// `static_ipaddress`: kept on the host whatever the state.
     public var staticAddresses: [PlannedAddress] = []
+    /// `static_routes`: kept on the host whatever the state.
+    public var staticRoutes: [PlannedRoute] = []
     /// `no_email_faults`: no alert mail for FAULT.
     public var noEmailFaults = false
     /// `notify_fifo` and `vrrp_notify_fifo`: FIFOs that get a line per VRRP event, with their reader scripts.
@@ -25,7 +27,7 @@ public struct VRRPPlan: Hashable, Sendable {
 
     /// Whether there is nothing to run. An `lvs_sync_daemon` without a VRRP instance (an ECMP director tier: master
     /// and backup daemons at once) is something to run.
-    public var isEmpty: Bool { instances.isEmpty && staticAddresses.isEmpty && syncDaemon == nil }
+    public var isEmpty: Bool { instances.isEmpty && staticAddresses.isEmpty && staticRoutes.isEmpty && syncDaemon == nil }
 
     /// The instance called `name`.
     public func instance(named name: String) -> InstancePlan? { instances.first { $0.name == name } }

@@ -72,6 +72,13 @@ public enum VRRPPlanBuilder {
             }
             plan.staticAddresses.append(planned)
         }
+        for r in vrrp.staticRoutes {
+            guard let planned = route(r) else {
+                problems.append("\(r.location): static_routes: cannot be used")
+                continue
+            }
+            plan.staticRoutes.append(planned)
+        }
         if !problems.isEmpty { return .failure(Problem(description: problems.joined(separator: "\n"))) }
         return .success(plan)
     }

@@ -30,13 +30,13 @@ final class FileTracker: Sendable {
                 var values: [String: Int] = [:]
                 for f in files {
                     Self.initialise(f, logger: logger)
-                    values[f.name] = Self.read(f.path)
+                    values[f.name] = Self.value(f.path, logger: logger) ?? 0
                 }
                 first.resume(returning: values)
                 while !self.stopped.load(ordering: .relaxed) {
                     sleep(1)
                     for f in files {
-                        let v = Self.read(f.path)
+                        guard let v = Self.value(f.path, logger: logger) else { continue }
                         if v != values[f.name] {
                             logger.info("Track file \(f.name) (\(f.path)) now \(v)")
                             values[f.name] = v
@@ -65,15 +65,25 @@ final class FileTracker: Sendable {
         fclose(file)
     }
 
-    /// The file's first integer, 0 when it cannot be read or holds none.
-    static func read(_ path: String) -> Int {
-        guard let file = fopen(path, "r") else { return 0 }
-        defer { fclose(file) }
-        var buffer = [CChar](repeating: 0, count: 64)
-        guard fgets(&buffer, 64, file) != nil else { return 0 }
-        let text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        let trimmed = text.drop { $0 == " " || $0 == "\t" }
-        let number = trimmed.prefix { $0.isNumber || $0 == "-" || $0 == "+" }
-        return Int(number) ?? 0
+    /// The file's value as keepalived reads it: `nil` (logged, the previous value kept) when the number is out of
+    /// range, otherwise ``TrackFileValue/parse(_:)`` of its first 127 bytes (0 when missing, empty or not a number).
+    static func value(_ path: String, logger: Logger) -> Int? {
+        switch TrackFileValue.parse(readPrefix(path)) {
+        case .number(let n): return n
+        case .outOfRange(let text):
+            logger.info("Invalid number \(text) read from \(path) - ignoring")
+            return nil
+        }
+    }
+
+    /// Up to 127 bytes from the start of the file (non-blocking, so a FIFO with no writer cannot hang the reader);
+    /// empty when it cannot be opened.
+    static func readPrefix(_ path: String) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_NONBLOCK)
+        guard fd >= 0 else { return [] }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 127)
+        let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+        return n > 0 ? Array(buffer.prefix(n)) : []
     }
 }
