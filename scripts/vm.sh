@@ -98,7 +98,7 @@ echo "vm: booted \$(uname -r)"
 chroot /newroot /bin/sh -c '
     export PATH=/opt/swift/usr/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/tmp LANG=C.UTF-8 LVS_IN_VM=1
     ip link set lo up
-    for m in ip_vs ip_vs_rr ip_vs_wrr ip_vs_lc ip_vs_wlc ip_vs_lblc ip_vs_lblcr ip_vs_dh ip_vs_sh ip_vs_sed ip_vs_nq ip_vs_fo ip_vs_ovf ip_vs_mh ip_vs_pe_sip veth ipip ip_gre fou nlmon; do modprobe \$m 2>/dev/null || echo "vm: modprobe \$m failed"; done
+    for m in ip_vs ip_vs_rr ip_vs_wrr ip_vs_lc ip_vs_wlc ip_vs_lblc ip_vs_lblcr ip_vs_dh ip_vs_sh ip_vs_sed ip_vs_nq ip_vs_fo ip_vs_ovf ip_vs_mh ip_vs_pe_sip veth ipip ip_gre fou nlmon dummy; do modprobe \$m 2>/dev/null || echo "vm: modprobe \$m failed"; done
     /bin/sh /tmp/vm-out/command.sh
     echo \$? > /tmp/vm-out/status
 '

@@ -38,6 +38,10 @@ public struct GlobalDefinitions: Hashable, Sendable {
     public var nftablesIPVS = false
     /// lvsd extension `lvsd_metrics_address IP:PORT`.
     public var metricsAddress: MetricsAddress?
+    /// lvsd extension `lvsd_announce_interface NAME`: the dummy interface that carries announced addresses.
+    public var announceInterface: String = AnnounceDefaults.interface
+    /// lvsd extensions `lvsd_sloppy_tcp`, `lvsd_schedule_icmp`, `lvsd_expire_nodest_conn`, `lvsd_conntrack`.
+    public var directorSysctls = DirectorSysctls()
     /// `script_user USER [GROUP]`: who runs scripts that name no user (keepalived's default is root, or
     /// `keepalived_script` when that user exists).
     public var scriptUser: String?

@@ -59,6 +59,15 @@ extension Parser {
                 } else {
                     invalid(node, token, "expected IP:PORT (or [IPv6]:PORT) with a port from 1 to 65535")
                 }
+            case "lvsd_announce_interface":
+                guard let token = argument(node, "an interface name") else { continue }
+                if Self.isInterfaceName(token.text) {
+                    g.announceInterface = token.text
+                } else {
+                    invalid(node, token, "expected an interface name of 1 to 15 characters without '/', ':' or spaces")
+                }
+            case "lvsd_sloppy_tcp", "lvsd_schedule_icmp", "lvsd_expire_nodest_conn", "lvsd_conntrack":
+                parseDirectorSysctl(node, into: &g.directorSysctls)
             case "script_user":
                 guard let token = argument(node, "a user name") else { continue }
                 g.scriptUser = token.text

@@ -167,6 +167,8 @@ public struct VirtualServer: Hashable, Sendable {
     public var snmpName: String?
     /// lvsd extension `drain_timeout SECS` (inherited by real servers).
     public var drainTimeout: ConfigDuration?
+    /// lvsd extension `announce [rise SECS] [fall SECS]`: keep the address on the announce interface while healthy.
+    public var announce: AnnounceSettings?
     /// The real servers, port rules applied and duplicates removed.
     public var realServers: [RealServer] = []
     /// Whether `lvs_method` was given (otherwise NAT was assumed with a warning).

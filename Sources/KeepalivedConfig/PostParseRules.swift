@@ -14,6 +14,7 @@ extension Parser {
                 continue
             }
             seen[identity] = vs.location
+            checkDirectorTier(vs)
             configuration.virtualServers.append(vs)
         }
         finishVRRP()

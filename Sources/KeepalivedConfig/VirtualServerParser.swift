@@ -150,6 +150,8 @@ extension Parser {
                 vs.snmpName = string(child)
             case "drain_timeout":
                 if let t = timer(child) { vs.drainTimeout = t }
+            case "announce":
+                vs.announce = parseAnnounce(child)
             case "nat_mask":
                 rejectBlock(child)
                 log.warning(.obsolete, child.location, "'nat_mask' is obsolete - ignoring it")

@@ -13,6 +13,7 @@ import SMTPAlert
 /// | order | service | job |
 /// | --- | --- | --- |
 /// | 1 | ``DirectorService`` | the IPVS table and the health checkers |
+/// | 2 | ``AnnounceService`` | `announce` virtual servers' VIPs on the announce interface (ECMP director tier) |
 /// | 2 | ``VRRPService`` | VRRP instances: elections, adverts, VIPs, tracking, notifies |
 /// | 3 | ``ConfigurationService`` | the running configuration and transactional reloads |
 /// | 4 | ``MetricsService`` | `/metrics` and `/healthz` (when an address is configured) |
@@ -61,8 +62,24 @@ public enum LvsdDaemon {
             for reason in error.reasons { logger.error("VRRP: \(reason)") }
             return 1
         }
+        let announce: AnnounceService?
+        // The director holds its lock during kernel batches: its quorum is read on a thread of the announcer's own.
+        let quorumReader = WorkerThread(name: "lvsd-announce")
+        do throws(AnnounceError) {
+            let directorCore = programmed.director
+            announce = AnnounceService(setup: programmed.candidate.setup, interface: g.announceInterface,
+                                       network: try NetlinkAnnounceNetwork(),
+                                       quorum: { await quorumReader.run { directorCore.quorumStates() } },
+                                       logger: logger)
+        } catch {
+            logger.error("announce: \(error); nothing is announced")
+            announce = nil
+        }
         let reloads = ReloadRequests()
-        let configurationService = ConfigurationService(current: programmed.candidate, participants: [director, vrrp],
+        var participants: [any ConfigurationParticipant] = [director]
+        if let announce { participants.append(announce) }
+        participants.append(vrrp)
+        let configurationService = ConfigurationService(current: programmed.candidate, participants: participants,
                                                         requests: reloads, logger: logger,
                                                         read: { file in
                                                             var result = ConfigurationReader.parse(file: file)
@@ -71,10 +88,14 @@ public enum LvsdDaemon {
                                                         },
                                                         audit: { ScriptAudit.log($0, runner: runner, to: logger) })
         let kernel = KernelReader()
-        let status = DaemonStatus(director: director, kernel: kernel, configFile: options.configFile, vrrp: vrrp)
+        let status = DaemonStatus(director: director, kernel: kernel, configFile: options.configFile, vrrp: vrrp,
+                                  announce: announce, sysctls: programmed.sysctls)
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: director),
+        ]
+        if let announce { services.append(.init(service: announce)) }
+        services += [
             .init(service: vrrp),
             .init(service: configurationService),
         ]
@@ -82,12 +103,15 @@ public enum LvsdDaemon {
             services.append(.init(service: MetricsService(
                 host: address.address.description, port: Int(address.port), logger: logger, heartbeat: heartbeat,
                 render: {
-                    if let table = await kernel.table() { metrics.refresh(from: table, managed: published.get()) }
+                    let table = await kernel.table()
+                    if let table { metrics.refresh(from: table, managed: published.get()) }
                     return metrics.metrics.render() + StatusMapping.vrrpMetrics(await vrrp.status())
+                        + StatusMapping.directorTierMetrics(table: table, managed: published.get(), announce: await announce?.report())
                 })))
         }
         services.append(.init(service: ControlService(path: options.controlSocket, logger: logger,
-                                                      status: { await status.render($0) }, reloads: reloads)))
+                                                      status: { await status.render($0) }, reloads: reloads,
+                                                      drain: announce.map { DirectorDrain(announce: $0, kernel: kernel) })))
         services.append(.init(service: SignalService(signals: programmed.signals.signals, reloads: reloads, logger: logger,
                                                      status: { await status.render(.text) }),
                               successTerminationBehavior: .gracefullyShutdownGroup))
@@ -99,9 +123,11 @@ public enum LvsdDaemon {
         } catch {
             logger.error("lvsd stopped on an error: \(error)")
             await kernel.shutdown()
+            await quorumReader.shutdown()
             return 1
         }
         await kernel.shutdown()
+        await quorumReader.shutdown()
         return 0
     }
 

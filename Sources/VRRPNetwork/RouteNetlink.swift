@@ -22,8 +22,8 @@ import Glibc
 /// ```
 public final class RouteNetlink: @unchecked Sendable {
     // The libnl socket is not thread-safe: every use holds `lock`.
-    private let lock = Mutex(())
-    nonisolated(unsafe) private let sock: OpaquePointer
+    let lock = Mutex(())
+    nonisolated(unsafe) let sock: OpaquePointer
     private let worker: SerialThread
 
     /// Opens and connects a NETLINK_ROUTE socket in `networkNamespace` (an `ip netns` name or a path; `nil`: the

@@ -239,4 +239,16 @@ import VRRPNetwork
             """).get()
         #expect(p.syncDaemon == SyncDaemonPlan(interface: "eth1", instance: "VI_9", syncID: 99, maxLength: 1400, port: nil, ttl: nil, group: nil))
     }
+
+    /// An ECMP director tier: `lvs_sync_daemon IFACE` without a VRRP instance is something to run (both daemons).
+    @Test func lvsSyncDaemonWithoutInstanceIsNotEmpty() throws {
+        let p = try plan("""
+            global_defs {
+                lvs_sync_daemon eth1 id 7
+            }
+            """).get()
+        #expect(p.instances.isEmpty && !p.isEmpty)
+        #expect(p.syncDaemon?.instance == nil && p.syncDaemon?.syncID == 7)
+        #expect(try plan("global_defs {\n    router_id x\n}\n").get().isEmpty)
+    }
 }

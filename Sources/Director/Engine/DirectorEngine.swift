@@ -189,6 +189,11 @@ public struct DirectorEngine: Sendable {
 
     // MARK: - Status
 
+    /// Each virtual server's quorum (cheap: no real-server detail), for the announce decisions.
+    public func quorumStates() -> [VirtualServerID: Bool] {
+        Dictionary(servers.map { ($0.id, $0.quorumUp) }, uniquingKeysWith: { a, _ in a })
+    }
+
     /// The state of every virtual server, for status dumps and metrics.
     public func status() -> [VirtualServerStatus] {
         servers.map { vs in

@@ -21,6 +21,8 @@ public struct KeepalivedSetup: Sendable {
     public var notRun: [String]
     /// The virtual and real servers keepalived would mail about (`smtp_alert` resolved).
     public var smtpAlerts: SMTPAlertTargets
+    /// The `announce` virtual servers (lvsd extension), in file order.
+    public var announcements: [AnnouncementSpec] = []
     /// The FIFOs that get the checkers' `VS ...` and `RS ...` lines (`notify_fifo`, then `lvs_notify_fifo`).
     public var notifyFifos: [NotifyFifoSpec] = []
 
@@ -72,6 +74,7 @@ public struct KeepalivedSetup: Sendable {
         alerts.noCheckerEmails = globals.noCheckerEmails
         alerts.realServerDefault = SMTPAlertTargets.realServerDefault(globals)
         specs.reserveCapacity(config.virtualServers.count)
+        var announcements: [AnnouncementSpec] = []
         for vs in config.virtualServers {
             let instances = IPVSMapping.serviceKeys(for: vs, in: config)
             guard let firstKey = instances.first?.key else { continue }
@@ -79,6 +82,13 @@ public struct KeepalivedSetup: Sendable {
             var group: VirtualServerGroupSpec?
             if case .group(let name) = vs.address { group = VirtualServerGroupSpec(name: name, members: instances.map(\.key)) }
             let vsID: VirtualServerID = group.map { .group($0.name) } ?? .service(firstKey)
+            if let a = vs.announce {
+                announcements.append(AnnouncementSpec(virtualServer: vsID, addresses: AnnouncementSpec.addresses(of: instances.map(\.key)),
+                                                      rise: a.rise, fall: a.fall))
+            }
+            // Behind ECMP every director's table must stay identical: a failed real server keeps its slot at
+            // weight 0 (keepalived's inhibit_on_failure) instead of leaving and re-entering at the end.
+            let inhibitAlways = vs.announce != nil
             var realServers: [RealServerSpec] = []
             realServers.reserveCapacity(vs.realServers.count)
             let vsName = vsID.description, protocolName = vs.protocolType.keepalivedName
@@ -111,7 +121,7 @@ public struct KeepalivedSetup: Sendable {
                 realServers.append(RealServerSpec(
                     address: dest.address, port: dest.port, forwarding: dest.forwarding, tunnel: dest.tunnel,
                     weight: dest.weight, upperThreshold: dest.upperThreshold, lowerThreshold: dest.lowerThreshold,
-                    inhibitOnFailure: rs.inhibitOnFailure, alpha: rs.alpha, checkers: checkerSpecs,
+                    inhibitOnFailure: rs.inhibitOnFailure || inhibitAlways, alpha: rs.alpha, checkers: checkerSpecs,
                     notifyUp: rs.notifyUp.map(KeepalivedSetup.script), notifyDown: rs.notifyDown.map(KeepalivedSetup.script)))
             }
             var sorry: SorryServerSpec?
@@ -127,6 +137,7 @@ public struct KeepalivedSetup: Sendable {
                 drainTimeout: vs.drainTimeout))
         }
         virtualServers = specs
+        self.announcements = announcements
         self.checks = checks
         self.notRun = notRun
         smtpAlerts = alerts

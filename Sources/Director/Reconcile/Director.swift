@@ -41,6 +41,9 @@ public final class Director: Sendable {
     /// The state of every virtual server.
     public func status() -> [VirtualServerStatus] { state.withLock { $0.engine.status() } }
 
+    /// Each virtual server's quorum now (what `announce` decides from).
+    public func quorumStates() -> [VirtualServerID: Bool] { state.withLock { $0.engine.quorumStates() } }
+
     // MARK: - Start and reload
 
     /// Checks specs as ``start(_:now:)`` and ``reload(_:now:)`` would, without the kernel or this director's state.

@@ -19,7 +19,8 @@ public struct LvsdCommand: ParsableCommand {
             'lvsd run'. SIGHUP or 'lvsd reload' re-reads the configuration: one with any error is refused whole \
             and nothing of it applied.
             """,
-        subcommands: [DaemonCommand.self, StatusCommand.self, ReloadCommand.self, GenhashCommand.self],
+        subcommands: [DaemonCommand.self, StatusCommand.self, ReloadCommand.self, DrainCommand.self, UndrainCommand.self, WithdrawCommand.self,
+                      GenhashCommand.self],
         defaultSubcommand: DaemonCommand.self,
         helpNames: [.short, .long])
 

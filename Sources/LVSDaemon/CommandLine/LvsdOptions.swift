@@ -50,6 +50,7 @@ public enum Subsystems: Hashable, Sendable {
             c.virtualServerGroups = []
         case .checkers:
             c.vrrp = VRRPConfiguration()
+            c.globalDefinitions.lvsSyncDaemon = nil   // the sync daemon belongs to the VRRP side, as keepalived's
         }
         return c
     }

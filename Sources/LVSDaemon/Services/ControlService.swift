@@ -13,23 +13,27 @@ public struct ControlService: ServiceLifecycle.Service {
     /// - Parameters:
     ///   - status: The status report in a format.
     ///   - reloads: Where `reload` requests go; the reply is their real outcome (`error` when refused).
+    ///   - drain: Where `drain`, `drain status` and `undrain` go (refused without).
     public init(path: String, logger: Logger, status: @escaping @Sendable (StatusFormat) async -> String,
-                reloads: ReloadRequests) {
+                reloads: ReloadRequests, drain: DirectorDrain? = nil) {
         self.logger = logger
         server = ControlServer(configuration: .init(path: path), logger: logger) { request in
-            await Self.answer(request, status: status, reloads: reloads)
+            await Self.answer(request, status: status, reloads: reloads, drain: drain)
         }
     }
 
     /// The reply to one request.
     static func answer(_ request: ControlRequest, status: @Sendable (StatusFormat) async -> String,
-                       reloads: ReloadRequests) async -> ControlReply {
+                       reloads: ReloadRequests, drain: DirectorDrain? = nil) async -> ControlReply {
         switch request {
         case .status(let format):
             return .success(await status(format))
         case .reload:
             let outcome = await reloads.reload(from: "control socket")
             return outcome.isApplied ? .success(outcome.text) : .failure(outcome.text)
+        case .drain, .drainStatus, .undrain:
+            guard let drain else { return .failure("this lvsd has no announcements to drain") }
+            return await drain.answer(request)
         case .help:
             return .success(ControlRequest.helpText)
         }

@@ -19,6 +19,8 @@ public struct ProgrammedDirector: @unchecked Sendable {
     public let director: Director
     /// What ``Director/start(_:now:)`` did.
     public let update: DirectorUpdate
+    /// The IPVS sysctls set from `global_defs`, as read back (name under `net.ipv4.vs.` → value).
+    public var sysctls: [String: Int] = [:]
 }
 
 /// lvsd's start-up guarantee: the IPVS table is programmed right after the configuration is parsed, on the
@@ -57,9 +59,18 @@ public enum StartupSequence {
             return nil
         }
         logger.info("IPVS table programmed \(StartupClock.milliseconds()) ms after start (configuration read at \(configReadAt) ms)")
-        return ProgrammedDirector(options: options,
-                                  candidate: ConfigurationCandidate(file: file, configuration: configuration, setup: setup),
-                                  logger: logger, signals: signals, director: director, update: update)
+        var sysctls: [String: Int] = [:]
+        if options.subsystems != .vrrp {
+            let applied = DirectorSysctlWriter.apply(configuration.globalDefinitions.directorSysctls)
+            for failure in applied.failures { logger.error("\(failure)") }
+            for (name, value) in applied.values.sorted(by: { $0.key < $1.key }) { logger.info("net.ipv4.vs.\(name) = \(value)") }
+            sysctls = applied.values
+        }
+        var programmed = ProgrammedDirector(options: options,
+                                            candidate: ConfigurationCandidate(file: file, configuration: configuration, setup: setup),
+                                            logger: logger, signals: signals, director: director, update: update)
+        programmed.sysctls = sysctls
+        return programmed
     }
 }
 

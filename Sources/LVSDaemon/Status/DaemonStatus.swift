@@ -9,11 +9,15 @@ public struct DaemonStatus: Sendable {
     let configFile: String
     let startedAt: Date
     let vrrp: VRRPService?
+    let announce: AnnounceService?
+    let sysctls: [String: Int]
 
     /// Creates the source.
     public init(director: DirectorService, kernel: KernelReader, configFile: String, startedAt: Date = Date(),
-                vrrp: VRRPService? = nil) {
+                vrrp: VRRPService? = nil, announce: AnnounceService? = nil, sysctls: [String: Int] = [:]) {
         self.director = director
+        self.announce = announce
+        self.sysctls = sysctls
         self.vrrp = vrrp
         self.kernel = kernel
         self.configFile = configFile
@@ -29,6 +33,13 @@ public struct DaemonStatus: Sendable {
         if let vrrp {
             let instances = await vrrp.status()
             if !instances.isEmpty { report.vrrpInstances = instances.map(StatusMapping.vrrp) }
+        }
+        if let announce {
+            let a = await announce.report()
+            if !a.addresses.isEmpty || a.drained { report.announce = StatusMapping.announce(a) }
+        }
+        if !sysctls.isEmpty {
+            report.sysctls = sysctls.keys.sorted().map { SysctlStatus(name: "net.ipv4.vs.\($0)", value: sysctls[$0] ?? -1) }
         }
         return report
     }

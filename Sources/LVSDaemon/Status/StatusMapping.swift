@@ -56,7 +56,7 @@ public enum StatusMapping {
                     checks: checksByRealServer[rs.id] ?? []))
             }
             let s = entry?.service.stats
-            servers.append(Observability.VirtualServerStatus(
+            var server = Observability.VirtualServerStatus(
                 service: vs.id.description, scheduler: spec?.service.scheduler ?? "?",
                 forwarding: spec.map { "\($0.forwarding)" },
                 persistenceTimeout: spec.flatMap { $0.service.flags.contains(.persistent) ? Int($0.service.persistenceTimeout) : nil },
@@ -64,7 +64,9 @@ public enum StatusMapping {
                 sorryActive: vs.sorryServerActive, sorryServer: spec?.sorryServer.map { "\($0.key)" },
                 counters: s.map { KernelServiceCounters(connections: $0.connections, inPackets: $0.inPackets, outPackets: $0.outPackets,
                                                         inBytes: $0.inBytes, outBytes: $0.outBytes) },
-                realServers: realServers))
+                realServers: realServers)
+            server.schedulingDigest = entry.map(SchedulingDigest.digest)
+            servers.append(server)
         }
         return StatusReport(version: version, pid: pid, generatedAt: now, startedAt: startedAt,
                             configFile: configFile, configLoadedAt: snapshot.configLoadedAt, lastReload: snapshot.lastReload,

@@ -5,6 +5,9 @@
 /// | `status` | ``status(_:)`` with ``StatusFormat/text`` |
 /// | `status json` | ``status(_:)`` with ``StatusFormat/json`` |
 /// | `reload` | ``reload`` (as SIGHUP) |
+/// | `drain` | ``drain`` (withdraw every announcement) |
+/// | `drain status` | ``drainStatus`` (connections left to the announced VIPs) |
+/// | `undrain` | ``undrain`` |
 /// | `help` | ``help`` (answered by ``ControlServer`` itself) |
 ///
 /// Words are separated by spaces or tabs; case matters; a trailing `\r` is ignored.
@@ -13,6 +16,12 @@ public enum ControlRequest: Sendable, Hashable {
     case status(StatusFormat)
     /// Re-read the configuration and apply the difference, as on SIGHUP.
     case reload
+    /// Withdraw every announcement of the director (ECMP tier) and keep them withdrawn until ``undrain``.
+    case drain
+    /// The connections still open to the VIPs of `announce` virtual servers: the reply is `connections N`.
+    case drainStatus
+    /// Announce again what is healthy.
+    case undrain
     /// The list of requests.
     case help
 
@@ -22,6 +31,9 @@ public enum ControlRequest: Sendable, Hashable {
           status         the status dump as text
           status json    the status dump as JSON (see docs/lvsd-status.md)
           reload         re-read the configuration and apply the difference (as SIGHUP)
+          drain          withdraw every announcement (ECMP director tier) until undrain
+          drain status   'connections N': connections still open to the announced VIPs
+          undrain        announce again what is healthy
           help           this list
 
         """
@@ -50,6 +62,17 @@ public enum ControlRequest: Sendable, Hashable {
                 throw ControlRequestError.unexpectedArguments(command: command, arguments: arguments)
             }
             self = .reload
+        case "drain":
+            switch arguments {
+            case []: self = .drain
+            case ["status"]: self = .drainStatus
+            default: throw ControlRequestError.unexpectedArguments(command: command, arguments: arguments)
+            }
+        case "undrain":
+            guard arguments.isEmpty else {
+                throw ControlRequestError.unexpectedArguments(command: command, arguments: arguments)
+            }
+            self = .undrain
         case "help":
             guard arguments.isEmpty else {
                 throw ControlRequestError.unexpectedArguments(command: command, arguments: arguments)
@@ -66,6 +89,9 @@ public enum ControlRequest: Sendable, Hashable {
         case .status(.text): "status"
         case .status(.json): "status json"
         case .reload: "reload"
+        case .drain: "drain"
+        case .drainStatus: "drain status"
+        case .undrain: "undrain"
         case .help: "help"
         }
     }

@@ -46,6 +46,13 @@ extension StatusReport {
             out += "\n"
             for instance in instances { out += instance.textLine + "\n" }
         }
+        if let a = announce {
+            out += "\nannounce on \(a.interface)\(a.drained ? " (DRAINED)" : "")\(a.error.map { " (error: \(Self.oneLine($0)))" } ?? ""):"
+            out += a.addresses.map { " \($0.address) \($0.announced ? "announced" : "withdrawn")" }.joined(separator: ",") + "\n"
+        }
+        if let sysctls, !sysctls.isEmpty {
+            out += "sysctls:" + sysctls.map { " \($0.name)=\($0.value)" }.joined() + "\n"
+        }
         return out
     }
 
@@ -66,6 +73,9 @@ extension StatusReport {
         if let c = vs.counters {
             out += "  counters: \(c.connections) conns, \(c.inPackets) packets in, \(c.outPackets) packets out, "
             out += "\(c.inBytes) bytes in, \(c.outBytes) bytes out\n"
+        }
+        if let digest = vs.schedulingDigest {
+            out += "  scheduling digest \(digest)\n"
         }
         guard !vs.realServers.isEmpty else {
             return out + "  no real servers\n"

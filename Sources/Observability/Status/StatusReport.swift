@@ -34,6 +34,10 @@ public struct StatusReport: Sendable, Hashable, Codable {
     public var virtualServers: [VirtualServerStatus]
     /// The VRRP instances, in configuration order (absent without VRRP).
     public var vrrpInstances: [VRRPInstanceReport]?
+    /// The announcements of an ECMP director tier (absent without `announce`).
+    public var announce: AnnounceStatus?
+    /// The IPVS sysctls set from `global_defs` (`lvsd_sloppy_tcp`, ...) as read back (absent when none is set).
+    public var sysctls: [SysctlStatus]?
 
     /// Creates a snapshot.
     public init(
@@ -101,6 +105,9 @@ public struct VirtualServerStatus: Sendable, Hashable, Codable {
     public var sorryServer: String?
     /// The kernel's counters for the service, when read.
     public var counters: KernelServiceCounters?
+    /// The scheduling digest of the kernel service (scheduler, flags, destinations and weights in kernel order),
+    /// for comparing the directors of an ECMP tier; absent when the service is not in the kernel.
+    public var schedulingDigest: String?
     /// The real servers, in configuration order (draining ones last).
     public var realServers: [RealServerStatus]
 
@@ -245,5 +252,75 @@ public struct CheckStatus: Sendable, Hashable, Codable {
             lastCheckedAt: lastCheckedAt,
             consecutiveFailures: consecutiveFailures
         )
+    }
+}
+
+/// The announcements of an ECMP director tier, in the status report.
+public struct AnnounceStatus: Sendable, Hashable, Codable {
+    /// One VIP.
+    public struct Address: Sendable, Hashable, Codable {
+        /// The address.
+        public var address: String
+        /// Whether it is on the announce interface.
+        public var announced: Bool
+        /// Creates an entry.
+        public init(address: String, announced: Bool) {
+            self.address = address
+            self.announced = announced
+        }
+    }
+    /// One `announce` virtual server's decision.
+    public struct Decision: Sendable, Hashable, Codable {
+        /// keepalived's name of the virtual server.
+        public var virtualServer: String
+        /// Its debounced quorum.
+        public var healthy: Bool
+        /// Whether it asks for its addresses to be announced.
+        public var announce: Bool
+        /// Whether a rise or fall is under way.
+        public var pending: Bool
+        /// Its rise and fall, in seconds.
+        public var riseSeconds: Double
+        public var fallSeconds: Double
+        /// Creates an entry.
+        public init(virtualServer: String, healthy: Bool, announce: Bool, pending: Bool, riseSeconds: Double, fallSeconds: Double) {
+            self.virtualServer = virtualServer
+            self.healthy = healthy
+            self.announce = announce
+            self.pending = pending
+            self.riseSeconds = riseSeconds
+            self.fallSeconds = fallSeconds
+        }
+    }
+    /// The announce interface (`lvs0`).
+    public var interface: String
+    /// Whether `lvsd drain` is in force.
+    public var drained: Bool
+    /// The last failure to bring the interface in line, if the last attempt failed.
+    public var error: String?
+    /// Every VIP of an `announce` virtual server.
+    public var addresses: [Address]
+    /// Every `announce` virtual server.
+    public var decisions: [Decision]
+    /// Creates the section.
+    public init(interface: String, drained: Bool, error: String? = nil, addresses: [Address], decisions: [Decision]) {
+        self.interface = interface
+        self.drained = drained
+        self.error = error
+        self.addresses = addresses
+        self.decisions = decisions
+    }
+}
+
+/// One sysctl lvsd set, as read back.
+public struct SysctlStatus: Sendable, Hashable, Codable {
+    /// Its full name (`net.ipv4.vs.sloppy_tcp`).
+    public var name: String
+    /// Its value.
+    public var value: Int
+    /// Creates an entry.
+    public init(name: String, value: Int) {
+        self.name = name
+        self.value = value
     }
 }

@@ -25,8 +25,9 @@ public struct VRRPPlan: Hashable, Sendable {
     /// An empty plan.
     public init() {}
 
-    /// Whether there is nothing to run.
-    public var isEmpty: Bool { instances.isEmpty && staticAddresses.isEmpty && staticRoutes.isEmpty }
+    /// Whether there is nothing to run. An `lvs_sync_daemon` without a VRRP instance (an ECMP director tier: master
+    /// and backup daemons at once) is something to run.
+    public var isEmpty: Bool { instances.isEmpty && staticAddresses.isEmpty && staticRoutes.isEmpty && syncDaemon == nil }
 
     /// The instance called `name`.
     public func instance(named name: String) -> InstancePlan? { instances.first { $0.name == name } }
