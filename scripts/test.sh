@@ -24,8 +24,10 @@ bash scripts/kernel-suite.sh "$@"
 echo "== checkers side by side with keepalived 2.2.7 (VM): datagram-checkers, checkers-compare"
 bash scripts/checkers-compare/all.sh
 
-echo "== the lab (examples/lab.sh all: DR, NAT, TUN end to end with lvsd and lvsctl)"
+echo "== the lab (examples/lab.sh all: DR, NAT, TUN end to end with lvsd and lvsctl, HA, the ECMP tier with BIRD)"
 bash examples/lab.sh all
+echo "== the ECMP lab with FRR as the router (LAB_ROUTER=frr examples/lab.sh ecmp)"
+LAB_ROUTER=frr bash examples/lab.sh ecmp
 
 # The package ships release binaries (lvsctl fully static, lvsd with the static Swift runtime), which differ in
 # kind from the debug build tested above: they are built here (about 12-15 min on 2 cores, in .build-rel) and the

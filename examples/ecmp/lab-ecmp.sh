@@ -70,16 +70,24 @@ start_router() {
             ECMP_PID[bird-router]=$!
             ;;
         frr)
-            # zebra (routes into the kernel) and bgpd, as root, with every path under the run directory.
-            ecmp_render frr-router.conf.in "$dir/frr.conf" ROUTER="$ECMP_ROUTER" LOG="$MODE_LOGS/frr-router.log" \
+            # zebra (routes into the kernel) and bgpd, as Debian's frr user (root is not in the frrvty group FRR
+            # requires), with every path in the run directory; they log to their standard output.
+            ecmp_render frr-router.conf.in "$dir/frr.conf" ROUTER="$ECMP_ROUTER" \
                 DIR1="${ECMP_ADDR[dir1]}" DIR2="${ECMP_ADDR[dir2]}" DIR3="${ECMP_ADDR[dir3]}"
             : > "$dir/zebra.conf"
-            ip netns exec "$(namespace router)" /usr/lib/frr/zebra -u root -g root -N lab-ecmp --vty_socket "$dir" -z "$dir/zserv.api" \
+            chown -R frr:frr "$dir" || fail "cannot give $dir to the frr user (is Debian's frr installed?)"
+            chmod 0755 "$RUNDIR"    # mktemp's 0700 would keep the frr user out of its own directory
+            ip netns exec "$(namespace router)" /usr/lib/frr/zebra -u frr -g frr --vty_socket "$dir" -z "$dir/zserv.api" \
                 -i "$dir/zebra.pid" -f "$dir/zebra.conf" >>"$MODE_LOGS/frr-zebra.out" 2>&1 &
             ECMP_PID[zebra-router]=$!
-            sleep 1
-            ip netns exec "$(namespace router)" /usr/lib/frr/bgpd -u root -g root -N lab-ecmp --vty_socket "$dir" -z "$dir/zserv.api" \
-                -i "$dir/bgpd.pid" -f "$dir/frr.conf" -p 179 >>"$MODE_LOGS/frr-bgpd.out" 2>&1 &
+            local deadline=$((SECONDS + 20))
+            until [ -S "$dir/zserv.api" ]; do
+                kill -0 "${ECMP_PID[zebra-router]}" 2>/dev/null || fail "zebra exited: $(tail -n 3 "$MODE_LOGS/frr-zebra.out" | tr '\n' ' ')"
+                [ "$SECONDS" -lt "$deadline" ] || fail "zebra did not open $dir/zserv.api within 20s"
+                sleep 0.2
+            done
+            ip netns exec "$(namespace router)" /usr/lib/frr/bgpd -u frr -g frr --vty_socket "$dir" -z "$dir/zserv.api" \
+                -i "$dir/bgpd.pid" -f "$dir/frr.conf" >>"$MODE_LOGS/frr-bgpd.out" 2>&1 &
             ECMP_PID[bgpd-router]=$!
             ;;
         *) fail "LAB_ROUTER must be bird or frr, not '$LAB_ROUTER'" ;;
