@@ -23,7 +23,7 @@ final class Background: @unchecked Sendable {
         process.standardOutput = handle
         process.standardError = handle
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try launch(process)
     }
 
     var pid: Int32 { process.processIdentifier }

@@ -108,10 +108,10 @@ struct DirectorKernelTests {
         init(_ ns: TestNamespace, _ args: [String], capture: Bool = true) throws {
             process.executableURL = URL(fileURLWithPath: "/sbin/ip")
             process.arguments = ["netns", "exec", ns.name] + args
-            output = capture ? Pipe() : nil
+            output = capture ? closeOnExecPipe() : nil
             process.standardOutput = output ?? FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
-            try process.run()
+            try launch(process)
         }
         /// Waits for the program (terminating it after `seconds`) and returns what it printed.
         func finish(within seconds: Double) -> String {

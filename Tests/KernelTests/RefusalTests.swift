@@ -144,7 +144,7 @@ struct KernelSettingsTests {
         let sleeper = Process()
         sleeper.executableURL = URL(fileURLWithPath: "/sbin/ip")
         sleeper.arguments = ["netns", "exec", a.name, "sleep", "600"]
-        try sleeper.run()
+        try launch(sleeper)
         defer { kill(sleeper.processIdentifier, SIGKILL) }
         let pid = sleeper.processIdentifier
         // Wait until the exec has happened (the process then runs sleep inside the namespace).

@@ -16,12 +16,12 @@ func run(_ executable: String, _ arguments: [String], stdin: String? = nil) thro
     let p = Process()
     p.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "/usr/bin/env")
     p.arguments = executable.hasPrefix("/") ? arguments : [executable] + arguments
-    let out = Pipe(), err = Pipe()
+    let out = closeOnExecPipe(), err = closeOnExecPipe()
     p.standardOutput = out
     p.standardError = err
-    let input = Pipe()
+    let input = closeOnExecPipe()
     p.standardInput = input
-    try p.run()
+    try launch(p)
     if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
     try? input.fileHandleForWriting.close()
     // Read both pipes concurrently so a large output cannot dead-lock the child.
@@ -37,6 +37,30 @@ func run(_ executable: String, _ arguments: [String], stdin: String? = nil) thro
     p.waitUntilExit()
     return Run(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
                stderr: String(decoding: errData.get(), as: UTF8.self))
+}
+
+/// Held while a pipe is created and marked close-on-exec, and while a process is spawned. Foundation's pipes are not
+/// close-on-exec and its Process does not close inherited descriptors in the child, so a daemon spawned by one test
+/// while another test's `run` has its pipes open would keep their write ends: that `run` then waits for EOF until
+/// the daemon exits, and tests waiting on each other's daemons dead-lock the parallel pass (seen: no test finished).
+/// Every spawn and every pipe of the kernel tests goes through this lock, so no child ever sees a pipe of another.
+let spawnLock = NSLock()
+
+/// A pipe whose two descriptors are close-on-exec (a child gets only the copies Process puts on its 0, 1 and 2).
+func closeOnExecPipe() -> Pipe {
+    spawnLock.lock()
+    defer { spawnLock.unlock() }
+    let pipe = Pipe()
+    _ = fcntl(pipe.fileHandleForReading.fileDescriptor, F_SETFD, FD_CLOEXEC)
+    _ = fcntl(pipe.fileHandleForWriting.fileDescriptor, F_SETFD, FD_CLOEXEC)
+    return pipe
+}
+
+/// Spawns `process` under ``spawnLock`` (see there).
+func launch(_ process: Process) throws {
+    spawnLock.lock()
+    defer { spawnLock.unlock() }
+    try process.run()
 }
 
 final class LockedData: @unchecked Sendable {

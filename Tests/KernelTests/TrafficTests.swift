@@ -15,7 +15,7 @@ struct KernelTrafficTests {
         server.arguments = ["netns", "exec", ns.name, "python3", "-m", "http.server", "8000", "--bind", "10.10.0.2", "--directory", "/usr/share/doc"]
         server.standardOutput = FileHandle.nullDevice
         server.standardError = FileHandle.nullDevice
-        try server.run()
+        try launch(server)
         defer { kill(server.processIdentifier, SIGKILL) }
 
         let ipvs = try ns.client()

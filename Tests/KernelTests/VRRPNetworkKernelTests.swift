@@ -78,7 +78,7 @@ final class KeepalivedProcess: @unchecked Sendable {
                              "-r", directory.appendingPathComponent("vrrp.pid").path]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try launch(process)
     }
 
     func stop() {
@@ -264,7 +264,7 @@ struct VRRPNetworkKernelTests {
         let python = Process()
         python.executableURL = URL(fileURLWithPath: "/sbin/ip")
         python.arguments = ["netns", "exec", pair.b.name, "python3", "-c", script, ready, out]
-        try python.run()
+        try launch(python)
         defer { if python.isRunning { kill(python.processIdentifier, SIGKILL) } }
         for _ in 0..<300 where !FileManager.default.fileExists(atPath: ready) { usleep(50_000) }
         #expect(FileManager.default.fileExists(atPath: ready))
