@@ -45,7 +45,7 @@ let package = Package(
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
         // Health checkers: TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK, and their retry state machine.
         .target(name: "HealthCheck", dependencies: [
-            "CConnectShim", "ProgramRunner", "CPCRE2",
+            "CConnectShim", "ProgramRunner", "CPCRE2", "TrackFile",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -67,10 +67,12 @@ let package = Package(
         // keepalived's notify FIFOs (notify_fifo, vrrp_notify_fifo, lvs_notify_fifo): the non-blocking writer and
         // the lines VRRP and the checkers write, shared by VRRPRuntime and lvsd's director.
         .target(name: "KeepalivedNotify"),
+        .target(name: "TrackFile"),
         // VRRP in lvsd: keepalived.conf's vrrp_* blocks planned, instances driven on real time, adverts sent and
         // received, VIPs and routes applied, GARP/NA bursts, vrrp_script and interface tracking, notifies.
         .target(name: "VRRPRuntime", dependencies: [
             "VRRP", "VRRPNetwork", "KeepalivedConfig", "IPVSKit", "ProgramRunner", "CConnectShim", "KeepalivedNotify",
+            "TrackFile",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // keepalived's SMTP alerts: its subjects and bodies, settings from global_defs, and a sender that queues
@@ -123,7 +125,7 @@ let package = Package(
         .testTarget(name: "IPVSAdmTests", dependencies: ["IPVSAdm", "IPVSKit"]),
         .testTarget(name: "KeepalivedConfigTests", dependencies: ["KeepalivedConfig"]),
         .testTarget(name: "HealthCheckTests", dependencies: [
-            "HealthCheck",
+            "HealthCheck", "TrackFile",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -148,7 +150,7 @@ let package = Package(
         .testTarget(name: "VRRPTests", dependencies: ["VRRP"], exclude: ["Fixtures"]),
         .testTarget(name: "VRRPNetworkTests", dependencies: ["VRRPNetwork", "VRRP"]),
         .testTarget(name: "VRRPRuntimeTests", dependencies: [
-            "VRRPRuntime", "VRRP", "VRRPNetwork", "KeepalivedConfig", .product(name: "Logging", package: "swift-log"),
+            "VRRPRuntime", "VRRP", "VRRPNetwork", "KeepalivedConfig", "TrackFile", .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "SMTPAlertTests", dependencies: [
             "SMTPAlert", "KeepalivedConfig",

@@ -1,6 +1,7 @@
 import NIOCore
 import NIOPosix
 import Synchronization
+import TrackFile
 
 #if canImport(Glibc)
     import Glibc
@@ -24,7 +25,7 @@ func readTrackFile(_ check: FileCheck, on eventLoop: any EventLoop) -> EventLoop
         let first = initialisedTrackFiles.withLock { $0.insert(check.path).inserted }
         if first, let value = check.initValue { notes += initialise(check, value: value) }
         var result: ProbeResult
-        switch readNumber(check.path) {
+        switch TrackFile.read(check.path) {
         case .number(let value):
             result = ProbeResult(latency: start.elapsed())
             result.fileValue = value
@@ -43,18 +44,6 @@ func readTrackFile(_ check: FileCheck, on eventLoop: any EventLoop) -> EventLoop
         }
     }
     return completion.futureResult
-}
-
-/// keepalived's `process_track_file`: the first 127 bytes, parsed by ``FileCheck/parse(_:)``; a file that cannot
-/// be opened or read, or is empty, is 0.
-func readNumber(_ path: String) -> TrackFileNumber {
-    let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-    guard fd >= 0 else { return .number(0) }
-    defer { close(fd) }
-    var buffer = [UInt8](repeating: 0, count: FileCheck.maximumReadBytes)
-    let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, FileCheck.maximumReadBytes) }
-    guard count > 0 else { return .number(0) }
-    return FileCheck.parse(buffer.prefix(count))
 }
 
 /// keepalived's `track_file_end_handler`: writes `value` and a newline to a missing file, or with `overwrite`

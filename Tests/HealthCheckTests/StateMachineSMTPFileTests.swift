@@ -1,4 +1,5 @@
 import Testing
+import TrackFile
 
 @testable import HealthCheck
 
@@ -113,7 +114,7 @@ struct StateMachineSMTPFileTests {
 
 @Suite("FILE_CHECK: reading a track file as keepalived's strtol")
 struct TrackFileParseTests {
-    private func parse(_ s: String) -> TrackFileNumber { FileCheck.parse(Array(s.utf8)) }
+    private func parse(_ s: String) -> TrackFileNumber { TrackFile.parse(Array(s.utf8)) }
 
     @Test func numbers() {
         #expect(parse("42\n") == .number(42))

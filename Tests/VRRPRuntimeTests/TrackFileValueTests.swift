@@ -1,11 +1,12 @@
 import Foundation
 import Logging
 import Testing
+import TrackFile
 @testable import VRRPRuntime
 
 /// Track file content as keepalived 2.2.7 reads it (strtol base 0, INT32_MIN...INT32_MAX + 1), garbage included.
 @Suite struct TrackFileValueTests {
-    static let cases: [(String, TrackFileValue)] = [
+    static let cases: [(String, TrackFileNumber)] = [
         ("42\n", .number(42)),
         ("  \n\t-17 trailing words", .number(-17)),
         ("+5", .number(5)),
@@ -18,17 +19,17 @@ import Testing
         ("\u{1}\u{2}\u{7f}garbage", .number(0)),
         ("-2147483648", .number(-2_147_483_648)),
         ("2147483648", .number(2_147_483_648)),
-        ("2147483649", .outOfRange("2147483649")),
-        ("-2147483649", .outOfRange("-2147483649")),
-        ("99999999999999999999999", .outOfRange(String(Int.max))),
+        ("2147483649", .outOfRange(2_147_483_649)),
+        ("-2147483649", .outOfRange(-2_147_483_649)),
+        ("99999999999999999999999", .outOfRange(Int64.max)),
     ]
 
-    @Test(arguments: cases) func readsAsStrtol(_ c: (String, TrackFileValue)) {
-        #expect(TrackFileValue.parse(Array(c.0.utf8)) == c.1, "\(c.0.debugDescription)")
+    @Test(arguments: cases) func readsAsStrtol(_ c: (String, TrackFileNumber)) {
+        #expect(TrackFile.parse(Array(c.0.utf8)) == c.1, "\(c.0.debugDescription)")
     }
 
     @Test func aNULEndsTheText() {
-        #expect(TrackFileValue.parse([0x37, 0x00, 0x39]) == .number(7))
+        #expect(TrackFile.parse([0x37, 0x00, 0x39]) == .number(7))
     }
 
     /// Files that are missing, empty, a directory, a FIFO with no writer (must not block) or binary junk read as

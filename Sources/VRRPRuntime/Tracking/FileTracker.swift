@@ -1,6 +1,7 @@
 import Logging
 import ProgramRunner
 import Synchronization
+import TrackFile
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -65,25 +66,14 @@ final class FileTracker: Sendable {
         fclose(file)
     }
 
-    /// The file's value as keepalived reads it: `nil` (logged, the previous value kept) when the number is out of
-    /// range, otherwise ``TrackFileValue/parse(_:)`` of its first 127 bytes (0 when missing, empty or not a number).
+    /// The file's value as keepalived reads it (``TrackFile/read(_:)``): `nil` (logged, the previous value kept)
+    /// when the number is out of range; 0 when the file is missing, empty or not a number.
     static func value(_ path: String, logger: Logger) -> Int? {
-        switch TrackFileValue.parse(readPrefix(path)) {
-        case .number(let n): return n
-        case .outOfRange(let text):
-            logger.info("Invalid number \(text) read from \(path) - ignoring")
+        switch TrackFile.read(path) {
+        case .number(let n): return Int(n)
+        case .outOfRange(let n):
+            logger.info("Invalid number \(n) read from \(path) - ignoring")
             return nil
         }
-    }
-
-    /// Up to 127 bytes from the start of the file (non-blocking, so a FIFO with no writer cannot hang the reader);
-    /// empty when it cannot be opened.
-    static func readPrefix(_ path: String) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_NONBLOCK)
-        guard fd >= 0 else { return [] }
-        defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 127)
-        let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-        return n > 0 ? Array(buffer.prefix(n)) : []
     }
 }
