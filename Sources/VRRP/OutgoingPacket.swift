@@ -36,3 +36,31 @@ extension VRRPInstance {
         return out
     }
 }
+
+extension OutgoingPacket {
+    /// Gives an IPv4 datagram built by ``VRRPInstance/packets(for:identification:)`` another identification and
+    /// its header checksum, as keepalived's `vrrp_update_pkt` does for each advert: the VRRP message (and its
+    /// checksum, which covers no IP identification) stays as built. An IPv6 message has no identification and is
+    /// left alone. The result is the packet `packets(for:identification:)` builds with `identification`.
+    public mutating func restamp(identification: UInt16) {
+        guard bytes.count >= 20, bytes[0] >> 4 == 4 else { return }
+        let headerLength = Int(bytes[0] & 0x0f) * 4
+        guard headerLength >= 20, bytes.count >= headerLength else { return }
+        bytes.withUnsafeMutableBufferPointer { b in
+            b[4] = UInt8(identification >> 8)
+            b[5] = UInt8(identification & 0xff)
+            b[10] = 0
+            b[11] = 0
+            var sum: UInt32 = 0
+            var i = 0
+            while i < headerLength {
+                sum += UInt32(b[i]) << 8 | UInt32(b[i + 1])
+                i += 2
+            }
+            while sum > 0xffff { sum = (sum & 0xffff) + (sum >> 16) }
+            let checksum = ~UInt16(sum)
+            b[10] = UInt8(checksum >> 8)
+            b[11] = UInt8(checksum & 0xff)
+        }
+    }
+}

@@ -283,11 +283,12 @@ public struct VRRPInstance: Sendable {
         wantsMaster = false
         cancel(.masterDown, into: &out)
         out.append(.sendAdvert(advertisement(priority: effectivePriority)))
-        out.append(.log("\(tag) Entering MASTER STATE"))
         masterAdvertInterval = settings.advertInterval
         masterAddress = nil
         masterPriority = nil
+        // The VIPs before the log line (keepalived logs first): the line's write is not on the takeover's path.
         out.append(.addAddresses)
+        out.append(.log("\(tag) Entering MASTER STATE"))
         out.append(.sendGratuitousBurst(count: settings.garpMasterRepeat))
         if settings.garpMasterRefresh > 0 { garpRefreshDue = now + .microseconds(Int64(clamping: settings.garpMasterRefresh)) }
         announce(.master, into: &out)

@@ -70,6 +70,13 @@ public final class RouteNetlink: @unchecked Sendable {
         worker.submit { [self] in body(self) }
     }
 
+    /// ``enqueue(_:)``, but when nothing is queued or running, `body` runs on the calling thread at once instead of
+    /// waking this client's thread: for a change on a critical path that is short (an address added to take over a
+    /// VIP). The order with queued bodies is kept.
+    public func enqueueOrRunHere(_ body: @escaping @Sendable (RouteNetlink) -> Void) {
+        worker.runHereIfIdle { [self] in body(self) }
+    }
+
     // MARK: - Interfaces
 
     /// The interface called `name` (`RTM_GETLINK`): index, flags, MAC.

@@ -11,6 +11,8 @@ final class SerialThread: Sendable {
     private struct State {
         var jobs: [@Sendable () -> Void] = []
         var stopped = false
+        /// A job is running (on the thread, or on a caller's thread through ``runHereIfIdle(_:)``).
+        var busy = false
     }
     private let state = Mutex(State())
     private let wake = DispatchSemaphore(value: 0)
@@ -23,11 +25,37 @@ final class SerialThread: Sendable {
     private func loop() {
         while true {
             wake.wait()
+            // While a caller runs a job of its own, the queue waits: the caller signals again when it is done.
             let job: (@Sendable () -> Void)? = state.withLock { s in
-                s.jobs.isEmpty ? nil : s.jobs.removeFirst()
+                guard !s.busy, !s.jobs.isEmpty else { return nil }
+                s.busy = true
+                return s.jobs.removeFirst()
             }
-            if let job { job() } else if state.withLock({ $0.stopped }) { return }
+            if let job {
+                job()
+                state.withLock { $0.busy = false }
+            } else if state.withLock({ $0.stopped && $0.jobs.isEmpty && !$0.busy }) {
+                return
+            }
         }
+    }
+
+    /// Runs `work` on the calling thread at once when nothing is queued or running (no hand-over to this thread:
+    /// a VRRP takeover's VIPs go on without waiting for a thread to wake up); otherwise queues it as ``submit(_:)``
+    /// does. Either way it runs after everything queued before and before anything queued later.
+    func runHereIfIdle(_ work: @escaping @Sendable () -> Void) {
+        let here = state.withLock { s in
+            guard !s.busy, s.jobs.isEmpty, !s.stopped else { return false }
+            s.busy = true
+            return true
+        }
+        guard here else { return submit(work) }
+        work()
+        let queued = state.withLock { s in
+            s.busy = false
+            return !s.jobs.isEmpty || s.stopped
+        }
+        if queued { wake.signal() }
     }
 
     /// Runs `work` on the thread; the calling task is suspended, not blocked.

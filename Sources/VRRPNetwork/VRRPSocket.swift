@@ -136,18 +136,28 @@ public final class VRRPSocket: Sendable {
     /// VRRP message.
     /// - Throws: naming the destination and the interface.
     public func send(_ bytes: [UInt8], to destination: VRRPAddress) throws(NetworkError) {
-        let what = "send a VRRP packet to \(destination) on \(interface)"
-        guard destination.family == family else { throw NetworkError(what, .invalid("not an \(family) address")) }
-        let dst = destination.bytes
-        let n: Int = bytes.withUnsafeBytes { b in
-            dst.withUnsafeBufferPointer { d in
-                switch family {
-                case .ipv4: cvrrp_ipv4_sendto(sendFD, b.baseAddress, b.count, d.baseAddress)
-                case .ipv6: cvrrp_ipv6_sendto(sendFD, b.baseAddress, b.count, d.baseAddress, interface.index)
+        // The error's text is built only for an error: this runs for every advert.
+        func what() -> String { "send a VRRP packet to \(destination) on \(interface)" }
+        let n: Int
+        switch (family, destination) {
+        case (.ipv4, .v4(let address)):
+            // Network order in memory, without building an array per packet.
+            var dst = address.bigEndian
+            n = bytes.withUnsafeBytes { b in
+                withUnsafeBytes(of: &dst) { d in
+                    cvrrp_ipv4_sendto(sendFD, b.baseAddress, b.count, d.baseAddress?.assumingMemoryBound(to: UInt8.self))
                 }
             }
+        case (.ipv6, .v6(let dst)):
+            n = bytes.withUnsafeBytes { b in
+                dst.withUnsafeBufferPointer { d in
+                    cvrrp_ipv6_sendto(sendFD, b.baseAddress, b.count, d.baseAddress, interface.index)
+                }
+            }
+        default:
+            throw NetworkError(what(), .invalid("not an \(family) address"))
         }
-        guard n >= 0 else { throw NetworkError(what, .errno(Int32(-n))) }
+        guard n >= 0 else { throw NetworkError(what(), .errno(Int32(-n))) }
     }
 
     // MARK: - Opening

@@ -104,7 +104,7 @@ import Testing
     }
 
     @Test func theHeapGivesDeadlinesInOrder() {
-        let now = ContinuousClock.now
+        let now = Duration.seconds(7)  // the heap holds offsets from its owner's epoch
         var heap = TimerHeap()
         let offsets = [50, 3, 99, 3, 0, 71, 12, 88, 1, 42]
         for (token, ms) in offsets.enumerated() { heap.push(now + .milliseconds(ms), token) }
@@ -117,11 +117,11 @@ import Testing
     /// Settling before a sleep: entries re-armed later move back (no wake-up for them), cancelled ones go, and the
     /// earliest current deadline ends on top; a deadline moved earlier comes first.
     @Test func settlingMovesReArmedTimersAndDropsCancelledOnes() {
-        let now = ContinuousClock.now
+        let now = Duration.seconds(7)  // the heap holds offsets from its owner's epoch
         var heap = TimerHeap()
         for token in 0..<6 { heap.push(now + .milliseconds(10 * token), token) }
         // 0 and 1 re-armed 500 ms later, 2 cancelled, 3 current, 4 moved earlier than everything, 5 current.
-        var current: [Int: ContinuousClock.Instant] = [0: now + .milliseconds(500), 1: now + .milliseconds(510),
+        var current: [Int: Duration] = [0: now + .milliseconds(500), 1: now + .milliseconds(510),
                                                        3: now + .milliseconds(30), 4: now - .milliseconds(1),
                                                        5: now + .milliseconds(50)]
         var asked = 0

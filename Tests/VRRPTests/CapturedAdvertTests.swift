@@ -133,6 +133,31 @@ import Testing
         #expect(packets[0].bytes[26...27] != packets[1].bytes[26...27])
     }
 
+    /// A packet built once and restamped per advert (the engine's send path) is the packet built afresh with that
+    /// identification: keepalived's second advert from its first, and both unicast copies, the checksums intact.
+    @Test func restampedPacketsEqualFreshOnes() throws {
+        var first = OutgoingPacket(destination: .multicastGroupV4, bytes: try hexBytes(Self.ipv4[0].hex))
+        first.restamp(identification: 2)
+        #expect(hexString(first.bytes) == Self.ipv4[1].hex)
+
+        var settings = InstanceSettings(name: "V3UNI", vrid: 54, version: .v3, priority: 200,
+                                        virtualAddresses: [try addr("10.9.0.106")], primaryAddress: try addr("10.9.0.1"))
+        settings.unicastPeers = [UnicastPeer(try addr("10.9.0.2")), UnicastPeer(try addr("10.9.0.3"))]
+        let vi = VRRPInstance(settings: settings)
+        let advert = vi.advertisement(priority: 200)
+        var packets = try vi.packets(for: advert, identification: 1)
+        for id: UInt16 in [2, 0x7fff, 0xfffe, 0xffff] {
+            for i in packets.indices { packets[i].restamp(identification: id) }
+            #expect(packets == (try vi.packets(for: advert, identification: id)))
+        }
+        // Too short, or not IPv4 (an IPv6 message): left as it was.
+        for bytes: [UInt8] in [[], [0x45, 0, 0], [0x31] + [UInt8](repeating: 7, count: 39)] {
+            var packet = OutgoingPacket(destination: .multicastGroupV4, bytes: bytes)
+            packet.restamp(identification: 9)
+            #expect(packet.bytes == bytes)
+        }
+    }
+
     /// What our instance sends at each step equals what keepalived sent for the same configuration: the adverts
     /// of a fresh master, and the priority 0 of a shutdown.
     @Test func instanceAdvertsMatchKeepalived() throws {

@@ -36,6 +36,8 @@ public actor AnnounceService: ServiceLifecycle.Service, ConfigurationParticipant
     private var lastSync: ContinuousClock.Instant?
     private var lastError: String?
     private var stopping = false
+    /// The loop's sleep between observations, cut short by a reload.
+    private var nap: Task<Void, Never>?
 
     /// Creates the service.
     /// - Parameters:
@@ -63,9 +65,17 @@ public actor AnnounceService: ServiceLifecycle.Service, ConfigurationParticipant
         await withdrawAll(reason: "lvsd is stopping")
     }
 
+    /// Observes every ``pollInterval`` while there is something to announce; with nothing (most directors), only
+    /// every ``resyncInterval``, to keep the interface empty: no quorum to read, no wake-ups four times a second.
+    /// A reload wakes it at once (``apply(_:)``).
     private func loop() async {
         while !Task.isCancelled {
-            do { try await Task.sleep(for: pollInterval) } catch { return }
+            let interval = planner.specs.isEmpty ? Self.resyncInterval : pollInterval
+            let nap = Task { _ = try? await Task.sleep(for: interval) }
+            self.nap = nap
+            await withTaskCancellationHandler { await nap.value } onCancel: { nap.cancel() }
+            self.nap = nil
+            if Task.isCancelled { return }
             await step(force: false)
         }
     }
@@ -74,7 +84,7 @@ public actor AnnounceService: ServiceLifecycle.Service, ConfigurationParticipant
     /// or the resync interval passed). Exposed for tests.
     func step(force: Bool) async {
         guard !stopping else { return }
-        guard let states = await quorum(), !stopping else { return }
+        guard let states = planner.specs.isEmpty ? [:] : await quorum(), !stopping else { return }
         let now = ContinuousClock.now
         planner.update(quorum: states, now: now)
         let wanted = Set(planner.announced)
@@ -165,6 +175,7 @@ public actor AnnounceService: ServiceLifecycle.Service, ConfigurationParticipant
         }
         planner.replace(candidate.setup.announcements)
         await step(force: true)
+        nap?.cancel()  // the loop sleeps for the new configuration's interval
     }
 }
 

@@ -16,10 +16,15 @@ final class EngineExecutor: SerialExecutor, @unchecked Sendable {
     private let jobs = Mutex<[UnownedJob]>([])
     private let epoll: Int32
     private let wake: Int32
-    private var handlers: [Int32: () -> Void] = [:]
+    /// By descriptor (an index, not a hash, per packet).
+    private var handlers: [((ContinuousClock.Instant) -> Void)?] = []
     private var timers = TimerHeap()
-    /// Called on the loop's thread with each timer token that came due (set once by the engine).
-    private var onTimer: ((Int) -> Void)?
+    /// The heap's instants are kept as offsets from this one: `ContinuousClock.Instant` is not a frozen type, so
+    /// every copy of one is a call through its value witnesses, and the heap copies them on every advert.
+    private let epoch = ContinuousClock.now
+    /// Called on the loop's thread with each timer token that came due and the instant the loop read after its
+    /// wait (set once by the engine).
+    private var onTimer: ((Int, ContinuousClock.Instant) -> Void)?
     /// Called on the loop's thread, before it sleeps, with the earliest token: that timer's current deadline, or
     /// `nil` when it was cancelled (set once by the engine).
     private var resolveTimer: ((Int) -> ContinuousClock.Instant?)?
@@ -49,14 +54,17 @@ final class EngineExecutor: SerialExecutor, @unchecked Sendable {
                      "not on the VRRP engine's thread")
     }
 
-    /// Calls `handler` on the loop's thread whenever `fd` is readable. Call on the loop's thread (from the actor).
-    func watch(_ fd: Int32, _ handler: @escaping () -> Void) {
-        handlers[fd] = handler
+    /// Calls `handler` on the loop's thread whenever `fd` is readable, with the instant the loop read when its wait
+    /// ended (one clock read per wake-up, not per packet). Call on the loop's thread (from the actor).
+    func watch(_ fd: Int32, _ handler: @escaping (ContinuousClock.Instant) -> Void) {
+        guard fd >= 0 else { return }
+        if handlers.count <= Int(fd) { handlers += Array(repeating: nil, count: Int(fd) + 1 - handlers.count) }
+        handlers[Int(fd)] = handler
         _ = cs_epoll_watch_read(epoll, fd, UInt64(fd))
     }
 
     /// Sets what runs when a timer comes due. Call on the loop's thread.
-    func setTimerHandler(_ handler: @escaping (Int) -> Void) { onTimer = handler }
+    func setTimerHandler(_ handler: @escaping (Int, ContinuousClock.Instant) -> Void) { onTimer = handler }
 
     /// Sets how the loop finds a token's current deadline before sleeping on it: a timer re-armed later (a BACKUP
     /// hearing its master pushes Master_Down back on every advert) or cancelled costs no wake-up of its own when
@@ -66,11 +74,11 @@ final class EngineExecutor: SerialExecutor, @unchecked Sendable {
 
     /// Calls the timer handler with `token` at `deadline` (or as soon after as the loop gets to it). Call on the
     /// loop's thread.
-    func schedule(_ token: Int, at deadline: ContinuousClock.Instant) { timers.push(deadline, token) }
+    func schedule(_ token: Int, at deadline: ContinuousClock.Instant) { timers.push(epoch.duration(to: deadline), token) }
 
     /// Stops watching `fd` (before it is closed). Call on the loop's thread.
     func unwatch(_ fd: Int32) {
-        handlers[fd] = nil
+        if fd >= 0 && Int(fd) < handlers.count { handlers[Int(fd)] = nil }
         _ = cs_epoll_unwatch(epoll, fd)
     }
 
@@ -84,7 +92,11 @@ final class EngineExecutor: SerialExecutor, @unchecked Sendable {
     /// wake early and spin; 0 (never negative, which would mean forever) for a deadline already passed: a late
     /// loop must fire at once.
     static func timeout(until deadline: ContinuousClock.Instant, now: ContinuousClock.Instant) -> Int64 {
-        let d = now.duration(to: deadline)
+        timeout(now.duration(to: deadline))
+    }
+
+    /// ``timeout(until:now:)`` for the duration from now to the deadline.
+    static func timeout(_ d: Duration) -> Int64 {
         guard d > .zero else { return 0 }
         let (s, a) = d.components
         return s.multipliedReportingOverflow(by: 1_000_000_000).overflow ? Int64.max
@@ -96,38 +108,43 @@ final class EngineExecutor: SerialExecutor, @unchecked Sendable {
         var tokens = [UInt64](repeating: 0, count: 32)
         while true {
             var timeout: Int64 = -1
-            let now = ContinuousClock.now
-            if let resolveTimer { timers.settle(before: now + Self.settleWindow, resolveTimer) }
+            let now = epoch.duration(to: .now)
+            if let resolveTimer {
+                timers.settle(before: now + Self.settleWindow) { token in
+                    resolveTimer(token).map { epoch.duration(to: $0) }
+                }
+            }
             if let next = timers.first {
-                timeout = Self.timeout(until: next, now: now)
+                timeout = Self.timeout(next - now)
             }
             let n = cs_epoll_wait_ns(epoll, &tokens, 32, timeout)
             if n < 0 && n != -EINTR { return }
+            let instant = ContinuousClock.now
             for i in 0..<max(Int(n), 0) {
-                let fd = Int32(truncatingIfNeeded: tokens[i])
-                if fd == wake {
+                let fd = Int(truncatingIfNeeded: tokens[i])
+                if fd == Int(wake) {
                     cs_eventfd_drain(wake)
-                } else {
-                    handlers[fd]?()
+                } else if fd < handlers.count, let handler = handlers[fd] {
+                    handler(instant)
                 }
             }
             while let job = jobs.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) {
                 job.runSynchronously(on: asUnownedSerialExecutor())
             }
-            let after = ContinuousClock.now
-            while let next = timers.first, next <= after, let token = timers.pop() { onTimer?(token) }
+            let after = epoch.duration(to: instant)
+            while let next = timers.first, next <= after, let token = timers.pop() { onTimer?(token, instant) }
         }
     }
 }
 
-/// A binary min-heap of (deadline, token).
+/// A binary min-heap of (deadline, token), deadlines as offsets from an epoch the owner chooses.
 struct TimerHeap {
-    private var items: [(deadline: ContinuousClock.Instant, token: Int)] = []
+    private var items: [(deadline: Duration, token: Int)] = []
 
     /// The earliest deadline.
-    var first: ContinuousClock.Instant? { items.first?.deadline }
+    var first: Duration? { items.first?.deadline }
 
-    mutating func push(_ deadline: ContinuousClock.Instant, _ token: Int) {
+    mutating func push(_ deadline: Duration, _ token: Int) {
         items.append((deadline, token))
         var i = items.count - 1
         while i > 0 {
@@ -141,7 +158,7 @@ struct TimerHeap {
     /// Moves or drops the earliest entries due before `limit` until the earliest is current: `current(token)`
     /// gives a token's deadline now (`nil`: cancelled). Ends because an entry moved is never moved again until
     /// re-armed.
-    mutating func settle(before limit: ContinuousClock.Instant, _ current: (Int) -> ContinuousClock.Instant?) {
+    mutating func settle(before limit: Duration, _ current: (Int) -> Duration?) {
         while let top = items.first, top.deadline <= limit {
             guard let deadline = current(top.token) else {
                 _ = pop()

@@ -43,8 +43,15 @@ public actor VRRPEngine {
         var lowerPriorityInARow = 0
         /// A reload removed it: its shutdown notifies DELETED (or FAULT), not STOP.
         var deleting = false
+        /// Its index in the engine's table of running instances, carried in its timer tokens.
+        let slot: Int
+        /// The advert last sent and its packets: the next identical advert (a MASTER's every interval) is the same
+        /// packets with the next IPv4 identification, as keepalived updates its one built packet.
+        var sentAdvert: Advertisement?
+        var sentPackets: [OutgoingPacket] = []
 
-        init(plan: InstancePlan, core: VRRP.VRRPInstance, tracking: TrackingState, interface: NetworkInterface?) {
+        init(plan: InstancePlan, core: VRRP.VRRPInstance, tracking: TrackingState, interface: NetworkInterface?, slot: Int) {
+            self.slot = slot
             self.plan = plan
             self.core = core
             self.tracking = tracking
@@ -59,6 +66,8 @@ public actor VRRPEngine {
             expectations = core.settings.receiveExpectations
             ownAddress = core.settings.primaryAddress
             skipsAddressCheck = core.settings.skipCheckAdvertAddresses
+            sentAdvert = nil
+            sentPackets = []
         }
     }
 
@@ -106,8 +115,12 @@ public actor VRRPEngine {
     private let namespace: String?
     private let mail: (@Sendable (_ kind: String, _ name: String, _ event: VRRPMailEvent) -> Void)?
     private nonisolated let executor: EngineExecutor
-    private var timerTokens: [Int: (instance: ObjectIdentifier, name: String, kind: TimerKind)] = [:]
-    private var nextTimerToken = 0
+    /// The running instances by ``Running/slot``, for the timer path: a token names its instance's slot and timer
+    /// kind, so a timer coming due finds its instance by index (no hashing of names per advert).
+    private var runningBySlot: [Running?] = []
+    private var freeSlots: [Int] = []
+    /// Counts timer arms: each token is unique (a stale token in the executor's heap never matches a slot).
+    private var timerSerial = 0
     private var spareActions: [InstanceAction] = []
 
     /// The engine runs on a thread of its own that also reads the VRRP sockets (``EngineExecutor``).
@@ -135,14 +148,24 @@ public actor VRRPEngine {
         files = FileTracker(files: plan.instances.flatMap(\.tracking.files), logger: logger)
     }
 
-    /// Runs `body` isolated to the engine, for the executor's callbacks (socket readable, timer due), which come
-    /// only on the loop's own thread, the one the actor's jobs run on. `assumeIsolated` would check that on every
-    /// packet; ``EngineExecutor/checkIsolated()`` still guards every other entry.
-    private nonisolated func onLoopThread<T>(_ body: (isolated VRRPEngine) -> T) -> T {
-        withoutActuallyEscaping(body) { body in
-            unsafeBitCast(body, to: ((VRRPEngine) -> T).self)(self)
-        }
-    }
+    // The executor's callbacks (socket readable, timer due, deadline asked) come only on the loop's own thread, the
+    // one the actor's jobs run on, so they may call the engine's isolated code directly. `assumeIsolated` would
+    // check that on every packet, and a closure cast per call (`withoutActuallyEscaping`) allocated twice per
+    // packet and timer; these are the isolated bodies cast once, to plain functions of the engine
+    // (``EngineExecutor/checkIsolated()`` still guards every other entry).
+    private typealias TimerCall = (VRRPEngine, Int, ContinuousClock.Instant) -> Void
+    private typealias DeadlineCall = (VRRPEngine, Int) -> ContinuousClock.Instant?
+    private typealias ReadCall = (VRRPEngine, VRRPSocket, VRIDTable, ContinuousClock.Instant) -> Void
+    private nonisolated(unsafe) static let timerDueOnLoop = unsafeBitCast(
+        { (engine: isolated VRRPEngine, token: Int, now: ContinuousClock.Instant) in engine.timerDue(token, now: now) }
+            as (isolated VRRPEngine, Int, ContinuousClock.Instant) -> Void, to: TimerCall.self)
+    private nonisolated(unsafe) static let deadlineOnLoop = unsafeBitCast(
+        { (engine: isolated VRRPEngine, token: Int) in engine.currentDeadline(token) }
+            as (isolated VRRPEngine, Int) -> ContinuousClock.Instant?, to: DeadlineCall.self)
+    private nonisolated(unsafe) static let readOnLoop = unsafeBitCast(
+        { (engine: isolated VRRPEngine, socket: VRRPSocket, table: VRIDTable, now: ContinuousClock.Instant) in
+            socket.drain(buffer: &engine.receiveBuffer) { engine.receive($0, from: table, at: now) }
+        } as (isolated VRRPEngine, VRRPSocket, VRIDTable, ContinuousClock.Instant) -> Void, to: ReadCall.self)
 
     // MARK: - Life cycle
 
@@ -150,13 +173,13 @@ public actor VRRPEngine {
     public func start() async {
         guard !started else { return }
         started = true
-        executor.setTimerHandler { [weak self] token in
+        executor.setTimerHandler { [weak self] token, now in
             guard let self else { return }
-            self.onLoopThread { $0.timerDue(token) }
+            Self.timerDueOnLoop(self, token, now)
         }
         executor.setTimerResolver { [weak self] token in
             guard let self else { return nil }
-            return self.onLoopThread { $0.currentDeadline(token) }
+            return Self.deadlineOnLoop(self, token)
         }
         let events = watcher.events
         watcherTask = Task { [weak self] in
@@ -351,7 +374,11 @@ public actor VRRPEngine {
             let known = item.name == p.interface ? interface : interfacesByName[item.name]
             tracking.setInterface(item.name, up: known.map { $0.isUp && $0.isRunning } ?? false)
         }
-        let running = Running(plan: p, core: VRRP.VRRPInstance(settings: settings), tracking: tracking, interface: interface)
+        let slot = freeSlots.popLast() ?? runningBySlot.count
+        if slot == runningBySlot.count { runningBySlot.append(nil) }
+        let running = Running(plan: p, core: VRRP.VRRPInstance(settings: settings), tracking: tracking, interface: interface,
+                              slot: slot)
+        runningBySlot[slot] = running
         for w in running.core.configurationWarnings { logger.warning("\(w)") }
         if let interface {
             let mode: VRRPSocket.Mode = settings.unicastPeers.isEmpty ? .multicast(group: settings.multicastGroup)
@@ -366,11 +393,9 @@ public actor VRRPEngine {
                     let table = VRIDTable()
                     byVRID[key] = table
                     // Read on this actor's own thread: no hand-over per packet, no lookup of the socket's instances.
-                    executor.watch(socket.receiveDescriptor) { [weak self, socket] in
+                    executor.watch(socket.receiveDescriptor) { [weak self, socket] now in
                         guard let self else { return }
-                        self.onLoopThread { engine in
-                            socket.drain(buffer: &engine.receiveBuffer) { engine.receive($0, from: table) }
-                        }
+                        Self.readOnLoop(self, socket, table, now)
                     }
                 } catch {
                     logger.error("(\(p.name)) \(error)")
@@ -391,8 +416,11 @@ public actor VRRPEngine {
     private func stopInstance(_ name: String) {
         guard let r = instances[name] else { return }
         perform(name, event: .shutdown)
-        for slot in r.timers.values { timerTokens[slot.token] = nil }
         r.timers = TimerTable()
+        if runningBySlot[r.slot] === r {
+            runningBySlot[r.slot] = nil
+            freeSlots.append(r.slot)
+        }
         if let key = r.socket, let table = byVRID[key], table.slots[Int(r.core.settings.vrid)] === r {
             table.slots[Int(r.core.settings.vrid)] = nil
         }
@@ -427,9 +455,8 @@ public actor VRRPEngine {
 
     // MARK: - Events
 
-    private func receive(_ received: VRRPReceived, from table: VRIDTable) {
+    private func receive(_ received: VRRPReceived, from table: VRIDTable, at now: ContinuousClock.Instant) {
         guard !stopped, let vrid = ReceiveValidator.vrid(of: received.packet), let r = table.slots[Int(vrid)] else { return }
-        let name = r.plan.name
         var check = true
         if r.skipsAddressCheck, let source = received.packet.source ?? Self.ipv4Source(received.packet.bytes) {
             check = r.core.shouldCheckAddresses(from: source)
@@ -438,10 +465,10 @@ public actor VRRPEngine {
         case .success(let advert):
             if advert.source == r.ownAddress { return }  // our own, looped back
             r.counters.advertsReceived += 1
-            let now = ContinuousClock.now
             r.counters.lastAdvert = now
             perform(r, event: .advert(advert), at: now)
         case .failure(let reason):
+            let name = r.plan.name
             r.counters.drops[reason.name, default: 0] += 1
             let source = received.packet.source ?? Self.ipv4Source(received.packet.bytes)
             if r.core.state == .master, let cause = SplitBrain.cause(of: reason) {
@@ -461,15 +488,12 @@ public actor VRRPEngine {
 
     /// A timer token came due: fire the core's timer if it is due, or schedule the token again for the core's
     /// later deadline; a token replaced or cancelled meanwhile is dropped.
-    private func timerDue(_ token: Int) {
-        guard let entry = timerTokens.removeValue(forKey: token), !stopped, let r = instances[entry.name],
-              ObjectIdentifier(r) == entry.instance, r.timers[entry.kind]?.token == token else { return }
-        let kind = entry.kind
+    private func timerDue(_ token: Int, now: ContinuousClock.Instant) {
+        guard !stopped, let (r, kind) = owner(of: token) else { return }
         guard let due = r.core.timers[kind] else {
             r.timers[kind] = nil
             return
         }
-        let now = ContinuousClock.now
         if due <= now {
             perform(r, event: .timerFired(kind), at: now)
             // The event usually re-arms the same kind later (the next advert): that arming was folded into this
@@ -478,33 +502,50 @@ public actor VRRPEngine {
                 if r.timers[kind]?.token == token { r.timers[kind] = nil }
                 return
             }
-            reschedule(r, kind, token: token, entry: entry, at: next)
+            reschedule(r, kind, token: token, at: next)
         } else {
-            reschedule(r, kind, token: token, entry: entry, at: due)
+            reschedule(r, kind, token: token, at: due)
         }
+    }
+
+    /// A token for `kind` of the instance in `slot`: the arm's serial number above the slot and kind.
+    private static func token(serial: Int, slot: Int, kind: TimerKind) -> Int {
+        let k = switch kind {
+        case .masterDown: 0
+        case .advert: 1
+        case .garpMasterDelay: 2
+        case .garpLowerPriorityDelay: 3
+        }
+        return serial &<< 32 | slot << 2 | k
+    }
+
+    /// The instance and timer kind a token was armed for, when that arm is still its current one.
+    private func owner(of token: Int) -> (Running, TimerKind)? {
+        let slot = (token >> 2) & 0x3fff_ffff
+        let kind: TimerKind = switch token & 3 {
+        case 0: .masterDown
+        case 1: .advert
+        case 2: .garpMasterDelay
+        default: .garpLowerPriorityDelay
+        }
+        guard slot < runningBySlot.count, let r = runningBySlot[slot], r.timers[kind]?.token == token else { return nil }
+        return (r, kind)
     }
 
     /// The instant `token` should fire at now: later than scheduled when the core re-armed that timer later (a
     /// BACKUP's Master_Down pushed back by every advert); `nil` when it was cancelled or replaced.
     private func currentDeadline(_ token: Int) -> ContinuousClock.Instant? {
-        guard let entry = timerTokens[token], !stopped, let r = instances[entry.name], ObjectIdentifier(r) == entry.instance,
-              let slot = r.timers[entry.kind], slot.token == token else {
-            timerTokens[token] = nil
+        guard !stopped, let (r, kind) = owner(of: token), let slot = r.timers[kind] else { return nil }
+        guard let due = r.core.timers[kind] else {
+            r.timers[kind] = nil
             return nil
         }
-        guard let due = r.core.timers[entry.kind] else {
-            r.timers[entry.kind] = nil
-            timerTokens[token] = nil
-            return nil
-        }
-        if due != slot.until { r.timers[entry.kind] = TimerSlot(token: token, until: due) }
+        if due != slot.until { r.timers[kind] = TimerSlot(token: token, until: due) }
         return due
     }
 
-    private func reschedule(_ r: Running, _ kind: TimerKind, token: Int,
-                            entry: (instance: ObjectIdentifier, name: String, kind: TimerKind), at deadline: ContinuousClock.Instant) {
+    private func reschedule(_ r: Running, _ kind: TimerKind, token: Int, at deadline: ContinuousClock.Instant) {
         r.timers[kind] = TimerSlot(token: token, until: deadline)
-        timerTokens[token] = entry
         executor.schedule(token, at: deadline)
     }
 
@@ -622,8 +663,14 @@ public actor VRRPEngine {
         case .sendAdvert(let advert):
             guard let key = r.socket, let socket = sockets[key] else { return }
             do {
-                let packets = try r.core.packets(for: advert, identification: r.identification.next())
-                for packet in packets {
+                let identification = r.identification.next()
+                if r.sentAdvert == advert {
+                    for i in r.sentPackets.indices { r.sentPackets[i].restamp(identification: identification) }
+                } else {
+                    r.sentPackets = try r.core.packets(for: advert, identification: identification)
+                    r.sentAdvert = advert
+                }
+                for packet in r.sentPackets {
                     do throws(NetworkError) {
                         try socket.send(packet)
                         r.counters.advertsSent += 1
@@ -638,12 +685,8 @@ public actor VRRPEngine {
         case .armTimer(let kind, let instant):
             // A token scheduled no later than the new instant comes due, finds the new deadline and goes again.
             if let slot = r.timers[kind], slot.until <= instant { break }
-            if let old = r.timers[kind] { timerTokens[old.token] = nil }
-            nextTimerToken += 1
-            let token = nextTimerToken
-            r.timers[kind] = TimerSlot(token: token, until: instant)
-            timerTokens[token] = (ObjectIdentifier(r), name, kind)
-            executor.schedule(token, at: instant)
+            timerSerial &+= 1
+            reschedule(r, kind, token: Self.token(serial: timerSerial, slot: r.slot, kind: kind), at: instant)
         case .cancelTimer:
             break  // the token comes due, finds the timer gone in the core and is dropped
         case .addAddresses:
@@ -769,7 +812,9 @@ public actor VRRPEngine {
                 known[device] = iface
             }
         }
-        netlink.enqueue { [known] nl in
+        // On the engine's thread when the netlink thread is idle (a takeover's critical path: no thread to wake, as
+        // keepalived adds its VIPs inline); queued behind earlier changes otherwise.
+        netlink.enqueueOrRunHere { [known] nl in
             // One link lookup per device not known yet, not per address.
             var links = known
             for (planned, device) in targets {
