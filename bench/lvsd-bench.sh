@@ -9,6 +9,7 @@
 #   BENCH_SECONDS=20 BENCH_SERVERS=1000 bench/lvsd-bench.sh
 #   BENCH_LOGS=DIR bench/lvsd-bench.sh   # also keep both daemons' logs in DIR (a directory under the project)
 #   BENCH_THREADS=1 bench/lvsd-bench.sh  # also print each daemon thread's CPU ticks
+#   BENCH_LVSD_ARGS=-D bench/lvsd-bench.sh  # extra arguments for lvsd (-D: each failed attempt's reason in its log)
 #   BENCH_LVSD=/path/to/lvsd bench/lvsd-bench.sh  # time this binary instead of building one
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -26,7 +27,7 @@ if [ "${LVS_IN_VM:-}" != 1 ] && [ ! -e /proc/net/ip_vs ]; then
     fi
     export BENCH_LVSD
     exec bash scripts/vm.sh --timeout 1500 -- env BENCH_LVSD="$BENCH_LVSD" BENCH_SERVERS="$servers" BENCH_SECONDS="$seconds" BENCH_ROUNDS="${BENCH_ROUNDS:-5}" \
-        BENCH_LOGS="${BENCH_LOGS:-}" BENCH_THREADS="${BENCH_THREADS:-}" bash bench/lvsd-bench.sh
+        BENCH_LOGS="${BENCH_LOGS:-}" BENCH_THREADS="${BENCH_THREADS:-}" BENCH_LVSD_ARGS="${BENCH_LVSD_ARGS:-}" bash bench/lvsd-bench.sh
 fi
 lvsd=${BENCH_LVSD:-$(swift build -c release --show-bin-path)/lvsd}
 work=$(mktemp -d /tmp/lvsd-bench.XXXXXX)
@@ -184,7 +185,8 @@ rounds=${BENCH_ROUNDS:-5}
 echo "bench: $servers real servers, TCP_CHECK, delay_loop 1, ${seconds}s per daemon, $rounds rounds (kernel $(uname -r)); server: $server_kind"
 printf '%-6s %-11s %14s %18s %16s %14s\n' round daemon "all-in-table(s)" "cpu-in-${seconds}s(s)" "in-table-at-end" "connects-in-${seconds}s"
 run_keepalived() { run_one "$1" keepalived "$work/bin/keepalived" -n -l -f "$work/keepalived.conf" -p "$work/ka.pid" -c "$work/kac.pid" --vrrp_pid "$work/kav.pid"; }
-run_lvsd() { run_one "$1" lvsd "$work/bin/lvsd" -n -l -f "$work/keepalived.conf" -p "$work/lvsd.pid"; }
+# shellcheck disable=SC2086  # BENCH_LVSD_ARGS: words
+run_lvsd() { run_one "$1" lvsd "$work/bin/lvsd" -n -l -f "$work/keepalived.conf" -p "$work/lvsd.pid" ${BENCH_LVSD_ARGS:-}; }
 # Rounds alternate which daemon goes first, so that neither always runs on a VM that has just done the other's work.
 for round in $(seq 1 "$rounds"); do
     if [ $((round % 2)) = 1 ]; then run_keepalived "$round"; run_lvsd "$round"; else run_lvsd "$round"; run_keepalived "$round"; fi

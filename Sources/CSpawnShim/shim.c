@@ -54,6 +54,41 @@ static void child_close_range(unsigned first, unsigned last) {
     for (unsigned fd = first; fd <= end && fd >= first; fd++) close((int)fd);
 }
 
+/// The open-file limit the daemon started with, restored in every child when the daemon raised its own
+/// (ps_raise_file_limit): scripts do not inherit a limit sized for a thousand checkers (keepalived does the same).
+static struct rlimit original_file_limit;
+static int original_file_limit_recorded = 0;
+static volatile int restore_file_limit = 0;
+
+int ps_raise_file_limit(unsigned long long required, unsigned long long *soft, unsigned long long *hard) {
+    struct rlimit current;
+    if (getrlimit(RLIMIT_NOFILE, &current) != 0) return -errno;
+    if (!original_file_limit_recorded) {
+        original_file_limit = current;
+        original_file_limit_recorded = 1;
+    }
+    int result = 0;
+    if (current.rlim_cur != RLIM_INFINITY && current.rlim_cur < required) {
+        struct rlimit wanted = current;
+        wanted.rlim_cur = required;
+        if (wanted.rlim_max != RLIM_INFINITY && wanted.rlim_max < required) wanted.rlim_max = required;
+        if (setrlimit(RLIMIT_NOFILE, &wanted) != 0) {
+            result = -errno;
+            /* Not allowed to raise the hard limit: as far as it goes. */
+            if (current.rlim_max > current.rlim_cur) {
+                struct rlimit soft_only = current;
+                soft_only.rlim_cur = current.rlim_max;
+                (void)setrlimit(RLIMIT_NOFILE, &soft_only);
+            }
+        }
+        if (getrlimit(RLIMIT_NOFILE, &current) == 0 && current.rlim_cur != original_file_limit.rlim_cur)
+            restore_file_limit = 1;
+    }
+    *soft = current.rlim_cur;
+    *hard = current.rlim_max;
+    return result;
+}
+
 /// What the child needs, on the parent's (suspended) stack.
 struct ps_child_args {
     int report_fd;
@@ -99,6 +134,7 @@ static int child_main(void *raw) {
     // Every descriptor but 0, 1, 2 and the report pipe (close-on-exec: it closes at the exec).
     child_close_range(3, (unsigned)report_fd - 1);
     child_close_range((unsigned)report_fd + 1, ~0U);
+    if (restore_file_limit) (void)setrlimit(RLIMIT_NOFILE, &original_file_limit);
 
     struct sigaction default_action = {0};
     default_action.sa_handler = SIG_DFL;

@@ -385,6 +385,8 @@ final class EngineCore: @unchecked Sendable {
                 } else {
                     logger.debug("\(failure.rendered(for: id))")
                 }
+                // keepalived's line names no cause; with -D the probe's own reason follows it.
+                if let reason = result.failure { logger.debug("  cause: \(reason)") }
             }
             let messages = decision.messages.map { $0.rendered(for: id) }
             for message in messages { logger.info("\(message)") }

@@ -26,6 +26,13 @@ enum {
     PS_SIGNALLED = 2,
 };
 
+/// Raises the process's open-file limit (RLIMIT_NOFILE) to at least `required`, as keepalived's
+/// set_max_file_limit does: the soft limit, and the hard one where it is lower (which needs CAP_SYS_RESOURCE;
+/// without it the soft limit goes as far as the hard one). Never lowers a limit. The first call records the limit
+/// the process started with: children started by ps_spawn after a raise get it back. Returns 0, or -errno when
+/// the limit could not be raised as far as asked; `*soft` and `*hard` are the limits in force afterwards.
+int ps_raise_file_limit(unsigned long long required, unsigned long long *soft, unsigned long long *hard);
+
 /// Starts `path` with `argv` and `envp` (NULL-terminated) in a child (clone with CLONE_VM | CLONE_VFORK, as
 /// posix_spawn does: no copy of the daemon's page tables) that: gets its own session and process
 /// group (setsid); when `set_ids` is non-zero, sets its supplementary groups to `groups[0..<group_count]`, then

@@ -5,6 +5,7 @@ import IPVSKit
 import KeepalivedConfig
 import Logging
 import Observability
+import ProgramRunner
 import ServiceLifecycle
 import SMTPAlert
 
@@ -104,11 +105,24 @@ public actor DirectorService: ServiceLifecycle.Service, ConfigurationParticipant
         fifos.open(setup.notifyFifos, scripts: scripts, logger: logger)
         if let update = startUpdate { process(update) }
         startUpdate = nil
+        sizeFileLimit(for: plan.checkers.count)
         await engine.apply(plan.checkers)
         metrics?.publish(director.status())
         heartbeat.beat()
         logger.info("Starting lvsd: \(setup.virtualServers.count) virtual servers, \(plan.checkers.count) checkers")
         try? notifier.ready(status: "running")
+    }
+
+    /// Raises the open-file limit for `checkers` checkers before they open their sockets (the usual 1,024 runs out
+    /// near a thousand TCP_CHECKs), as keepalived does.
+    private func sizeFileLimit(for checkers: Int) {
+        let required = FileLimit.required(checkers: checkers)
+        let outcome = FileLimit.ensure(atLeast: required)
+        if let failure = outcome.failure {
+            logger.warning("cannot raise the open file limit to \(required) for \(checkers) checkers (\(failure)): it is \(outcome.soft); checks may fail with 'Too many open files'")
+        } else {
+            logger.debug("open file limit \(outcome.soft) (hard \(outcome.hard)) for \(checkers) checkers")
+        }
     }
 
     /// Whether graceful shutdown has begun (from then on only the shutdown itself changes the kernel).
@@ -236,6 +250,7 @@ public actor DirectorService: ServiceLifecycle.Service, ConfigurationParticipant
             if next.notifyFifos != fifos.specs { fifos.open(next.notifyFifos, scripts: scripts, logger: logger) }
             process(update)
             alerts = nextAlerts
+            sizeFileLimit(for: plan.checkers.count)
             let summary = await engine.apply(plan.checkers)
             if let metrics {
                 let status = director.status()
