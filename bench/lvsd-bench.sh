@@ -10,6 +10,7 @@
 #   BENCH_LOGS=DIR bench/lvsd-bench.sh   # also keep both daemons' logs in DIR (a directory under the project)
 #   BENCH_THREADS=1 bench/lvsd-bench.sh  # also print each daemon thread's CPU ticks
 #   BENCH_LVSD_ARGS=-D bench/lvsd-bench.sh  # extra arguments for lvsd (-D: each failed attempt's reason in its log)
+#   BENCH_PERF=DIR bench/lvsd-bench.sh   # also record each daemon's window with perf (DIR/NAME.roundN.perf.data)
 #   BENCH_LVSD=/path/to/lvsd bench/lvsd-bench.sh  # time this binary instead of building one
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -27,7 +28,7 @@ if [ "${LVS_IN_VM:-}" != 1 ] && [ ! -e /proc/net/ip_vs ]; then
     fi
     export BENCH_LVSD
     exec bash scripts/vm.sh --timeout 1500 -- env BENCH_LVSD="$BENCH_LVSD" BENCH_SERVERS="$servers" BENCH_SECONDS="$seconds" BENCH_ROUNDS="${BENCH_ROUNDS:-5}" \
-        BENCH_LOGS="${BENCH_LOGS:-}" BENCH_THREADS="${BENCH_THREADS:-}" BENCH_LVSD_ARGS="${BENCH_LVSD_ARGS:-}" bash bench/lvsd-bench.sh
+        BENCH_LOGS="${BENCH_LOGS:-}" BENCH_THREADS="${BENCH_THREADS:-}" BENCH_LVSD_ARGS="${BENCH_LVSD_ARGS:-}" BENCH_PERF="${BENCH_PERF:-}" bash bench/lvsd-bench.sh
 fi
 lvsd=${BENCH_LVSD:-$(swift build -c release --show-bin-path)/lvsd}
 work=$(mktemp -d /tmp/lvsd-bench.XXXXXX)
@@ -138,7 +139,13 @@ run_one() {
     local o0 o1
     o0=$(active_opens)
     t0=$(tree_ticks "$pid")
-    sleep "$seconds"
+    if [ -n "${BENCH_PERF:-}" ]; then
+        mkdir -p "$BENCH_PERF"
+        perf record -F 2000 -g -o "$BENCH_PERF/$name.round$round.perf.data" \
+            -p "$(echo "$pid" $(ps -o pid= --ppid "$pid" 2>/dev/null || true) | tr -s ' ' ',')" -- sleep "$seconds" >/dev/null 2>&1
+    else
+        sleep "$seconds"
+    fi
     t1=$(tree_ticks "$pid")
     o1=$(active_opens)
     if [ -n "${BENCH_THREADS:-}" ]; then

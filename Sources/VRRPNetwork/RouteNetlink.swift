@@ -113,10 +113,11 @@ public final class RouteNetlink: @unchecked Sendable {
     /// - Throws: naming the address and interface.
     @discardableResult
     public func addAddress(_ address: InterfaceAddress, to interface: NetworkInterface) throws(NetworkError) -> AddChange {
-        let what = "add address \(address) to \(interface)"
-        let r = try withAddress(address, on: interface, what: what) { a in rtnl_addr_add(sock, a, NLM_F_EXCL) }
+        // The text only for an error: this is a takeover's critical path.
+        func what() -> String { "add address \(address) to \(interface)" }
+        let r = try withAddress(address, on: interface, what: what()) { a in rtnl_addr_add(sock, a, NLM_F_EXCL) }
         if r == -NLE_EXIST { return .alreadyPresent }
-        guard r >= 0 else { throw NetworkError(what, .netlink(-r)) }
+        guard r >= 0 else { throw NetworkError(what(), .netlink(-r)) }
         return .added
     }
 
@@ -125,10 +126,10 @@ public final class RouteNetlink: @unchecked Sendable {
     /// - Throws: naming the address and interface.
     @discardableResult
     public func deleteAddress(_ address: InterfaceAddress, from interface: NetworkInterface) throws(NetworkError) -> DeleteChange {
-        let what = "delete address \(address) from \(interface)"
-        let r = try withAddress(address, on: interface, what: what) { a in rtnl_addr_delete(sock, a, 0) }
+        func what() -> String { "delete address \(address) from \(interface)" }
+        let r = try withAddress(address, on: interface, what: what()) { a in rtnl_addr_delete(sock, a, 0) }
         if r == -NLE_NOADDR || r == -NLE_OBJ_NOTFOUND { return .notPresent }
-        guard r >= 0 else { throw NetworkError(what, .netlink(-r)) }
+        guard r >= 0 else { throw NetworkError(what(), .netlink(-r)) }
         return .deleted
     }
 
@@ -161,26 +162,26 @@ public final class RouteNetlink: @unchecked Sendable {
     }
 
     /// Builds libnl's address object for `address` on `interface`, runs `body` on it under the lock, frees it.
-    private func withAddress(_ address: InterfaceAddress, on interface: NetworkInterface, what: String,
+    private func withAddress(_ address: InterfaceAddress, on interface: NetworkInterface, what: @autoclosure () -> String,
                              _ body: (OpaquePointer) -> Int32) throws(NetworkError) -> Int32 {
-        if let problem = address.validate() { throw NetworkError(what, .invalid(problem)) }
-        guard let a = rtnl_addr_alloc() else { throw NetworkError(what, .netlink(NLE_NOMEM)) }
+        if let problem = address.validate() { throw NetworkError(what(), .invalid(problem)) }
+        guard let a = rtnl_addr_alloc() else { throw NetworkError(what(), .netlink(NLE_NOMEM)) }
         defer { rtnl_addr_put(a) }
         rtnl_addr_set_ifindex(a, interface.index)
-        let local = try Self.nlAddress(address.address, prefixLength: address.prefixLength, what: what)
+        let local = try Self.nlAddress(address.address, prefixLength: address.prefixLength, what: what())
         defer { nl_addr_put(local) }
         var r = rtnl_addr_set_local(a, local)   // also sets the family and the prefix length
-        guard r == 0 else { throw NetworkError(what, .netlink(-r)) }
+        guard r == 0 else { throw NetworkError(what(), .netlink(-r)) }
         rtnl_addr_set_prefixlen(a, Int32(address.prefixLength))
         if let broadcast = address.broadcast {
-            let b = try Self.nlAddress(broadcast, prefixLength: 32, what: what)
+            let b = try Self.nlAddress(broadcast, prefixLength: 32, what: what())
             defer { nl_addr_put(b) }
             r = rtnl_addr_set_broadcast(a, b)
-            guard r == 0 else { throw NetworkError(what, .netlink(-r)) }
+            guard r == 0 else { throw NetworkError(what(), .netlink(-r)) }
         }
         if let label = address.label {
             r = rtnl_addr_set_label(a, label)
-            guard r == 0 else { throw NetworkError(what, .netlink(-r)) }
+            guard r == 0 else { throw NetworkError(what(), .netlink(-r)) }
         }
         rtnl_addr_set_scope(a, Int32(address.scope.rawValue))
         if address.flags != 0 { rtnl_addr_set_flags(a, address.flags) }
@@ -252,11 +253,11 @@ public final class RouteNetlink: @unchecked Sendable {
 
     // MARK: - Helpers
 
-    private static func nlAddress(_ address: VRRPAddress, prefixLength: UInt8, what: String) throws(NetworkError) -> OpaquePointer {
+    private static func nlAddress(_ address: VRRPAddress, prefixLength: UInt8, what: @autoclosure () -> String) throws(NetworkError) -> OpaquePointer {
         let bytes = address.bytes
         let family = address.family == .ipv4 ? AF_INET : AF_INET6
         guard let a = bytes.withUnsafeBytes({ nl_addr_build(family, $0.baseAddress, $0.count) }) else {
-            throw NetworkError(what, .netlink(NLE_NOMEM))
+            throw NetworkError(what(), .netlink(NLE_NOMEM))
         }
         nl_addr_set_prefixlen(a, Int32(prefixLength))
         return a
