@@ -49,6 +49,8 @@ public actor VRRPEngine {
         /// packets with the next IPv4 identification, as keepalived updates its one built packet.
         var sentAdvert: Advertisement?
         var sentPackets: [OutgoingPacket] = []
+        /// The checksum form they were built with (the core may switch to the old unicast form on receive).
+        var sentForm: ChecksumForm?
 
         init(plan: InstancePlan, core: VRRP.VRRPInstance, tracking: TrackingState, interface: NetworkInterface?, slot: Int) {
             self.slot = slot
@@ -664,11 +666,12 @@ public actor VRRPEngine {
             guard let key = r.socket, let socket = sockets[key] else { return }
             do {
                 let identification = r.identification.next()
-                if r.sentAdvert == advert {
+                if r.sentAdvert == advert && r.sentForm == r.core.sendChecksumForm {
                     for i in r.sentPackets.indices { r.sentPackets[i].restamp(identification: identification) }
                 } else {
                     r.sentPackets = try r.core.packets(for: advert, identification: identification)
                     r.sentAdvert = advert
+                    r.sentForm = r.core.sendChecksumForm
                 }
                 for packet in r.sentPackets {
                     do throws(NetworkError) {
