@@ -98,6 +98,38 @@ final class QuorumBox: Sendable {
         #expect(network.addresses.isEmpty)
     }
 
+    /// With nothing to announce the running service reads no quorum (it used to poll four times a second); a
+    /// reload that adds an `announce` virtual server wakes it, and it follows that quorum from then on.
+    @Test func idleWithoutAnnouncementsUntilAReloadAddsOne() async throws {
+        let network = FakeAnnounceNetwork(), quorum = QuorumBox()
+        let reads = Atomic<Int>(0)
+        let plain = try candidate(Self.text.replacingOccurrences(of: " announce\n", with: "\n"))
+        let service = AnnounceService(setup: plain.setup, interface: "lvs9", network: network,
+                                      quorum: { reads.add(1, ordering: .relaxed); return quorum.value.withLock { $0 } },
+                                      logger: LogLines().logger, pollInterval: .milliseconds(20))
+        let running = Task { await service.run() }
+        defer { running.cancel() }
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(reads.load(ordering: .relaxed) == 0, "no quorum read with nothing to announce")
+
+        quorum.set([Self.vs: true])
+        try await service.apply(candidate(Self.text))
+        var waited = Duration.zero
+        while network.addresses != [Self.vip] && waited < .seconds(20) {
+            try await Task.sleep(for: .milliseconds(20))
+            waited += .milliseconds(20)
+        }
+        #expect(network.addresses == [Self.vip])
+        quorum.set([Self.vs: false])  // only the loop's polling can see this
+        waited = .zero
+        while !network.addresses.isEmpty && waited < .seconds(20) {
+            try await Task.sleep(for: .milliseconds(20))
+            waited += .milliseconds(20)
+        }
+        #expect(network.addresses.isEmpty, "the quorum is followed after the reload")
+        #expect(reads.load(ordering: .relaxed) > 1)
+    }
+
     @Test func drainRepliesWithConnectionsLeft() async throws {
         let network = FakeAnnounceNetwork(), quorum = QuorumBox()
         quorum.set([Self.vs: true])
