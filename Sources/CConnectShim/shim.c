@@ -9,6 +9,7 @@
 #include <sys/epoll.h>
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/timerfd.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -176,6 +177,17 @@ int cs_epoll_wait_ns(int epoll_fd, uint64_t *tokens, int capacity, int64_t timeo
 }
 
 int cs_eventfd(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
+
+int cs_timerfd(void) { return timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC); }
+
+int cs_timerfd_arm_ns(int fd, int64_t ns) {
+    struct itimerspec spec;
+    memset(&spec, 0, sizeof spec);
+    if (ns < 1) ns = 1;  /* 0 would disarm it */
+    spec.it_value.tv_sec = ns / 1000000000;
+    spec.it_value.tv_nsec = ns % 1000000000;
+    return timerfd_settime(fd, 0, &spec, NULL) == 0 ? 0 : -errno;
+}
 
 void cs_eventfd_signal(int fd) {
     uint64_t one = 1;

@@ -1,3 +1,4 @@
+import Synchronization
 import Testing
 @testable import VRRPRuntime
 
@@ -143,5 +144,45 @@ import Testing
         var looked = 0
         heap.settle(before: now + .milliseconds(10)) { _ in looked += 1; return nil }
         #expect(looked == 0 && heap.first == now + .milliseconds(20))
+    }
+}
+
+/// The engine loop's own thread firing timers: short sleeps end by `epoll_wait`'s timeout, long ones by the
+/// timerfd (an epoll timeout may be 0.1% of its length late); either way a timer fires, never before its instant.
+@Suite struct EngineLoopTimerTests {
+    /// An actor on an engine loop, as the VRRP engine is, to reach the loop's thread-confined calls.
+    actor OnLoop {
+        nonisolated let executor: EngineExecutor
+        nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+        init() throws { executor = try EngineExecutor() }
+
+        func schedule(_ delays: [Duration], fired: @escaping @Sendable (Int, ContinuousClock.Instant) -> Void) -> [ContinuousClock.Instant] {
+            executor.setTimerHandler(fired)
+            let now = ContinuousClock.now
+            var deadlines: [ContinuousClock.Instant] = []
+            for (token, delay) in delays.enumerated() {
+                deadlines.append(now + delay)
+                executor.schedule(token, at: now + delay)
+            }
+            return deadlines
+        }
+    }
+
+    @Test func shortAndLongSleepsBothFireOnOrAfterTheirInstant() async throws {
+        let loop = try OnLoop()
+        let fired = Mutex<[Int: ContinuousClock.Instant]>([:])
+        // 10 ms: the epoll timeout; 120 ms and 400 ms: the timerfd (one re-armed after the other).
+        let deadlines = await loop.schedule([.milliseconds(10), .milliseconds(400), .milliseconds(120)]) { token, _ in
+            fired.withLock { $0[token] = ContinuousClock.now }
+        }
+        var waited = Duration.zero
+        while fired.withLock({ $0.count }) < 3 && waited < .seconds(30) {
+            try await Task.sleep(for: .milliseconds(20))
+            waited += .milliseconds(20)
+        }
+        let times = fired.withLock { $0 }
+        #expect(times.count == 3, "every timer fired")
+        for (token, at) in times { #expect(at >= deadlines[token], "timer \(token) fired early") }
+        if let a = times[0], let b = times[2], let c = times[1] { #expect(a < b && b < c, "in deadline order") }
     }
 }

@@ -88,6 +88,14 @@ int cs_epoll_wait_ns(int epoll_fd, uint64_t *tokens, int capacity, int64_t timeo
 /// A non-blocking, close-on-exec eventfd; -1 with errno on failure.
 int cs_eventfd(void);
 
+/// A non-blocking, close-on-exec timerfd on CLOCK_MONOTONIC, or -1. Its expiry carries no slack, where an
+/// epoll_wait timeout may fire up to 0.1% of its length late (the kernel's select_estimate_accuracy: 3.6 ms on a
+/// VRRPv2 master-down interval). Read it (cs_eventfd_drain) when it fires.
+int cs_timerfd(void);
+
+/// Arms `fd` to expire once, `ns` nanoseconds from now (at least 1). Returns 0 or -errno.
+int cs_timerfd_arm_ns(int fd, int64_t ns);
+
 /// Adds 1 to an eventfd (wakes its reader).
 void cs_eventfd_signal(int fd);
 

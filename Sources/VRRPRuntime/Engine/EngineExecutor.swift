@@ -16,6 +16,12 @@ final class EngineExecutor: SerialExecutor, @unchecked Sendable {
     private let jobs = Mutex<[UnownedJob]>([])
     private let epoll: Int32
     private let wake: Int32
+    /// For sleeps longer than ``epollTimeoutLimit``: a timerfd fires on time, where an `epoll_wait` timeout may
+    /// fire up to 0.1% of its length late (the kernel's slack for poll timeouts: 3.6 ms on a VRRPv2 Master_Down
+    /// interval, a takeover that late). -1 if none could be made (the epoll timeout then does it all).
+    private let timerFD: Int32
+    /// The deadline (offset from ``epoch``) the timerfd is armed for, if it is.
+    private var armedDeadline: Duration?
     /// By descriptor (an index, not a hash, per packet).
     private var handlers: [((ContinuousClock.Instant) -> Void)?] = []
     private var timers = TimerHeap()
@@ -34,6 +40,8 @@ final class EngineExecutor: SerialExecutor, @unchecked Sendable {
     init() throws(VRRPRuntimeError) {
         epoll = cs_epoll_create()
         wake = cs_eventfd()
+        let timer = cs_timerfd()
+        timerFD = timer >= 0 && cs_epoll_watch_read(epoll, timer, UInt64(timer)) == 0 ? timer : -1
         guard epoll >= 0, wake >= 0, cs_epoll_watch_read(epoll, wake, UInt64(wake)) == 0 else {
             throw VRRPRuntimeError("create the VRRP engine's event loop: \(String(cString: strerror(errno)))")
         }
@@ -87,6 +95,11 @@ final class EngineExecutor: SerialExecutor, @unchecked Sendable {
     /// checking it again.
     static let settleWindow = Duration.milliseconds(10)
 
+    /// The longest sleep left to `epoll_wait`'s own timeout: its slack (0.1% of the timeout, at least the thread's
+    /// 50 µs) is no more than 50 µs up to here. Longer sleeps end by the timerfd, re-armed only when the deadline
+    /// changes (a BACKUP's stale Master_Down entry stays on top for many wake-ups: no system call for each).
+    static let epollTimeoutLimit: Int64 = 50_000_000
+
     /// The loop's wait for a deadline, in nanoseconds (`epoll_pwait2`: a VRRP timer fires within microseconds of
     /// its instant, as keepalived's timerfd does, not up to a millisecond late), rounded up so the loop does not
     /// wake early and spin; 0 (never negative, which would mean forever) for a deadline already passed: a late
@@ -116,6 +129,12 @@ final class EngineExecutor: SerialExecutor, @unchecked Sendable {
             }
             if let next = timers.first {
                 timeout = Self.timeout(next - now)
+                if timeout > Self.epollTimeoutLimit && timerFD >= 0 {
+                    if armedDeadline == next || cs_timerfd_arm_ns(timerFD, timeout) == 0 {
+                        armedDeadline = next
+                        timeout = -1
+                    }
+                }
             }
             let n = cs_epoll_wait_ns(epoll, &tokens, 32, timeout)
             if n < 0 && n != -EINTR { return }
@@ -124,6 +143,9 @@ final class EngineExecutor: SerialExecutor, @unchecked Sendable {
                 let fd = Int(truncatingIfNeeded: tokens[i])
                 if fd == Int(wake) {
                     cs_eventfd_drain(wake)
+                } else if fd == Int(timerFD) {
+                    cs_eventfd_drain(timerFD)  // expired: the timers below fire
+                    armedDeadline = nil
                 } else if fd < handlers.count, let handler = handlers[fd] {
                     handler(instant)
                 }
