@@ -33,12 +33,15 @@ fi
 lvsd=${BENCH_LVSD:-$(swift build -c release --show-bin-path)/lvsd}
 work=$(mktemp -d /tmp/lvsd-bench.XXXXXX)
 ns=lvsbench
+. bench/syslog-sink.sh
 cleanup() {
     pkill -KILL -f "$work/" 2>/dev/null || true
     ip netns delete "$ns" 2>/dev/null || true
+    stop_syslog_sink
     rm -rf "$work"
 }
 trap cleanup EXIT
+start_syslog_sink
 {
     echo "addr add 10.30.0.1/32 dev lo"
     for i in $(seq 0 $((servers - 1))); do echo "addr add 10.20.$((i / 250)).$((i % 250 + 1))/32 dev lo"; done

@@ -49,6 +49,7 @@ fi
 
 for module in veth bridge; do modprobe "$module" 2>/dev/null || true; done
 work=$(mktemp -d /tmp/vrrp-bench.XXXXXX)
+. bench/syslog-sink.sh
 NS_SW=vrrpb-sw NS_A=vrrpb-a NS_B=vrrpb-b
 A_IP=10.60.0.1 B_IP=10.60.0.2 VIP=10.60.0.100
 DAEMON_PIDS=""
@@ -58,9 +59,11 @@ cleanup() {
     local pid
     for pid in $DAEMON_PIDS $MONITOR_PID; do kill -KILL "$pid" 2>/dev/null || true; done
     for ns in $NS_A $NS_B $NS_SW; do ip netns delete "$ns" 2>/dev/null || true; done
+    stop_syslog_sink
     rm -rf "$work"
 }
 trap cleanup EXIT
+start_syslog_sink
 
 # A fresh pair for every run: a bridge in its own namespace, a and b on it (eth0 in each).
 make_pair() {
